@@ -1,0 +1,162 @@
+using System.Text.Json;
+
+namespace Arker.Testing.Local.Api;
+
+/// <summary>
+/// Reads the fields of a JSON object with the contract's validation: a missing required field or a
+/// field of the wrong type is a <c>bad_request</c> whose message names the field.
+/// </summary>
+internal readonly struct JsonFields
+{
+    private readonly JsonElement _object;
+    private readonly string _prefix;
+
+    public JsonFields(JsonElement element, string prefix = "")
+    {
+        _object = element;
+        _prefix = prefix;
+    }
+
+    /// <summary>Reads a request body that must be one JSON object.</summary>
+    public static async Task<JsonFields> ReadBodyAsync(HttpRequest request, long maxBytes)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            throw ApiException.TooLarge($"request body is larger than {maxBytes} bytes; send files above 4 MiB through presigned uploads");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, default, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            throw ApiException.BadRequest($"request body is not valid JSON: {ex.Message}");
+        }
+
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw ApiException.BadRequest($"request body must be a JSON object (got {Describe(document.RootElement.ValueKind)})");
+        }
+
+        request.HttpContext.Response.RegisterForDispose(document);
+        return new JsonFields(document.RootElement);
+    }
+
+    public bool Has(string name) => _object.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null;
+
+    public string? String(string name, bool required = false) => Read(name, required, JsonValueKind.String, "a string", e => e.GetString());
+
+    public bool Boolean(string name, bool defaultValue)
+    {
+        if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return defaultValue;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw WrongType(name, "a boolean", value),
+        };
+    }
+
+    public long? Integer(string name, bool required = false)
+    {
+        JsonElement? value = Find(name, required);
+        if (value is not { } element)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Number)
+        {
+            throw WrongType(name, "an integer", element);
+        }
+
+        return element.TryGetInt64(out long n) ? n : throw ApiException.BadRequest($"field '{_prefix}{name}' must be an integer (got {element.GetRawText()})");
+    }
+
+    public double? Number(string name)
+    {
+        JsonElement? value = Find(name, required: false);
+        return value is not { } element ? null
+            : element.ValueKind == JsonValueKind.Number ? element.GetDouble()
+            : throw WrongType(name, "a number", element);
+    }
+
+    /// <summary>A field that may be a string or an integer (the contract's <c>session_id</c>).</summary>
+    public string? StringOrInteger(string name)
+    {
+        if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number when value.TryGetInt64(out long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw WrongType(name, "a string or an integer", value),
+        };
+    }
+
+    public IReadOnlyList<JsonFields> Objects(string name)
+    {
+        if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            throw ApiException.BadRequest($"field '{_prefix}{name}' is required");
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw WrongType(name, "an array", value);
+        }
+
+        var items = new List<JsonFields>();
+        int index = 0;
+        foreach (JsonElement item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest($"field '{_prefix}{name}[{index}]' must be an object (got {Describe(item.ValueKind)})");
+            }
+
+            items.Add(new JsonFields(item, $"{_prefix}{name}[{index}]."));
+            index++;
+        }
+
+        return items;
+    }
+
+    private string? Read(string name, bool required, JsonValueKind kind, string expected, Func<JsonElement, string?> convert)
+    {
+        JsonElement? value = Find(name, required);
+        return value is not { } element ? null : element.ValueKind == kind ? convert(element) : throw WrongType(name, expected, element);
+    }
+
+    private JsonElement? Find(string name, bool required)
+    {
+        if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return required ? throw ApiException.BadRequest($"field '{_prefix}{name}' is required") : null;
+        }
+
+        return value;
+    }
+
+    private ApiException WrongType(string name, string expected, JsonElement value) =>
+        ApiException.BadRequest($"field '{_prefix}{name}' must be {expected} (got {Describe(value.ValueKind)})");
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+}

@@ -1,0 +1,164 @@
+using Arker.Testing.Local.Api;
+using Arker.Testing.Local.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Arker.Testing.Local.Files;
+
+/// <summary>
+/// File access inside one VM's root, never on the host: every path is resolved with openat2(2)
+/// and <c>RESOLVE_IN_ROOT</c>, so symbolic links are followed as the VM would follow them and can
+/// never leave the VM; the opened object is then checked to lie under <c>/home/user</c>. Writes go
+/// to a temporary name in the target directory and are renamed into place, owned by the VM user.
+/// </summary>
+internal sealed class VmFileSystem : IDisposable
+{
+    private const ulong Resolve = LibC.ResolveInRoot | LibC.ResolveNoMagicLinks;
+    private readonly string _root;
+    private readonly int _rootFd;
+
+    private VmFileSystem(string root, int rootFd)
+    {
+        _root = root;
+        _rootFd = rootFd;
+    }
+
+    public static VmFileSystem Open(string mergedRoot)
+    {
+        int fd = LibC.openat(LibC.AtFdCwd, mergedRoot, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
+        return fd >= 0 ? new VmFileSystem(mergedRoot, fd) : throw new IOException($"cannot open the VM's root: {LibC.Describe(LibC.LastError)}");
+    }
+
+    /// <summary>Opens a regular file for reading; returns the stream and the file's size.</summary>
+    public (FileStream Stream, long Size) OpenRead(string[] segments, string path)
+    {
+        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.OCloexec | 0x800 /* O_NONBLOCK */, 0, Resolve);
+        if (fd < 0)
+        {
+            int errno = LibC.LastError;
+            throw errno is LibC.ENoEnt or LibC.ENotDir
+                ? ApiException.NotFound($"file not found: {path}")
+                : ApiException.BadRequest($"cannot open {path}: {LibC.Describe(errno)}");
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            EnsureUnderHome(fd, path);
+            (int type, long size) = LibC.StatFd(fd);
+            if (type != LibC.SIfReg)
+            {
+                throw ApiException.BadRequest($"{path} is not a regular file");
+            }
+
+            return (new FileStream(handle, FileAccess.Read, bufferSize: 0), size);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes a file atomically: <paramref name="writeContent"/> fills a temporary file, which then
+    /// replaces <paramref name="segments"/>. Parent directories are created, owned by the VM user.
+    /// </summary>
+    public async Task WriteAtomicallyAsync(string[] segments, string path, Func<Stream, Task> writeContent)
+    {
+        int directory = OpenDirectory(segments[..^1], path);
+        string temporary = $".arker-write-{Guid.NewGuid():N}";
+        bool renamed = false;
+        try
+        {
+            int fd = LibC.openat(directory, temporary, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x1A4);
+            if (fd < 0)
+            {
+                throw ApiException.BadRequest($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
+            }
+
+            _ = LibC.fchown(fd, Sandbox.BaseImage.VmUserId, Sandbox.BaseImage.VmGroupId);
+            _ = LibC.fchmod(fd, 0x1A4);
+            await using (var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0))
+            {
+                await writeContent(stream);
+            }
+
+            if (LibC.renameat(directory, temporary, directory, segments[^1]) != 0)
+            {
+                int errno = LibC.LastError;
+                throw ApiException.BadRequest($"cannot write {path}: {LibC.Describe(errno)}");
+            }
+
+            renamed = true;
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                _ = LibC.unlinkat(directory, temporary, 0);
+            }
+
+            _ = LibC.close(directory);
+        }
+    }
+
+    public void Dispose() => LibC.close(_rootFd);
+
+    private int OpenDirectory(string[] segments, string path)
+    {
+        int fd = OpenVerifiedDirectory("home/user", path);
+        for (int i = 0; i < segments.Length; i++)
+        {
+            if (LibC.mkdirat(fd, segments[i], 0x1ED) == 0)
+            {
+                int created = LibC.openat(fd, segments[i], LibC.ORdOnly | LibC.ODirectory | LibC.ONoFollow | LibC.OCloexec, 0);
+                if (created >= 0)
+                {
+                    _ = LibC.fchown(created, Sandbox.BaseImage.VmUserId, Sandbox.BaseImage.VmGroupId);
+                    _ = LibC.close(created);
+                }
+            }
+
+            _ = LibC.close(fd);
+            fd = OpenVerifiedDirectory(Relative(segments[..(i + 1)]), path);
+        }
+
+        return fd;
+    }
+
+    private int OpenVerifiedDirectory(string relative, string path)
+    {
+        int fd = LibC.Openat2(_rootFd, relative, LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
+        if (fd < 0)
+        {
+            int errno = LibC.LastError;
+            throw ApiException.BadRequest(errno == LibC.ENotDir
+                ? $"cannot write {path}: a parent of it is not a directory"
+                : $"cannot write {path}: {LibC.Describe(errno)}");
+        }
+
+        try
+        {
+            EnsureUnderHome(fd, path);
+            return fd;
+        }
+        catch
+        {
+            _ = LibC.close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Checks where an open descriptor really is, so no link (or race) can point it elsewhere.</summary>
+    private void EnsureUnderHome(int fd, string path)
+    {
+        string? actual = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        string home = _root + VmPath.Home;
+        if (actual is null || !(actual == home || actual.StartsWith(home + "/", StringComparison.Ordinal)))
+        {
+            throw ApiException.BadRequest($"{path} resolves (through a symbolic link) outside {VmPath.Home}/, which the file API does not reach");
+        }
+    }
+
+    private static string Relative(string[] segments) => "home/user/" + string.Join('/', segments);
+}

@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using Arker.Testing.Local.Api;
+using Arker.Testing.Local.Files;
+using Arker.Testing.Local.Sandbox;
+using Arker.Testing.Local.Vms;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Arker.Testing.Local;
+
+/// <summary>
+/// A local Arker server: the Arker VM API served on this machine, with real sandboxes.
+/// Start one in-process with <see cref="StartAsync"/>; dispose it to delete its VMs and leave no
+/// mount, cgroup or process behind.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = await LocalArkerServer.StartAsync();
+/// // server.BaseUrl, server.ApiKey: give them to any Arker client.
+/// </code>
+/// </example>
+public sealed class LocalArkerServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly VmService _vms;
+    private int _disposed;
+
+    private LocalArkerServer(WebApplication app, VmService vms, Uri baseUrl, string apiKey)
+    {
+        _app = app;
+        _vms = vms;
+        BaseUrl = baseUrl;
+        ApiKey = apiKey;
+    }
+
+    /// <summary>The origin the server listens on; both the regional and the global routes are served here.</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>An API key the server accepts (the first configured, or a generated one).</summary>
+    public string ApiKey { get; }
+
+    /// <summary>How VMs are isolated on this machine, in one line.</summary>
+    public string Isolation => _vms.Isolation;
+
+    /// <summary>Starts a server, by default on 127.0.0.1 on a free port.</summary>
+    /// <exception cref="SandboxUnavailableException">This machine cannot run sandboxes; the message says why and what to do.</exception>
+    public static async Task<LocalArkerServer> StartAsync(LocalArkerServerOptions? options = null, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LocalArkerServerOptions();
+        if (options.ApiKeys.Count == 0)
+        {
+            options.ApiKeys["ark_local_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))] = "local";
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(LocalArkerServer).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        if (configureLogging is not null)
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.WebHost.UseUrls(options.Url.ToString());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = FileService.MaxFileBytes + (64 * 1024 * 1024);
+            kestrel.AddServerHeader = false;
+        });
+        var app = builder.Build();
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Arker.Testing.Local");
+
+        SandboxHost host = await SandboxHost.StartAsync(options, logger);
+        VmService vms;
+        try
+        {
+            vms = VmService.Start(host, options.TimeProvider);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+
+        try
+        {
+            var faults = new FaultInjector(options.FaultRate, options.FaultSeed);
+            var files = new FileService(new PresignedUrlSigner(options.TimeProvider, options.PresignedUrlLifetime), host.UploadsDirectory, options.TimeProvider);
+            var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys));
+            app.Use(pipeline.InvokeAsync);
+            app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
+            new VmEndpoints(vms, options.DefaultRunTimeout).Map(app);
+            new SyncEndpoints(vms, files, faults).Map(app);
+            app.MapFallback((HttpContext context) => context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+                ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
+                : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}"));
+
+            await app.StartAsync(cancellationToken);
+            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            logger.LogInformation("Local Arker server listening on {Address}; isolation: {Isolation}", address, vms.Isolation);
+            return new LocalArkerServer(app, vms, new Uri(address), options.ApiKeys.Keys.First());
+        }
+        catch
+        {
+            await vms.DisposeAsync();
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Completes when the server has been asked to stop (SIGINT, SIGTERM, or dispose).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops listening, deletes every VM and removes the server's mounts, cgroups and files.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Deleting the VMs ends runs still in flight, so stopping does not wait out their timeouts.
+        Task stopping = _app.StopAsync();
+        await _vms.DisposeAsync();
+        await stopping;
+        await _app.DisposeAsync();
+    }
+}

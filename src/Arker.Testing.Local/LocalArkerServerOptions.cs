@@ -1,0 +1,57 @@
+namespace Arker.Testing.Local;
+
+/// <summary>Settings of a <see cref="LocalArkerServer"/>.</summary>
+public sealed class LocalArkerServerOptions
+{
+    /// <summary>The address to listen on.</summary>
+    /// <value>The default is <c>http://127.0.0.1:0</c>: loopback, on a free port.</value>
+    public Uri Url { get; set; } = new("http://127.0.0.1:0");
+
+    /// <summary>API keys the server accepts, each mapped to the organisation it belongs to.</summary>
+    /// <value>The default is empty, in which case one key is generated for the organisation <c>local</c>.</value>
+    public IDictionary<string, string> ApiKeys { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>The folder under which each server instance keeps its layers, VMs and uploads.</summary>
+    /// <value>The default is <c>$TMPDIR/arker-local</c>.</value>
+    public string? DataRoot { get; set; }
+
+    /// <summary>A root filesystem directory to use as the base image instead of the host's <c>/usr</c>.</summary>
+    /// <value>The default is <see langword="null"/>: the host's <c>/usr</c> read-only plus a generated <c>/etc</c>.</value>
+    public string? RootFilesystem { get; set; }
+
+    /// <summary>The memory limit of one VM, in bytes.</summary>
+    /// <value>The default is 2 GiB.</value>
+    public long MemoryLimitBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>The limit on the number of processes and threads in one VM.</summary>
+    /// <value>The default is 512.</value>
+    public int ProcessLimit { get; set; } = 512;
+
+    /// <summary>The time limit of a run whose request gives no timeout (or 0).</summary>
+    /// <value>The default is 600 seconds.</value>
+    public TimeSpan DefaultRunTimeout { get; set; } = TimeSpan.FromSeconds(600);
+
+    /// <summary>Whether VMs share the host's network. Off, VMs have only their own loopback.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool ShareHostNetwork { get; set; }
+
+    /// <summary>The lifetime of presigned upload and download URLs.</summary>
+    /// <value>The default is 900 seconds.</value>
+    public TimeSpan PresignedUrlLifetime { get; set; } = TimeSpan.FromSeconds(900);
+
+    /// <summary>The fraction of requests (0 to 1) that fail on purpose, to exercise client retries.</summary>
+    /// <value>The default is 0: no faults.</value>
+    public double FaultRate { get; set; }
+
+    /// <summary>The seed of the fault injector, so a run of faults can be repeated.</summary>
+    /// <value>The default is 0.</value>
+    public int FaultSeed { get; set; }
+
+    /// <summary>How many read-only layers a VM may stack before its layers are merged into one.</summary>
+    /// <value>The default is 64.</value>
+    public int MaxLayerDepth { get; set; } = 64;
+
+    /// <summary>The clock used for timestamps and URL expiry.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,118 @@
+using System.Runtime.InteropServices;
+
+namespace Arker.Testing.Local.Native;
+
+/// <summary>The few Linux system calls the sandbox needs that .NET does not expose.</summary>
+internal static partial class LibC
+{
+    public const int AtFdCwd = -100;
+    public const int ONoFollow = 0x20000;
+    public const int ODirectory = 0x10000;
+    public const int OCloexec = 0x80000;
+    public const int OPath = 0x200000;
+    public const int ORdOnly = 0;
+    public const int OWrOnly = 1;
+    public const int OCreat = 0x40;
+    public const int OExcl = 0x80;
+    public const int OTrunc = 0x200;
+
+    public const ulong ResolveNoMagicLinks = 0x02;
+    public const ulong ResolveInRoot = 0x10;
+
+    public const int MntDetach = 2;
+    public const int ENoEnt = 2;
+    public const int EExist = 17;
+    public const int EInval = 22;
+    public const int ENotDir = 20;
+    public const int EBusy = 16;
+    public const int ELoop = 40;
+    public const int EXDev = 18;
+
+    private const long SysOpenat2 = 437; // the same number on x86_64 and arm64
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mount(string source, string target, string fstype, ulong flags, string? data);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int umount2(string target, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int openat(int dirfd, string path, int flags, int mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdirat(int dirfd, string path, int mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlinkat(int dirfd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchown(int fd, int owner, int group);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fchmod(int fd, int mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial long syscall(long number, int dirfd, byte* path, OpenHow* how, nuint size);
+
+    /// <summary>openat2(2): opens <paramref name="path"/> relative to <paramref name="dirfd"/> with resolve flags.</summary>
+    public static unsafe int Openat2(int dirfd, string path, int flags, int mode, ulong resolve)
+    {
+        var how = new OpenHow { Flags = (ulong)(uint)flags, Mode = (ulong)mode, Resolve = resolve };
+        int length = System.Text.Encoding.UTF8.GetByteCount(path);
+        Span<byte> bytes = length < 512 ? stackalloc byte[length + 1] : new byte[length + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        bytes[length] = 0;
+        fixed (byte* p = bytes)
+        {
+            return (int)syscall(SysOpenat2, dirfd, p, &how, (nuint)sizeof(OpenHow));
+        }
+    }
+
+    public const int AtEmptyPath = 0x1000;
+    public const uint StatxType = 0x1;
+    public const uint StatxSize = 0x200;
+    public const int SIfMt = 0xF000;
+    public const int SIfReg = 0x8000;
+    public const int SIfDir = 0x4000;
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    /// <summary>The file type bits and size of an open file descriptor (statx has one layout on every architecture).</summary>
+    public static unsafe (int Type, long Size) StatFd(int fd)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (statx(fd, "", AtEmptyPath, StatxType | StatxSize, buffer) != 0)
+        {
+            throw new IOException($"statx failed: {Describe(LastError)}");
+        }
+
+        ushort mode = *(ushort*)(buffer + 28);
+        long size = *(long*)(buffer + 40);
+        return (mode & SIfMt, size);
+    }
+
+    public static int LastError => Marshal.GetLastPInvokeError();
+
+    public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}

@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// The folder of one running server instance, under a shared data root, held by an exclusive lock
+/// on its <c>.lock</c> file for as long as the instance lives. At start-up, every other instance
+/// folder whose lock is free belonged to a server that died: its mounts, cgroups and files go.
+/// </summary>
+internal sealed class InstanceDirectory : IDisposable
+{
+    private const string LockFileName = ".lock";
+    private const string CgroupPrefix = "arker-local-";
+    private readonly FileStream _lock;
+
+    private InstanceDirectory(string path, string id, FileStream lockFile)
+    {
+        Path = path;
+        Id = id;
+        _lock = lockFile;
+    }
+
+    public string Path { get; }
+
+    public string Id { get; }
+
+    /// <summary>The name of this instance's parent cgroup in every hierarchy.</summary>
+    public string CgroupGroup => CgroupPrefix + Id;
+
+    public static InstanceDirectory Create(string root)
+    {
+        Directory.CreateDirectory(root);
+        File.SetUnixFileMode(root, (UnixFileMode)0x1ED);
+        string id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        string path = System.IO.Path.Combine(root, id);
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+        var lockFile = new FileStream(System.IO.Path.Combine(path, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        return new InstanceDirectory(path, id, lockFile);
+    }
+
+    /// <summary>Removes what dead instances left under <paramref name="root"/>; returns how many.</summary>
+    public static async Task<int> CleanUpDeadInstancesAsync(string root, CgroupHierarchy cgroups, string ownPath)
+    {
+        int cleaned = 0;
+        foreach (string directory in Directory.EnumerateDirectories(root))
+        {
+            if (directory == ownPath || !IsDead(directory))
+            {
+                continue;
+            }
+
+            string id = System.IO.Path.GetFileName(directory);
+            foreach (string cgroupRoot in cgroups.Roots())
+            {
+                await VmCgroup.KillAndRemoveAsync(System.IO.Path.Combine(cgroupRoot, CgroupPrefix + id));
+            }
+
+            foreach (string mountPoint in Mounts.MountPointsUnder(directory))
+            {
+                Mounts.Unmount(mountPoint, detach: true);
+            }
+
+            if (Mounts.MountPointsUnder(directory).Count == 0)
+            {
+                // Never delete recursively through a mount that refused to go.
+                BackgroundDeleter.DeleteNow(directory);
+            }
+
+            cleaned++;
+        }
+
+        return cleaned;
+    }
+
+    private static bool IsDead(string directory)
+    {
+        string lockPath = System.IO.Path.Combine(directory, LockFileName);
+        if (!File.Exists(lockPath))
+        {
+            // A folder without a lock is either being created this instant or was never finished.
+            return DateTime.UtcNow - Directory.GetCreationTimeUtc(directory) > TimeSpan.FromMinutes(1);
+        }
+
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _lock.Dispose();
+        if (Mounts.MountPointsUnder(Path).Count == 0)
+        {
+            BackgroundDeleter.DeleteNow(Path);
+        }
+    }
+}

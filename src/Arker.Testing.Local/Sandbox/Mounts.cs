@@ -1,0 +1,87 @@
+using Arker.Testing.Local.Native;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>Overlay mounts through the mount(2) system call (no process per mount).</summary>
+internal static class Mounts
+{
+    /// <summary>Mounts an overlay of <paramref name="lowers"/> (topmost first) under a writable upper.</summary>
+    public static void MountOverlay(IReadOnlyList<string> lowers, string upper, string work, string target)
+    {
+        string options = $"lowerdir={string.Join(':', lowers)},upperdir={upper},workdir={work},volatile";
+        if (LibC.mount("overlay", target, "overlay", 0, options) != 0)
+        {
+            int errno = LibC.LastError;
+            throw new IOException($"overlay mount of {target} failed: {LibC.Describe(errno)} (errno {errno}, {lowers.Count} layers)");
+        }
+    }
+
+    /// <summary>Unmounts <paramref name="target"/>; a target that is not mounted is not an error.</summary>
+    public static void Unmount(string target, bool detach = false)
+    {
+        if (LibC.umount2(target, detach ? LibC.MntDetach : 0) == 0)
+        {
+            return;
+        }
+
+        int errno = LibC.LastError;
+        if (errno is LibC.EInval or LibC.ENoEnt)
+        {
+            return;
+        }
+
+        if (!detach && errno == LibC.EBusy && LibC.umount2(target, LibC.MntDetach) == 0)
+        {
+            return;
+        }
+
+        throw new IOException($"unmount of {target} failed: {LibC.Describe(errno)} (errno {errno})");
+    }
+
+    /// <summary>The mount points at or below <paramref name="prefix"/>, deepest first.</summary>
+    public static IReadOnlyList<string> MountPointsUnder(string prefix)
+    {
+        string withSlash = prefix.TrimEnd('/') + "/";
+        var points = new List<string>();
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length < 5)
+            {
+                continue;
+            }
+
+            string point = UnescapeOctal(fields[4]);
+            if (point == prefix.TrimEnd('/') || point.StartsWith(withSlash, StringComparison.Ordinal))
+            {
+                points.Add(point);
+            }
+        }
+
+        return points.OrderByDescending(p => p.Length).ToArray();
+    }
+
+    private static string UnescapeOctal(string field)
+    {
+        if (!field.Contains('\\', StringComparison.Ordinal))
+        {
+            return field;
+        }
+
+        var builder = new System.Text.StringBuilder(field.Length);
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length)
+            {
+                builder.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else
+            {
+                builder.Append(field[i]);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// Everything VMs of one server instance share: the instance folder, the base image, the layer
+/// store, the launcher and the cgroup hierarchy. Starting it checks the machine, cleans up after
+/// dead instances and proves that a sandbox can start; disposing it leaves nothing behind.
+/// </summary>
+internal sealed class SandboxHost : IAsyncDisposable
+{
+    private readonly InstanceDirectory _instance;
+    private readonly CgroupHierarchy _cgroups;
+    private readonly LocalArkerServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _vmsDirectory;
+    private int _nextVm;
+
+    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
+    {
+        _instance = instance;
+        _cgroups = cgroups;
+        _options = options;
+        _logger = logger;
+        Layers = layers;
+        Launcher = launcher;
+        _vmsDirectory = Path.Combine(instance.Path, "v");
+        Directory.CreateDirectory(_vmsDirectory);
+        UploadsDirectory = Path.Combine(instance.Path, "up");
+        Directory.CreateDirectory(UploadsDirectory);
+    }
+
+    public BackgroundDeleter Deleter { get; } = new();
+
+    public LayerStore Layers { get; }
+
+    public SandboxLauncher Launcher { get; }
+
+    public int MaxLayerDepth => _options.MaxLayerDepth;
+
+    /// <summary>Staging space for uploads in progress, outside every VM.</summary>
+    public string UploadsDirectory { get; }
+
+    /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
+    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000; no capabilities), overlayfs copy-on-write, {_cgroups.Describe()}";
+
+    public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
+    {
+        (string bwrap, string setpriv) = SandboxPrerequisites.Check();
+        string root = options.DataRoot ?? Path.Combine(Path.GetTempPath(), "arker-local");
+        CgroupHierarchy cgroups = CgroupHierarchy.Detect();
+        InstanceDirectory instance = InstanceDirectory.Create(root);
+        try
+        {
+            int cleaned = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, instance.Path);
+            if (cleaned > 0)
+            {
+                logger.LogInformation("Cleaned up {Count} server instance(s) that exited without stopping", cleaned);
+            }
+
+            if (!cgroups.CanLimitMemory || !cgroups.CanLimitProcesses)
+            {
+                logger.LogWarning("VM memory and process limits are not enforced on this machine ({Cgroups})", cgroups.Describe());
+            }
+
+            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem);
+            var deleter = new BackgroundDeleter();
+            var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, deleter);
+            var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork);
+            var host = new SandboxHost(instance, cgroups, layers, launcher, options, logger);
+            await host.ProveSandboxWorksAsync();
+            return host;
+        }
+        catch
+        {
+            await RemoveInstanceAsync(instance, cgroups);
+            throw;
+        }
+    }
+
+    public VmSandbox CreateSandbox(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions)
+    {
+        string shortName = Interlocked.Increment(ref _nextVm).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        VmDisk disk = VmDisk.Create(Layers, Path.Combine(_vmsDirectory, shortName), lowers);
+        try
+        {
+            VmCgroup cgroup = VmCgroup.Create(_cgroups, _instance.CgroupGroup, "vm-" + shortName, _options.MemoryLimitBytes, _options.ProcessLimit);
+            _logger.LogDebug("Created sandbox {Sandbox} for {Vm} over {Depth} layer(s)", shortName, name, lowers.Count);
+            return new VmSandbox(this, disk, cgroup, sessions);
+        }
+        catch
+        {
+            disk.Destroy(Deleter);
+            throw;
+        }
+    }
+
+    /// <summary>A VM over the bare base image.</summary>
+    public VmSandbox CreateBaseSandbox(string name) => CreateSandbox(name, Layers.BaseLayers, []);
+
+    /// <summary>Merges a deep stack into one layer (plus the base layers) by copying its merged view.</summary>
+    public async Task<IReadOnlyList<Layer>> FlattenAsync(IReadOnlyList<Layer> lowers)
+    {
+        Layer[] own = [.. lowers.Where(l => !l.IsPermanent)];
+        string view = Path.Combine(_instance.Path, "f" + Guid.NewGuid().ToString("N")[..8]);
+        string target = Layers.NewLayerPath();
+        Directory.CreateDirectory(view);
+        Directory.CreateDirectory(target);
+        try
+        {
+            // A read-only overlay (lowers only) shows the stack with whiteouts applied.
+            Native.LibC.mount("overlay", view, "overlay", 1, $"lowerdir={string.Join(':', own.Select(l => l.Path))}");
+            using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", view + "/.", target]) { RedirectStandardError = true })!;
+            string error = await copy.StandardError.ReadToEndAsync();
+            await copy.WaitForExitAsync();
+            if (copy.ExitCode != 0)
+            {
+                throw new IOException($"flattening {own.Length} layers failed: {error}");
+            }
+        }
+        finally
+        {
+            Mounts.Unmount(view, detach: true);
+            Directory.Delete(view);
+        }
+
+        _logger.LogInformation("Flattened {Depth} layers into one", own.Length);
+        return [new Layer(target, permanent: false), .. Layers.BaseLayers];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Deleter.DrainAsync();
+        await RemoveInstanceAsync(_instance, _cgroups);
+    }
+
+    /// <summary>Kills what is left of an instance, unmounts it, and removes its cgroups and folder.</summary>
+    private static async Task RemoveInstanceAsync(InstanceDirectory instance, CgroupHierarchy cgroups)
+    {
+        foreach (string cgroupRoot in cgroups.Roots())
+        {
+            await VmCgroup.KillAndRemoveAsync(Path.Combine(cgroupRoot, instance.CgroupGroup));
+        }
+
+        foreach (string mountPoint in Mounts.MountPointsUnder(instance.Path))
+        {
+            Mounts.Unmount(mountPoint, detach: true);
+        }
+
+        instance.Dispose();
+    }
+
+    private async Task ProveSandboxWorksAsync()
+    {
+        VmSandbox probe = CreateBaseSandbox("start-up probe");
+        try
+        {
+            RunOutcome outcome = await probe.RunAsync("0", "id -u", TimeSpan.FromSeconds(30), CancellationToken.None);
+            string uid = System.Text.Encoding.UTF8.GetString(outcome.Stdout).Trim();
+            if (outcome.ExitCode != 0 || uid != "1000")
+            {
+                throw new SandboxUnavailableException($"A test sandbox ran but misbehaved (exit code {outcome.ExitCode}, uid '{uid}'): {System.Text.Encoding.UTF8.GetString(outcome.Stderr)}");
+            }
+        }
+        catch (SandboxUnavailableException ex)
+        {
+            bool namespaces = ex.Message.Contains("namespace", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Operation not permitted", StringComparison.Ordinal);
+            throw new SandboxUnavailableException(
+                "bubblewrap could not start a sandbox: " + ex.Message + (namespaces
+                    ? " Unprivileged user namespaces look disabled: enable them with 'sysctl kernel.unprivileged_userns_clone=1', or on Ubuntu 24.04+ 'sysctl kernel.apparmor_restrict_unprivileged_userns=0'."
+                    : ""), ex);
+        }
+        finally
+        {
+            await probe.DestroyAsync();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// Starts processes inside a VM: bubblewrap over the VM's merged root, as uid/gid 1000, with no
+/// capabilities, in its own user, PID, mount, IPC, UTS (and by default network) namespaces, after
+/// joining the VM's cgroups. The process runs as uid 1000 on the host too (never as root).
+/// </summary>
+internal sealed class SandboxLauncher
+{
+    // Joins each cgroup given before "--", then becomes the command after it.
+    private const string JoinCgroupsThenExec =
+        "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"";
+
+    private static readonly string[] Environment =
+    [
+        "HOME=/home/user", "USER=user", "LOGNAME=user", "SHELL=/bin/bash", "LANG=C.UTF-8", "TERM=dumb",
+        "PATH=/home/user/.local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    ];
+
+    private readonly string _bwrap;
+    private readonly string _setpriv;
+    private readonly BaseImage _baseImage;
+    private readonly bool _shareNetwork;
+
+    public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork)
+    {
+        _bwrap = bwrap;
+        _setpriv = setpriv;
+        _baseImage = baseImage;
+        _shareNetwork = shareNetwork;
+    }
+
+    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command)
+    {
+        var info = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+
+        info.Environment.Clear();
+        info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        var args = info.ArgumentList;
+        args.Add("-c");
+        args.Add(JoinCgroupsThenExec);
+        args.Add("sh");
+        foreach (string procs in cgroupProcsFiles)
+        {
+            args.Add(procs);
+        }
+
+        args.Add("--");
+        args.Add(_setpriv);
+        args.Add($"--reuid={BaseImage.VmUserId}");
+        args.Add($"--regid={BaseImage.VmGroupId}");
+        args.Add("--clear-groups");
+        args.Add("--");
+        args.Add(_bwrap);
+        foreach (string arg in BubblewrapArguments(mergedRoot))
+        {
+            args.Add(arg);
+        }
+
+        args.Add("--");
+        foreach (string part in command)
+        {
+            args.Add(part);
+        }
+
+        return info;
+    }
+
+    private IEnumerable<string> BubblewrapArguments(string mergedRoot)
+    {
+        yield return "--bind";
+        yield return mergedRoot;
+        yield return "/";
+        foreach (string bind in _baseImage.HostReadOnlyBinds)
+        {
+            yield return "--ro-bind";
+            yield return bind;
+            yield return bind;
+        }
+
+        foreach (string arg in (string[])["--proc", "/proc", "--dev", "/dev", "--unshare-all"])
+        {
+            yield return arg;
+        }
+
+        if (_shareNetwork)
+        {
+            yield return "--share-net";
+        }
+
+        foreach (string arg in (string[])[
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--uid", "1000", "--gid", "1000", "--hostname", "arker", "--chdir", "/home/user", "--clearenv"])
+        {
+            yield return arg;
+        }
+
+        foreach (string variable in Environment)
+        {
+            int equals = variable.IndexOf('=', StringComparison.Ordinal);
+            yield return "--setenv";
+            yield return variable[..equals];
+            yield return variable[(equals + 1)..];
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// A long-lived bash inside a VM's sandbox. Each command is sent as one escaped line with a fresh
+/// random token; the shell evaluates it (stdin from <c>/dev/null</c>) and prints the token with the
+/// exit code and working directory on stdout, and the token alone on stderr. Killing the session
+/// kills bubblewrap, which tears down the session's PID namespace and every process in it.
+/// </summary>
+internal sealed class ShellSession
+{
+    private const string Driver = """
+        while builtin read -r __arker_line; do
+          __arker_token=${__arker_line%% *}
+          builtin printf -v __arker_command '%b' "${__arker_line#* }"
+          builtin eval "$__arker_command" </dev/null
+          __arker_status=$?
+          builtin printf '\036%s %s %s\n' "$__arker_token" "$__arker_status" "$PWD"
+          builtin printf '\036%s\n' "$__arker_token" >&2
+        done
+        """;
+
+    private readonly Process _process;
+    private readonly Stream _input;
+    private readonly OutputChannel _stdout;
+    private readonly OutputChannel _stderr;
+    private int _killed;
+
+    private ShellSession(Process process, int outputCap)
+    {
+        _process = process;
+        _input = process.StandardInput.BaseStream;
+        _stdout = new OutputChannel(process.StandardOutput.BaseStream, outputCap);
+        _stderr = new OutputChannel(process.StandardError.BaseStream, outputCap);
+    }
+
+    /// <summary>The shell's working directory after its last command.</summary>
+    public string Cwd { get; private set; } = "/home/user";
+
+    public bool HasExited => Volatile.Read(ref _killed) != 0 || _process.HasExited;
+
+    public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports)
+    {
+        var info = launcher.CreateStartInfo(mergedRoot, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver]);
+        var process = Process.Start(info) ?? throw new IOException("the sandbox process did not start");
+        var session = new ShellSession(process, outputCap);
+        string restore = $"builtin cd -- {Quote(cwd)} 2>/dev/null; {exports}";
+        ShellResult result = await session.RunAsync(restore, Timeout.InfiniteTimeSpan);
+        if (result.Found)
+        {
+            return session;
+        }
+
+        session.Kill();
+        string stderr = Encoding.UTF8.GetString(result.Stderr).Trim();
+        throw new SandboxUnavailableException($"The VM's sandbox did not start (exit code {result.ExitCode}): {stderr}");
+    }
+
+    /// <summary>Runs one command; on timeout the session is killed and the result has exit code -1.</summary>
+    public async Task<ShellResult> RunAsync(string command, TimeSpan timeout)
+    {
+        string token = Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        byte[] line = EncodeLine(token, command);
+        var started = Stopwatch.GetTimestamp();
+        int timedOut = 0;
+        using var timer = timeout == Timeout.InfiniteTimeSpan ? null : new Timer(_ =>
+        {
+            Volatile.Write(ref timedOut, 1);
+            Kill();
+        }, null, timeout, Timeout.InfiniteTimeSpan);
+
+        try
+        {
+            await _input.WriteAsync(line);
+            await _input.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The shell is gone; the reads below see end of stream and report it.
+        }
+
+        Task<ChannelRead> stdoutTask = _stdout.ReadUntilAsync(Encoding.ASCII.GetBytes($"\u001e{token} "), untilLineEnd: true);
+        Task<ChannelRead> stderrTask = _stderr.ReadUntilAsync(Encoding.ASCII.GetBytes($"\u001e{token}\n"), untilLineEnd: false);
+        ChannelRead stdout = await stdoutTask;
+        ChannelRead stderr = await WithinAsync(stderrTask, TimeSpan.FromSeconds(stdout.Found ? 5 : 1));
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+        if (stdout.Found && !stderr.Found)
+        {
+            // The command closed or redirected the shell's stderr for good: this shell cannot be trusted
+            // to frame the next command, so it is retired; the next run starts a fresh one at the same cwd.
+            Kill();
+        }
+
+        if (stdout.Found && stdout.Trailer is { } trailer)
+        {
+            string text = Encoding.UTF8.GetString(trailer);
+            int space = text.IndexOf(' ', StringComparison.Ordinal);
+            int exitCode = int.Parse(space < 0 ? text : text[..space], CultureInfo.InvariantCulture);
+            if (space >= 0)
+            {
+                Cwd = text[(space + 1)..];
+            }
+
+            return new ShellResult(stdout.Output, stderr.Output, exitCode, elapsed, TimedOut: false, Found: true, stdout.DroppedBytes, stderr.DroppedBytes);
+        }
+
+        // The shell ended before finishing the command: killed on timeout, or the command ran `exit`.
+        Kill();
+        await _process.WaitForExitAsync();
+        bool wasTimeout = Volatile.Read(ref timedOut) != 0;
+        int code = wasTimeout ? -1 : _process.ExitCode;
+        return new ShellResult(stdout.Output, stderr.Output, code, elapsed, wasTimeout, Found: false, stdout.DroppedBytes, stderr.DroppedBytes);
+    }
+
+    /// <summary>The session's exported environment as a script that recreates it.</summary>
+    public async Task<string?> CaptureExportsAsync()
+    {
+        ShellResult result = await RunAsync("export -p", TimeSpan.FromSeconds(10));
+        return result.Found ? Encoding.UTF8.GetString(result.Stdout) : null;
+    }
+
+    public void Kill()
+    {
+        if (Interlocked.Exchange(ref _killed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+    }
+
+    public async Task KillAndWaitAsync()
+    {
+        Kill();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    internal static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>The token, a space, and the command with every byte but [A-Za-z0-9 ./_-] as <c>\xHH</c>.</summary>
+    private static byte[] EncodeLine(string token, string command)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(command);
+        var line = new StringBuilder(token.Length + 2 + (bytes.Length * 2));
+        line.Append(token).Append(' ');
+        foreach (byte b in bytes)
+        {
+            if (b is (>= (byte)'a' and <= (byte)'z') or (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'0' and <= (byte)'9') or (byte)' ' or (byte)'.' or (byte)'/' or (byte)'_' or (byte)'-')
+            {
+                line.Append((char)b);
+            }
+            else
+            {
+                line.Append("\\x").Append(b.ToString("x2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        line.Append('\n');
+        return Encoding.ASCII.GetBytes(line.ToString());
+    }
+
+    private static async Task<ChannelRead> WithinAsync(Task<ChannelRead> read, TimeSpan limit)
+    {
+        Task finished = await Task.WhenAny(read, Task.Delay(limit));
+        return finished == read ? await read : new ChannelRead([], 0, Found: false, Trailer: null);
+    }
+}
+
+/// <summary>The outcome of one command in a session.</summary>
+internal readonly record struct ShellResult(
+    byte[] Stdout, byte[] Stderr, int ExitCode, TimeSpan Duration, bool TimedOut, bool Found, long StdoutDropped, long StderrDropped);

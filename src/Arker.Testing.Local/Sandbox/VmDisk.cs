@@ -1,0 +1,109 @@
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// The filesystem of one VM: an overlay of shared read-only layers (topmost first) under the VM's
+/// own writable upper directory, mounted at <see cref="MergedRoot"/>. Freezing turns the upper into
+/// a new shared layer and gives the VM a fresh, empty upper; that is how a fork copies nothing.
+/// Callers serialize structural changes (mount, freeze, destroy) per VM.
+/// </summary>
+internal sealed class VmDisk
+{
+    private readonly LayerStore _store;
+    private readonly string _directory;
+    private int _generation;
+
+    private VmDisk(LayerStore store, string directory, IReadOnlyList<Layer> lowers)
+    {
+        _store = store;
+        _directory = directory;
+        Lowers = lowers;
+        MergedRoot = Path.Combine(directory, "m");
+    }
+
+    /// <summary>The read-only layers, topmost first.</summary>
+    public IReadOnlyList<Layer> Lowers { get; private set; }
+
+    public string MergedRoot { get; }
+
+    private string Upper => Path.Combine(_directory, "u" + _generation);
+
+    private string Work => Path.Combine(_directory, "w" + _generation);
+
+    /// <summary>Creates and mounts a VM filesystem over <paramref name="lowers"/>.</summary>
+    public static VmDisk Create(LayerStore store, string directory, IReadOnlyList<Layer> lowers)
+    {
+        Directory.CreateDirectory(directory);
+        var disk = new VmDisk(store, directory, lowers);
+        store.Retain(lowers);
+        try
+        {
+            Directory.CreateDirectory(disk.MergedRoot);
+            disk.MountFresh();
+            return disk;
+        }
+        catch
+        {
+            store.Release(lowers);
+            throw;
+        }
+    }
+
+    /// <summary>Whether the VM has written nothing since it was mounted or last frozen.</summary>
+    public bool IsUnchanged() => !Directory.EnumerateFileSystemEntries(Upper).Any();
+
+    /// <summary>
+    /// Makes the current upper a shared layer and remounts the VM over it with an empty upper.
+    /// Every process of the VM must have stopped. Returns the new stack for a fork to share.
+    /// </summary>
+    public IReadOnlyList<Layer> Freeze(BackgroundDeleter deleter)
+    {
+        Mounts.Unmount(MergedRoot);
+        Layer frozen = _store.Adopt(Upper);
+        deleter.Delete(Work);
+        IReadOnlyList<Layer> previous = Lowers;
+        Lowers = [frozen, .. previous];
+        _store.Retain([frozen]);
+        _generation++;
+        MountFresh();
+        return Lowers;
+    }
+
+    /// <summary>Replaces the read-only stack (after flattening); the VM must be stopped.</summary>
+    public void ReplaceLowers(IReadOnlyList<Layer> lowers)
+    {
+        Mounts.Unmount(MergedRoot);
+        _store.Retain(lowers);
+        _store.Release(Lowers);
+        Lowers = lowers;
+        MountFresh(createUpper: false);
+    }
+
+    /// <summary>Unmounts and removes the VM's own directories; its layers are released.</summary>
+    public void Destroy(BackgroundDeleter deleter)
+    {
+        Mounts.Unmount(MergedRoot, detach: true);
+        _store.Release(Lowers);
+        Lowers = [];
+        deleter.Delete(_directory);
+    }
+
+    private void MountFresh(bool createUpper = true)
+    {
+        if (createUpper)
+        {
+            Directory.CreateDirectory(Upper);
+        }
+
+        DeleteIfExists(Work);
+        Directory.CreateDirectory(Work);
+        Mounts.MountOverlay([.. Lowers.Select(l => l.Path)], Upper, Work, MergedRoot);
+    }
+
+    private static void DeleteIfExists(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using System.Text;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// The running side of one VM: its filesystem, cgroup and sessions, and the locking that keeps
+/// runs, file operations, forks and deletion from stepping on each other.
+/// </summary>
+internal sealed class VmSandbox
+{
+    private const int OutputCap = 16 * 1024 * 1024;
+
+    private readonly SandboxHost _host;
+    private readonly VmDisk _disk;
+    private readonly VmCgroup _cgroup;
+    private readonly SharedExclusiveLock _structure = new();
+    private readonly Dictionary<string, SessionSlot> _sessions = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private int _runsInFlight;
+    private bool _destroyed;
+
+    public VmSandbox(SandboxHost host, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions)
+    {
+        _host = host;
+        _disk = disk;
+        _cgroup = cgroup;
+        foreach ((string id, SessionSlot slot) in sessions)
+        {
+            _sessions[id] = slot;
+        }
+    }
+
+    public int LayerDepth => _disk.Lowers.Count;
+
+    public async Task<RunOutcome> RunAsync(string sessionId, string command, TimeSpan timeout, CancellationToken aborted)
+    {
+        SessionSlot slot;
+        lock (_gate)
+        {
+            ThrowIfDestroyed();
+            if (!_sessions.TryGetValue(sessionId, out slot!))
+            {
+                slot = new SessionSlot();
+                _sessions[sessionId] = slot;
+            }
+        }
+
+        if (!slot.Busy.Wait(0, CancellationToken.None))
+        {
+            throw Api.ApiException.VmBusy($"session '{sessionId}' of this VM is already running a command; wait for it, or use another session_id to run concurrently");
+        }
+
+        try
+        {
+            ShellSession shell;
+            using (await _structure.SharedAsync(aborted))
+            {
+                lock (_gate)
+                {
+                    ThrowIfDestroyed();
+                    _runsInFlight++;
+                }
+
+                try
+                {
+                    shell = slot.Shell is { HasExited: false } live ? live : await StartShellAsync(slot);
+                }
+                catch
+                {
+                    lock (_gate)
+                    {
+                        _runsInFlight--;
+                    }
+
+                    throw;
+                }
+            }
+
+            try
+            {
+                using CancellationTokenRegistration onAbort = aborted.Register(shell.Kill);
+                ShellResult result = await shell.RunAsync(command, timeout);
+                slot.Cwd = shell.Cwd;
+                if (!result.Found)
+                {
+                    slot.Shell = null;
+                    await shell.KillAndWaitAsync();
+                }
+
+                byte[] stderr = result.Stderr;
+                if (result.StdoutDropped > 0 || result.StderrDropped > 0)
+                {
+                    stderr = [.. stderr, .. Encoding.UTF8.GetBytes(
+                        $"\n[arker: output truncated at {OutputCap} bytes per stream; {result.StdoutDropped} stdout and {result.StderrDropped} stderr bytes dropped]\n")];
+                }
+
+                if (result.TimedOut)
+                {
+                    stderr = [.. stderr, .. Encoding.UTF8.GetBytes($"\n[arker: command timed out after {timeout.TotalSeconds:0.###} s and was killed]\n")];
+                }
+
+                return new RunOutcome(result.Stdout, stderr, result.ExitCode, result.Duration, sessionId, slot.Cwd);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _runsInFlight--;
+                }
+            }
+        }
+        finally
+        {
+            slot.Busy.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes a child sandbox that sees this VM's files as they are now. If this VM has written
+    /// anything since its last freeze, its processes are stopped (state saved) and its upper is
+    /// frozen into a shared layer; otherwise the child simply shares the same layers.
+    /// </summary>
+    public async Task<VmSandbox> ForkAsync(string childName)
+    {
+        using (await _structure.ExclusiveAsync())
+        {
+            List<KeyValuePair<string, SessionSlot>> slots;
+            lock (_gate)
+            {
+                ThrowIfDestroyed();
+                if (_runsInFlight > 0)
+                {
+                    throw Api.ApiException.VmBusy("this VM has a command running; fork it when the command has finished");
+                }
+
+                slots = [.. _sessions];
+            }
+
+            bool changed = !_disk.IsUnchanged();
+            foreach ((_, SessionSlot slot) in slots)
+            {
+                if (changed)
+                {
+                    await slot.SaveAndStopAsync();
+                }
+                else if (slot.Shell is { HasExited: false } shell)
+                {
+                    slot.Exports = await shell.CaptureExportsAsync() ?? slot.Exports;
+                    slot.Cwd = shell.Cwd;
+                }
+            }
+
+            IReadOnlyList<Layer> lowers = changed ? _disk.Freeze(_host.Deleter) : _disk.Lowers;
+            if (lowers.Count > _host.MaxLayerDepth)
+            {
+                lowers = await _host.FlattenAsync(lowers);
+                _disk.ReplaceLowers(lowers);
+            }
+
+            var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Cwd, s.Value.Exports)));
+            return _host.CreateSandbox(childName, lowers, childSessions);
+        }
+    }
+
+    /// <summary>Runs a file operation against the VM's root while no fork or delete can change it.</summary>
+    public async Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        using (await _structure.SharedAsync(cancellationToken))
+        {
+            lock (_gate)
+            {
+                ThrowIfDestroyed();
+            }
+
+            return await operation(_disk.MergedRoot);
+        }
+    }
+
+    /// <summary>Kills every process of the VM, unmounts it and removes its directories.</summary>
+    public async Task DestroyAsync()
+    {
+        List<SessionSlot> slots;
+        lock (_gate)
+        {
+            if (_destroyed)
+            {
+                return;
+            }
+
+            _destroyed = true;
+            slots = [.. _sessions.Values];
+        }
+
+        foreach (SessionSlot slot in slots)
+        {
+            slot.Shell?.Kill();
+        }
+
+        await _cgroup.DestroyAsync();
+        using (await _structure.ExclusiveAsync())
+        {
+            foreach (SessionSlot slot in slots)
+            {
+                if (slot.Shell is { } shell)
+                {
+                    await shell.KillAndWaitAsync();
+                }
+            }
+
+            _disk.Destroy(_host.Deleter);
+        }
+    }
+
+    private async Task<ShellSession> StartShellAsync(SessionSlot slot)
+    {
+        ShellSession shell = await ShellSession.StartAsync(_host.Launcher, _disk.MergedRoot, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports);
+        slot.Shell = shell;
+        return shell;
+    }
+
+    private void ThrowIfDestroyed()
+    {
+        if (_destroyed)
+        {
+            throw Api.ApiException.NotFound("VM not found: it was deleted");
+        }
+    }
+}

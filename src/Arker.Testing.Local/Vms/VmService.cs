@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using Arker.Testing.Local.Api;
+using Arker.Testing.Local.Sandbox;
+
+namespace Arker.Testing.Local.Vms;
+
+/// <summary>
+/// The VM registry and the contract's ownership rules: a VM of another organisation does not
+/// exist for the caller unless it is public; a public VM may be forked by anyone, but only its
+/// owner may run, read, write or delete it.
+/// </summary>
+internal sealed class VmService : IAsyncDisposable
+{
+    public const string BaseVmId = "01KQBYKEV5WJ7YB010603T1DCT_d8c0";
+    public const string BaseImageName = "arkuntu";
+    public const string RegionName = "local";
+    private const string RegionTag = "lcl";
+    private const string SystemOrganisation = "arker";
+
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal) { [BaseImageName] = BaseVmId };
+
+    private readonly ConcurrentDictionary<string, VmRecord> _vms = new(StringComparer.Ordinal);
+    private readonly SandboxHost _host;
+    private readonly TimeProvider _time;
+    private long _sequence;
+
+    private VmService(SandboxHost host, TimeProvider time)
+    {
+        _host = host;
+        _time = time;
+    }
+
+    public string Isolation => _host.Isolation;
+
+    public SandboxHost Host => _host;
+
+    public static VmService Start(SandboxHost host, TimeProvider time)
+    {
+        var service = new VmService(host, time);
+        var baseVm = new VmRecord
+        {
+            Id = BaseVmId,
+            Name = BaseImageName,
+            Organisation = SystemOrganisation,
+            IsPublic = true,
+            BaseImage = BaseImageName,
+            Region = RegionName,
+            CreatedAt = time.GetUtcNow(),
+            Sandbox = host.CreateBaseSandbox(BaseVmId),
+        };
+        service._vms[BaseVmId] = baseVm;
+        return service;
+    }
+
+    /// <summary>A VM the caller may fork: its own, or any public one.</summary>
+    public VmRecord FindForFork(string organisation, string vmId)
+    {
+        VmRecord vm = Find(vmId);
+        return vm.Organisation == organisation || vm.IsPublic ? vm : throw NotFound(vmId);
+    }
+
+    /// <summary>A VM the caller may use (run, sync, delete): only its own.</summary>
+    public VmRecord FindOwned(string organisation, string vmId)
+    {
+        VmRecord vm = FindForFork(organisation, vmId);
+        return vm.Organisation == organisation
+            ? vm
+            : throw ApiException.Forbidden($"VM {vm.Id} is a public VM of another organisation: you may fork it, but not run, read, write or delete it");
+    }
+
+    /// <summary>Resolves a name for fork-by-name: an alias, the caller's newest VM of that name, or a public VM.</summary>
+    public VmRecord FindByName(string organisation, string name)
+    {
+        if (Aliases.TryGetValue(name, out string? aliased))
+        {
+            return FindForFork(organisation, aliased);
+        }
+
+        if (Ulid.IsVmId(name))
+        {
+            return FindForFork(organisation, name);
+        }
+
+        VmRecord? match = _vms.Values
+            .Where(v => v.Name == name && (v.Organisation == organisation || v.IsPublic))
+            .OrderByDescending(v => v.Organisation == organisation)
+            .ThenByDescending(v => v.CreatedAt)
+            .FirstOrDefault();
+        return match ?? throw ApiException.NotFound($"no VM or image named '{name}' is visible to your organisation");
+    }
+
+    public async Task<VmRecord> ForkAsync(string organisation, VmRecord parent, string? name, bool isPublic)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        string id = Ulid.New(now) + "_" + RegionTag;
+        VmSandbox sandbox = await parent.Sandbox.ForkAsync(id);
+        var child = new VmRecord
+        {
+            Id = id,
+            Name = name,
+            Organisation = organisation,
+            IsPublic = isPublic,
+            BaseImage = parent.BaseImage,
+            Region = RegionName,
+            ParentId = parent.Id,
+            CreatedAt = now,
+            Sequence = Interlocked.Increment(ref _sequence),
+            Sandbox = sandbox,
+        };
+        _vms[id] = child;
+        return child;
+    }
+
+    public async Task DeleteAsync(VmRecord vm)
+    {
+        if (_vms.TryRemove(vm.Id, out _))
+        {
+            await vm.Sandbox.DestroyAsync();
+        }
+        else
+        {
+            throw NotFound(vm.Id);
+        }
+    }
+
+    public (IReadOnlyList<VmRecord> Page, int Total) List(string organisation, string? query, string sort, int limit, int offset)
+    {
+        IEnumerable<VmRecord> matches = _vms.Values.Where(v => v.Organisation == organisation && (query is null || (v.Name?.Contains(query, StringComparison.Ordinal) ?? false)));
+        IOrderedEnumerable<VmRecord> ordered = sort switch
+        {
+            "created_at" => matches.OrderBy(v => v.Sequence),
+            "region" => matches.OrderBy(v => v.Region, StringComparer.Ordinal).ThenByDescending(v => v.Sequence),
+            "-region" => matches.OrderByDescending(v => v.Region, StringComparer.Ordinal).ThenByDescending(v => v.Sequence),
+            _ => matches.OrderByDescending(v => v.Sequence),
+        };
+        VmRecord[] all = [.. ordered];
+        return (all.Skip(offset).Take(limit).ToArray(), all.Length);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (VmRecord vm in _vms.Values)
+        {
+            _vms.TryRemove(vm.Id, out _);
+            try
+            {
+                await vm.Sandbox.DestroyAsync();
+            }
+            catch (Exception)
+            {
+                // Keep going: the host's own clean-up below removes whatever is left.
+            }
+        }
+
+        await _host.DisposeAsync();
+    }
+
+    /// <summary>A VM by id whoever owns it (a presigned URL already proves the caller's right).</summary>
+    public VmRecord FindAny(string vmId) => Find(vmId);
+
+    private VmRecord Find(string vmId)
+    {
+        string key = Aliases.TryGetValue(vmId, out string? aliased) ? aliased : Ulid.Normalize(vmId);
+        return _vms.TryGetValue(key, out VmRecord? vm) ? vm : throw NotFound(vmId);
+    }
+
+    private static ApiException NotFound(string vmId) => ApiException.NotFound($"VM not found: {vmId}");
+}
