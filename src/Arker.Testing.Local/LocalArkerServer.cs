@@ -44,7 +44,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
 
     /// <summary>Starts a server, by default on 127.0.0.1 on a free port.</summary>
     /// <exception cref="SandboxUnavailableException">This machine cannot run sandboxes; the message says why and what to do.</exception>
-    public static async Task<LocalArkerServer> StartAsync(LocalArkerServerOptions? options = null, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    public static async Task<LocalArkerServer> StartAsync(LocalArkerServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalArkerServerOptions();
         if (options.ApiKeys.Count == 0)
@@ -54,10 +54,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(LocalArkerServer).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
-        if (configureLogging is not null)
-        {
-            configureLogging(builder.Logging);
-        }
+        options.ConfigureLogging?.Invoke(builder.Logging);
 
         builder.WebHost.UseUrls(options.Url.ToString());
         builder.WebHost.ConfigureKestrel(kestrel =>

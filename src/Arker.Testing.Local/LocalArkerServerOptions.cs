@@ -51,6 +51,10 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is 64.</value>
     public int MaxLayerDepth { get; set; } = 64;
 
+    /// <summary>Adds log providers and filters; the server logs one line per request at Information.</summary>
+    /// <value>The default is <see langword="null"/>: no logging.</value>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
     /// <summary>The clock used for timestamps and URL expiry.</summary>
     /// <value>The default is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -39,6 +39,16 @@ command.SetAction(async (parse, cancellationToken) =>
         FaultRate = parse.GetValue(faultRate),
         FaultSeed = parse.GetValue(faultSeed),
         MaxLayerDepth = parse.GetValue(maxLayers),
+        ConfigureLogging = logging =>
+        {
+            logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
+            logging.AddFilter("Microsoft", LogLevel.Warning);
+        },
     };
     foreach (string key in parse.GetValue(apiKeys) ?? [])
     {
@@ -49,16 +59,7 @@ command.SetAction(async (parse, cancellationToken) =>
     LocalArkerServer server;
     try
     {
-        server = await LocalArkerServer.StartAsync(options, logging =>
-        {
-            logging.AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss.fff ";
-            });
-            logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
-            logging.AddFilter("Microsoft", LogLevel.Warning);
-        }, cancellationToken);
+        server = await LocalArkerServer.StartAsync(options, cancellationToken);
     }
     catch (SandboxUnavailableException ex)
     {

@@ -75,7 +75,17 @@ internal sealed class FileService
     /// <summary>Checks an entry's declared size before anything is written (the whole request is refused).</summary>
     public static void CheckSize(JsonFields entry)
     {
-        if (entry.Integer("size") is { } size && size > MaxFileBytes)
+        long? size;
+        try
+        {
+            size = entry.Integer("size");
+        }
+        catch (ApiException)
+        {
+            return; // a malformed size is that entry's own error, reported in its result
+        }
+
+        if (size > MaxFileBytes)
         {
             throw ApiException.TooLarge($"file is {size} bytes; the limit is {MaxFileBytes} bytes (100 MiB)");
         }

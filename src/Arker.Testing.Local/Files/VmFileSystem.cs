@@ -66,6 +66,13 @@ internal sealed class VmFileSystem : IDisposable
     public async Task WriteAtomicallyAsync(string[] segments, string path, Func<Stream, Task> writeContent)
     {
         int directory = OpenDirectory(segments[..^1], path);
+        if (ResolveSymbolicLink(directory, segments, path) is { } target)
+        {
+            _ = LibC.close(directory);
+            await WriteAtomicallyAsync(target, path, writeContent);
+            return;
+        }
+
         string temporary = $".arker-write-{Guid.NewGuid():N}";
         bool renamed = false;
         try
@@ -103,6 +110,43 @@ internal sealed class VmFileSystem : IDisposable
     }
 
     public void Dispose() => LibC.close(_rootFd);
+
+    /// <summary>
+    /// If the file to write is a symbolic link, the segments of the file it leads to (writes follow
+    /// links, as they would inside the VM); a link that leads outside home or nowhere is refused.
+    /// </summary>
+    private string[]? ResolveSymbolicLink(int directory, string[] segments, string path)
+    {
+        int link = LibC.openat(directory, segments[^1], LibC.OPath | LibC.ONoFollow | LibC.OCloexec, 0);
+        if (link < 0)
+        {
+            return null;
+        }
+
+        int type = LibC.StatFd(link).Type;
+        _ = LibC.close(link);
+        if (type != LibC.SIfLnk)
+        {
+            return null;
+        }
+
+        int target = LibC.Openat2(_rootFd, Relative(segments), LibC.OPath | LibC.OCloexec, 0, Resolve);
+        if (target < 0)
+        {
+            throw ApiException.BadRequest($"{path} is a symbolic link to a file that does not exist");
+        }
+
+        try
+        {
+            EnsureUnderHome(target, path);
+            string actual = new FileInfo($"/proc/self/fd/{target}").LinkTarget!;
+            return actual[(_root + VmPath.Home + "/").Length..].Split('/');
+        }
+        finally
+        {
+            _ = LibC.close(target);
+        }
+    }
 
     private int OpenDirectory(string[] segments, string path)
     {

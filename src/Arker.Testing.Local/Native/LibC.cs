@@ -94,6 +94,7 @@ internal static partial class LibC
     public const int SIfMt = 0xF000;
     public const int SIfReg = 0x8000;
     public const int SIfDir = 0x4000;
+    public const int SIfLnk = 0xA000;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);

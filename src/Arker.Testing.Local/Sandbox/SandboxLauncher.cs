@@ -23,9 +23,11 @@ internal sealed class SandboxLauncher
     private readonly string _setpriv;
     private readonly BaseImage _baseImage;
     private readonly bool _shareNetwork;
+    private readonly bool _canDisableUserNamespaces;
 
     public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork)
     {
+        _canDisableUserNamespaces = SupportsDisablingUserNamespaces(bwrap);
         _bwrap = bwrap;
         _setpriv = setpriv;
         _baseImage = baseImage;
@@ -75,6 +77,15 @@ internal sealed class SandboxLauncher
         return info;
     }
 
+    /// <summary>bubblewrap 0.8 and later can forbid user namespaces inside the sandbox.</summary>
+    private static bool SupportsDisablingUserNamespaces(string bwrap)
+    {
+        using var help = Process.Start(new ProcessStartInfo(bwrap, "--help") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string text = help.StandardOutput.ReadToEnd();
+        help.WaitForExit();
+        return text.Contains("--disable-userns", StringComparison.Ordinal);
+    }
+
     private IEnumerable<string> BubblewrapArguments(string mergedRoot)
     {
         yield return "--bind";
@@ -87,7 +98,7 @@ internal sealed class SandboxLauncher
             yield return bind;
         }
 
-        foreach (string arg in (string[])["--proc", "/proc", "--dev", "/dev", "--unshare-all"])
+        foreach (string arg in (string[])["--proc", "/proc", "--dev", "/dev", "--unshare-all", "--unshare-user"])
         {
             yield return arg;
         }
@@ -95,6 +106,12 @@ internal sealed class SandboxLauncher
         if (_shareNetwork)
         {
             yield return "--share-net";
+        }
+
+        if (_canDisableUserNamespaces)
+        {
+            // No nested user namespaces: the VM user cannot gain capabilities even in a namespace of its own.
+            yield return "--disable-userns";
         }
 
         foreach (string arg in (string[])[

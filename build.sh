@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Arker.Testing build entry point.
+#   ./build.sh test     install what is missing, then run every test (the command CI runs)
+#   ./build.sh server   run the local Arker server on http://127.0.0.1:8787 (API key ark_local_test)
+#   ./build.sh bench    run the benchmarks and print the figures of the README's performance table
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The local server sandboxes VMs with bubblewrap; setpriv comes with util-linux.
+ensure_prerequisites() {
+  local missing=()
+  command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+  command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing: ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+}
+
+case "${1:-test}" in
+  test)
+    ensure_prerequisites
+    dotnet test -c Release
+    ;;
+  server)
+    ensure_prerequisites
+    dotnet run --project src/Arker.Testing.Local -c Release -- --urls http://127.0.0.1:8787 --api-key ark_local_test
+    ;;
+  bench)
+    ensure_prerequisites
+    shift
+    dotnet run --project bench/Arker.Testing.Bench -c Release -- "$@"
+    ;;
+  *)
+    echo "usage: ./build.sh [test|server|bench]" >&2
+    exit 2
+    ;;
+esac

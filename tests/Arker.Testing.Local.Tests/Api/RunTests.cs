@@ -1,0 +1,212 @@
+using System.Diagnostics;
+using Arker.Testing.Local.Tests.Infrastructure;
+
+namespace Arker.Testing.Local.Tests.Api;
+
+public sealed class RunTests(LocalServerFixture fixture)
+{
+    private readonly ApiClient _api = fixture.Api;
+
+    [Fact]
+    public async Task Run_ReturnsStreamsExitCodeAndCwd()
+    {
+        string vm = await _api.ForkAsync();
+
+        RunResult result = await _api.RunAsync(vm, "echo out; echo err >&2; exit 3");
+
+        Assert.Equal("out\n", result.StdoutText);
+        Assert.Equal("err\n", result.StderrText);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("0", result.SessionId);
+        Assert.Equal("/home/user", result.Cwd);
+        Assert.True(result.DurationMs > 0);
+    }
+
+    [Fact]
+    public async Task Run_AsTheVmUser_InBashWithHome()
+    {
+        string vm = await _api.ForkAsync();
+
+        RunResult result = (await _api.RunAsync(vm, "id -u; id -g; echo $HOME; echo $BASH_VERSION | cut -c1")).Succeeded();
+
+        Assert.Equal("1000\n1000\n/home/user\n5\n", result.StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_UnknownCommand_IsExitCode127()
+    {
+        string vm = await _api.ForkAsync();
+
+        RunResult result = await _api.RunAsync(vm, "definitely-not-a-command");
+
+        Assert.Equal(127, result.ExitCode);
+        Assert.Contains("command not found", result.StderrText);
+    }
+
+    [Fact]
+    public async Task Run_SyntaxErrorOrUnbalancedQuote_IsAResultAndTheSessionSurvives()
+    {
+        string vm = await _api.ForkAsync();
+        (await _api.RunAsync(vm, "cd /tmp")).Succeeded();
+
+        RunResult broken = await _api.RunAsync(vm, "echo \"unterminated");
+        RunResult after = await _api.RunAsync(vm, "pwd");
+
+        Assert.Equal(2, broken.ExitCode);
+        Assert.Equal("/tmp\n", after.Succeeded().StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_AllByteValues_ComeBackExactlyAsBase64()
+    {
+        string vm = await _api.ForkAsync();
+        byte[] all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        await _api.WriteAsync(vm, "/home/user/all.bin", all);
+
+        RunResult result = (await _api.RunAsync(vm, "cat ~/all.bin; cat ~/all.bin >&2")).Succeeded();
+
+        Assert.Equal(all, result.Stdout);
+        Assert.Equal(all, result.Stderr);
+    }
+
+    [Fact]
+    public async Task Run_CommandWithEveryPrintableCharacterAndUnicode_IsPassedVerbatim()
+    {
+        string vm = await _api.ForkAsync();
+        string text = "quotes ' \" ` $HOME \\ \\n ; | & < > ( ) { } [ ] * ? ~ # % ^ = + , : @ ! — ünïcødé 🚀";
+
+        RunResult result = (await _api.RunAsync(vm, $"cat <<'EOF'\n{text}\nEOF")).Succeeded();
+
+        Assert.Equal(text + "\n", result.StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_Session_KeepsCwdAndExportedEnvironment()
+    {
+        string vm = await _api.ForkAsync();
+
+        (await _api.RunAsync(vm, "mkdir -p ~/a/b && cd ~/a/b && export ONE=1 && LOCAL=not-exported")).Succeeded();
+        RunResult next = (await _api.RunAsync(vm, "pwd; echo $ONE")).Succeeded();
+
+        Assert.Equal("/home/user/a/b\n1\n", next.StdoutText);
+        Assert.Equal("/home/user/a/b", next.Cwd);
+    }
+
+    [Fact]
+    public async Task Run_Sessions_AreIndependent_AndAcceptIntegerOrStringIds()
+    {
+        string vm = await _api.ForkAsync();
+
+        (await _api.RunAsync(vm, "cd /tmp && export WHO=one", sessionId: 1)).Succeeded();
+        (await _api.RunAsync(vm, "cd /var && export WHO=two", sessionId: "two")).Succeeded();
+
+        RunResult one = await _api.RunAsync(vm, "echo $WHO; pwd", sessionId: "1");
+        RunResult two = await _api.RunAsync(vm, "echo $WHO; pwd", sessionId: "two");
+        RunResult zero = await _api.RunAsync(vm, "echo ${WHO:-none}; pwd");
+        Assert.Equal("one\n/tmp\n", one.StdoutText);
+        Assert.Equal("1", one.SessionId);
+        Assert.Equal("two\n/var\n", two.StdoutText);
+        Assert.Equal("none\n/home/user\n", zero.StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_ConcurrentRunInTheSameSession_IsVmBusy_OtherSessionsRunConcurrently()
+    {
+        string vm = await _api.ForkAsync();
+        var clock = Stopwatch.StartNew();
+
+        Task<RunResult> first = _api.RunAsync(vm, "sleep 1.5; echo first", sessionId: "a");
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        ApiResponse busy = await _api.RunRawAsync(vm, "echo second", sessionId: "a");
+        Task<RunResult> other = _api.RunAsync(vm, "sleep 1; echo other", sessionId: "b");
+
+        busy.Error(409, "vm_busy");
+        Assert.Equal("first\n", (await first).StdoutText);
+        Assert.Equal("other\n", (await other).StdoutText);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.4), $"sessions a and b should overlap; took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Run_Timeout_KillsTheWholeProcessTree_ReturnsOutputSoFar()
+    {
+        string vm = await _api.ForkAsync();
+        (await _api.RunAsync(vm, "cd /tmp")).Succeeded();
+
+        RunResult result = await _api.RunAsync(vm, "echo started; (sleep 600 &); setsid sleep 601 & nohup sleep 602 >/dev/null 2>&1 & sleep 603", timeout: 1);
+        RunResult after = (await _api.RunAsync(vm, "pgrep -c sleep || true; pwd")).Succeeded();
+
+        Assert.Equal(-1, result.ExitCode);
+        Assert.Equal("started\n", result.StdoutText);
+        Assert.Contains("timed out", result.StderrText);
+        Assert.Equal("0\n/tmp\n", after.StdoutText);
+        Assert.Equal(0, CountHostProcesses("sleep 60"));
+    }
+
+    [Fact]
+    public async Task Run_ExitInTheCommand_EndsTheShell_AndTheNextRunStartsAFreshOneInTheSameCwd()
+    {
+        string vm = await _api.ForkAsync();
+        (await _api.RunAsync(vm, "cd /tmp")).Succeeded();
+
+        RunResult exited = await _api.RunAsync(vm, "echo bye; exit 42");
+        RunResult next = await _api.RunAsync(vm, "pwd");
+
+        Assert.Equal(42, exited.ExitCode);
+        Assert.Equal("bye\n", exited.StdoutText);
+        Assert.Equal("/tmp\n", next.Succeeded().StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_StdinIsEmpty()
+    {
+        string vm = await _api.ForkAsync();
+
+        RunResult result = (await _api.RunAsync(vm, "cat; echo done")).Succeeded();
+
+        Assert.Equal("done\n", result.StdoutText);
+    }
+
+    [Fact]
+    public async Task Run_OutputBeyondTheCap_IsTruncatedWithANote()
+    {
+        string vm = await _api.ForkAsync();
+
+        RunResult result = (await _api.RunAsync(vm, "yes | head -c 17000000")).Succeeded();
+
+        Assert.Equal(16 * 1024 * 1024, result.Stdout.Length);
+        Assert.Contains("output truncated", result.StderrText);
+    }
+
+    [Fact]
+    public async Task Run_OnDeletedVm_IsNotFound()
+    {
+        string vm = await _api.ForkAsync();
+        (await _api.DeleteAsync($"/api/v1/vms/{vm}")).Ok();
+
+        (await _api.RunRawAsync(vm, "true")).Error(404, "not_found");
+    }
+
+    internal static int CountHostProcesses(string commandLinePrefix)
+    {
+        int count = 0;
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                if (commandLine.StartsWith(commandLinePrefix, StringComparison.Ordinal))
+                {
+                    count++;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return count;
+    }
+}

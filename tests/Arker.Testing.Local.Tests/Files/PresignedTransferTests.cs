@@ -1,0 +1,103 @@
+using System.Net;
+using System.Security.Cryptography;
+using Arker.Testing.Local.Tests.Infrastructure;
+
+namespace Arker.Testing.Local.Tests.Files;
+
+public sealed class PresignedTransferTests(LocalServerFixture fixture)
+{
+    private readonly ApiClient _api = fixture.Api;
+
+    [Theory]
+    [InlineData(20 * 1024 * 1024)]
+    [InlineData(100 * 1024 * 1024)]
+    public async Task LargeFile_UploadsAndDownloadsThroughPresignedUrls(int size)
+    {
+        string vm = await _api.ForkAsync();
+        byte[] content = RandomNumberGenerator.GetBytes(size);
+
+        await UploadAsync(vm, "/home/user/big.bin", content);
+        JsonElement read = (await _api.ReadRawAsync(vm, "/home/user/big.bin")).Ok();
+        byte[] downloaded = await _api.Http.GetByteArrayAsync(read.GetProperty("presigned_url").GetString(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("GET", read.GetProperty("method").GetString());
+        Assert.Equal(size, read.GetProperty("size").GetInt64());
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(downloaded));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)) + "\n", (await _api.RunAsync(vm, "sha256sum ~/big.bin | cut -d' ' -f1")).Succeeded().StdoutText);
+    }
+
+    [Fact]
+    public async Task Commit_BeforeTheBytesArrive_IsBadRequest_AndNoFileAppears()
+    {
+        string vm = await _api.ForkAsync();
+        JsonElement start = (await _api.WriteRawAsync(vm, new { path = "/home/user/p.bin", size = 100, presigned = true })).Ok().GetProperty("results")[0];
+        string uploadId = start.GetProperty("upload_id").GetString()!;
+        using var partial = await _api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(new byte[60]), TestContext.Current.CancellationToken);
+
+        JsonElement commit = (await _api.WriteRawAsync(vm, new { path = "/home/user/p.bin", size = 100, upload_id = uploadId })).Ok().GetProperty("results")[0];
+
+        Assert.Equal(HttpStatusCode.OK, partial.StatusCode);
+        Assert.Equal("bad_request", commit.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("60 bytes", commit.GetProperty("error").GetProperty("message").GetString());
+        (await _api.ReadRawAsync(vm, "/home/user/p.bin")).Error(404, "not_found");
+    }
+
+    [Fact]
+    public async Task Put_MoreBytesThanDeclared_IsPayloadTooLarge()
+    {
+        string vm = await _api.ForkAsync();
+        JsonElement start = (await _api.WriteRawAsync(vm, new { path = "/home/user/p.bin", size = 10, presigned = true })).Ok().GetProperty("results")[0];
+
+        using var response = await _api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(new byte[11]), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task TamperedUrl_IsForbidden()
+    {
+        string vm = await _api.ForkAsync();
+        await UploadAsync(vm, "/home/user/secret.bin", RandomNumberGenerator.GetBytes(17 * 1024 * 1024));
+        string url = (await _api.ReadRawAsync(vm, "/home/user/secret.bin")).Ok().GetProperty("presigned_url").GetString()!;
+        string otherPath = url.Replace("secret.bin", "other.bin", StringComparison.Ordinal);
+        string otherSignature = url[..^4] + (url.EndsWith("0000", StringComparison.Ordinal) ? "1111" : "0000");
+
+        foreach (string tampered in new[] { otherPath, otherSignature })
+        {
+            using HttpResponseMessage response = await _api.Http.GetAsync(tampered, TestContext.Current.CancellationToken);
+            string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("signature does not match", body);
+        }
+    }
+
+    [Fact]
+    public async Task ExpiredUrl_IsForbidden()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { PresignedUrlLifetime = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
+        var api = new ApiClient(_api.Http, server.BaseUrl, server.ApiKey);
+        string vm = await api.ForkAsync();
+        JsonElement start = (await api.WriteRawAsync(vm, new { path = "/home/user/late.bin", size = 4, presigned = true })).Ok().GetProperty("results")[0];
+        await Task.Delay(TimeSpan.FromSeconds(2.1), TestContext.Current.CancellationToken);
+
+        using var response = await api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(new byte[4]), TestContext.Current.CancellationToken);
+        string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("expired", body);
+    }
+
+    private async Task UploadAsync(string vm, string path, byte[] content)
+    {
+        JsonElement start = (await _api.WriteRawAsync(vm, new { path, size = content.Length, presigned = true })).Ok().GetProperty("results")[0];
+        Assert.Equal("PUT", start.GetProperty("method").GetString());
+        Assert.Equal(900, start.GetProperty("expires_in").GetInt32());
+        using (var put = await _api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(content), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        JsonElement commit = (await _api.WriteRawAsync(vm, new { path, size = content.Length, upload_id = start.GetProperty("upload_id").GetString() })).Ok().GetProperty("results")[0];
+        Assert.True(commit.GetProperty("complete").GetBoolean() && commit.GetProperty("written").GetBoolean(), commit.GetRawText());
+    }
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Arker.Testing.Local.Tests.Infrastructure;
+
+namespace Arker.Testing.Local.Tests.Hosting;
+
+public sealed class CommandLineTests(LocalServerFixture fixture)
+{
+    private static readonly string ServerDll = typeof(LocalArkerServer).Assembly.Location;
+
+    [Fact]
+    public async Task Help_ListsEveryOption()
+    {
+        (int exitCode, string output) = await RunToEndAsync("--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (string option in new[] { "--urls", "--api-key", "--data-root", "--rootfs", "--memory-limit", "--process-limit", "--run-timeout", "--share-network", "--fault-rate", "--fault-seed", "--max-layers", "--verbose" })
+        {
+            Assert.Contains(option, output);
+        }
+    }
+
+    [Fact]
+    public async Task Sigterm_StopsTheServerAndCleansUp()
+    {
+        string dataRoot = Path.Combine(Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
+        var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0", "--data-root", dataRoot, "--api-key", "ark_local_test=acme"]) { RedirectStandardOutput = true };
+        using Process process = Process.Start(start)!;
+        string line = (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!;
+        var api = new ApiClient(fixture.Http, new Uri(line.Split(' ')[4]), "ark_local_test");
+        string vm = await api.ForkAsync();
+        (await api.RunAsync(vm, "sleep 608 &")).Succeeded();
+
+        Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Empty(Directory.GetDirectories(dataRoot));
+        Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 608"));
+        Directory.Delete(dataRoot);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process process = Process.Start(start)!;
+        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, output);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Arker.Testing.Local.Sandbox;
+using Arker.Testing.Local.Tests.Infrastructure;
+
+namespace Arker.Testing.Local.Tests.Hosting;
+
+public sealed class ServerLifecycleTests(LocalServerFixture fixture)
+{
+    [Fact]
+    public async Task Dispose_LeavesNoMountCgroupProcessOrFolder()
+    {
+        string dataRoot = NewDataRoot();
+        var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = dataRoot }, TestContext.Current.CancellationToken);
+        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        string vm = await api.ForkAsync();
+        await api.WriteAsync(vm, "/home/user/f", "x"u8.ToArray());
+        _ = api.RunRawAsync(vm, "sleep 605");
+        string child = await api.ForkAsync(await api.ForkAsync());
+        (await api.RunAsync(child, "sleep 606 &")).Succeeded();
+        string instance = Assert.Single(Directory.GetDirectories(dataRoot));
+        Assert.NotEmpty(MountsUnder(instance));
+
+        await server.DisposeAsync();
+
+        Assert.Empty(MountsUnder(dataRoot));
+        Assert.Empty(Directory.GetDirectories(dataRoot));
+        Assert.Empty(CgroupsOf(Path.GetFileName(instance)));
+        Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 60"));
+        Directory.Delete(dataRoot);
+    }
+
+    [Fact]
+    public async Task Start_CleansUpWhatACrashedInstanceLeft()
+    {
+        string dataRoot = NewDataRoot();
+        string crashed = await LeaveACrashedInstanceAsync(dataRoot);
+        Assert.NotEmpty(MountsUnder(crashed));
+
+        await using (var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = dataRoot }, TestContext.Current.CancellationToken))
+        {
+            Assert.Empty(MountsUnder(crashed));
+            Assert.False(Directory.Exists(crashed));
+            Assert.Empty(CgroupsOf(Path.GetFileName(crashed)));
+        }
+
+        Directory.Delete(dataRoot);
+    }
+
+    [Fact]
+    public async Task Start_WithAMissingRootFilesystem_FailsSayingWhatIsWrong()
+    {
+        var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() =>
+            LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = NewDataRoot(), RootFilesystem = "/nonexistent/rootfs" }, TestContext.Current.CancellationToken));
+
+        Assert.Contains("'/nonexistent/rootfs' does not exist", error.Message);
+        Assert.Contains("debootstrap", error.Message);
+    }
+
+    [Fact]
+    public async Task DeepForkChains_AreFlattened_AndKeepEveryFile()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { MaxLayerDepth = 4 }, TestContext.Current.CancellationToken);
+        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        string vm = await api.ForkAsync();
+        for (int i = 0; i < 10; i++)
+        {
+            (await api.RunAsync(vm, $"echo {i} > ~/f{i}; rm -f ~/f{i - 2}")).Succeeded();
+            vm = await api.ForkAsync(vm);
+        }
+
+        RunResult listing = (await api.RunAsync(vm, "ls ~ | sort -V | tr '\\n' ' '; cat ~/f9")).Succeeded();
+
+        Assert.Equal("f8 f9 9\n", listing.StdoutText);
+    }
+
+    /// <summary>Runs a server in a child process and kills it with SIGKILL, so nothing is cleaned up.</summary>
+    private static async Task<string> LeaveACrashedInstanceAsync(string dataRoot)
+    {
+        string serverDll = typeof(LocalArkerServer).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [serverDll, "--urls", "http://127.0.0.1:0", "--data-root", dataRoot, "--api-key", "k"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process process = Process.Start(start)!;
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.StartsWith("Arker local server on ", StringComparison.Ordinal))
+        {
+        }
+
+        Assert.NotNull(line);
+        var api = new ApiClient(new HttpClient(), new Uri(line.Split(' ')[4]), "k");
+        string vm = await api.ForkAsync();
+        (await api.RunAsync(vm, "sleep 607 &")).Succeeded();
+        process.Kill();
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return Assert.Single(Directory.GetDirectories(dataRoot));
+    }
+
+    private static string NewDataRoot() => Path.Combine(Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static List<string> MountsUnder(string prefix) =>
+        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+
+    private static List<string> CgroupsOf(string instanceId) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup", "arker-local-" + instanceId, SearchOption.AllDirectories).ToList();
+}
