@@ -5,8 +5,6 @@ namespace Arker.Testing.Local.Tests.Hosting;
 
 public sealed class CommandLineTests(LocalServerFixture fixture)
 {
-    private static readonly string ServerDll = typeof(LocalArkerServer).Assembly.Location;
-
     [Fact]
     public async Task Help_ListsEveryOption()
     {
@@ -23,10 +21,9 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
         string dataRoot = Path.Combine(Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
-        var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0", "--data-root", dataRoot, "--api-key", "ark_local_test=acme"]) { RedirectStandardOutput = true };
-        using Process process = Process.Start(start)!;
-        string line = (await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken))!;
-        var api = new ApiClient(fixture.Http, new Uri(line.Split(' ')[4]), "ark_local_test");
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", dataRoot, "--api-key", "ark_local_test=acme");
+        Process process = server.Process;
+        var api = new ApiClient(fixture.Http, server.BaseUrl, "ark_local_test");
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 608 &")).Succeeded();
 
@@ -41,7 +38,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
 
     private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", [ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using Process process = Process.Start(start)!;
         string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);

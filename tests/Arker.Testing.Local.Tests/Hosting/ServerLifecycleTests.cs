@@ -76,16 +76,10 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     /// <summary>Runs a server in a child process and kills it with SIGKILL, so nothing is cleaned up.</summary>
     private static async Task<string> LeaveACrashedInstanceAsync(string dataRoot)
     {
-        string serverDll = typeof(LocalArkerServer).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [serverDll, "--urls", "http://127.0.0.1:0", "--data-root", dataRoot, "--api-key", "k"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        string? line;
-        while ((line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)) is not null && !line.StartsWith("Arker local server on ", StringComparison.Ordinal))
-        {
-        }
-
-        Assert.NotNull(line);
-        var api = new ApiClient(new HttpClient(), new Uri(line.Split(' ')[4]), "k");
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", dataRoot, "--api-key", "k");
+        Process process = server.Process;
+        using var http = new HttpClient();
+        var api = new ApiClient(http, server.BaseUrl, "k");
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 607 &")).Succeeded();
         process.Kill();

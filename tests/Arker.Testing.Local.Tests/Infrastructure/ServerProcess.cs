@@ -1,0 +1,52 @@
+using System.Diagnostics;
+
+namespace Arker.Testing.Local.Tests.Infrastructure;
+
+/// <summary>The <c>arker-local</c> command run as a child process, for tests of signals and crashes.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private ServerProcess(Process process, Uri baseUrl)
+    {
+        Process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public Process Process { get; }
+
+    public Uri BaseUrl { get; }
+
+    public static string ServerDll => typeof(LocalArkerServer).Assembly.Location;
+
+    /// <summary>Starts the server on a free port and waits until it says where it listens.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Process process = Process.Start(start)!;
+        const string Banner = "Arker local server on ";
+        string? line;
+        while ((line = await process.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken)) is not null)
+        {
+            if (line.StartsWith(Banner, StringComparison.Ordinal))
+            {
+                // Keep draining output so the child never blocks on a full pipe.
+                _ = process.StandardOutput.ReadToEndAsync();
+                _ = process.StandardError.ReadToEndAsync();
+                return new ServerProcess(process, new Uri(line[Banner.Length..].Split(' ')[0]));
+            }
+        }
+
+        string error = await process.StandardError.ReadToEndAsync();
+        process.Dispose();
+        throw new InvalidOperationException("arker-local exited before it listened: " + error);
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill();
+        }
+
+        Process.Dispose();
+    }
+}
