@@ -64,7 +64,7 @@ internal sealed class InstanceDirectory : IDisposable
             if (Mounts.MountPointsUnder(directory).Count == 0)
             {
                 // Never delete recursively through a mount that refused to go.
-                BackgroundDeleter.DeleteNow(directory);
+                BackgroundCleanup.DeleteNow(directory);
             }
 
             cleaned++;
@@ -98,7 +98,7 @@ internal sealed class InstanceDirectory : IDisposable
         _lock.Dispose();
         if (Mounts.MountPointsUnder(Path).Count == 0)
         {
-            BackgroundDeleter.DeleteNow(Path);
+            BackgroundCleanup.DeleteNow(Path);
         }
     }
 }

@@ -8,13 +8,13 @@ internal sealed class LayerStore
 {
     private readonly string _directory;
     private readonly Lock _gate = new();
-    private readonly BackgroundDeleter _deleter;
+    private readonly BackgroundCleanup _cleanup;
     private int _nextId;
 
-    public LayerStore(string directory, IEnumerable<string> baseLayers, BackgroundDeleter deleter)
+    public LayerStore(string directory, IEnumerable<string> baseLayers, BackgroundCleanup cleanup)
     {
         _directory = directory;
-        _deleter = deleter;
+        _cleanup = cleanup;
         Directory.CreateDirectory(directory);
         BaseLayers = baseLayers.Select(p => new Layer(p, permanent: true)).ToArray();
     }
@@ -59,7 +59,7 @@ internal sealed class LayerStore
 
         foreach (Layer layer in unused)
         {
-            _deleter.Delete(layer.Path);
+            _cleanup.Delete(layer.Path);
         }
     }
 }

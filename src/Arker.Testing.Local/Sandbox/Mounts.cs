@@ -38,6 +38,17 @@ internal static class Mounts
         throw new IOException($"unmount of {target} failed: {LibC.Describe(errno)} (errno {errno})");
     }
 
+    /// <summary>
+    /// Detaches the mount at <paramref name="target"/> at once and returns a descriptor that keeps it
+    /// alive; closing that descriptor later tears it down (see <see cref="BackgroundCleanup.ReleaseMount"/>).
+    /// </summary>
+    public static int Detach(string target)
+    {
+        int pin = LibC.openat(LibC.AtFdCwd, target, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
+        Unmount(target, detach: true);
+        return pin;
+    }
+
     /// <summary>The mount points at or below <paramref name="prefix"/>, deepest first.</summary>
     public static IReadOnlyList<string> MountPointsUnder(string prefix)
     {

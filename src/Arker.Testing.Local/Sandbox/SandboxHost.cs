@@ -17,8 +17,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly string _vmsDirectory;
     private int _nextVm;
 
-    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
+    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
     {
+        Cleanup = cleanup;
         _instance = instance;
         _cgroups = cgroups;
         _options = options;
@@ -31,7 +32,9 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(UploadsDirectory);
     }
 
-    public BackgroundDeleter Deleter { get; } = new();
+    public BackgroundCleanup Cleanup { get; }
+
+    public ILogger Logger => _logger;
 
     public LayerStore Layers { get; }
 
@@ -65,10 +68,10 @@ internal sealed class SandboxHost : IAsyncDisposable
             }
 
             var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem);
-            var deleter = new BackgroundDeleter();
-            var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, deleter);
+            var cleanup = new BackgroundCleanup();
+            var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork);
-            var host = new SandboxHost(instance, cgroups, layers, launcher, options, logger);
+            var host = new SandboxHost(instance, cgroups, cleanup, layers, launcher, options, logger);
             await host.ProveSandboxWorksAsync();
             return host;
         }
@@ -91,7 +94,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         }
         catch
         {
-            disk.Destroy(Deleter);
+            disk.Destroy(Cleanup);
             throw;
         }
     }
@@ -131,7 +134,7 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Deleter.DrainAsync();
+        await Cleanup.DrainAsync();
         await RemoveInstanceAsync(_instance, _cgroups);
     }
 

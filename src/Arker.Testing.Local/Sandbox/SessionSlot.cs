@@ -21,21 +21,23 @@ internal sealed class SessionSlot
 
     public string? Exports { get; set; }
 
-    /// <summary>Stops the shell, first saving its state so the next run picks up where it left off.</summary>
-    public async Task SaveAndStopAsync()
+    /// <summary>Saves the live shell's working directory and exported environment, for a restart or a fork.</summary>
+    public async Task SaveStateAsync()
     {
-        if (Shell is not { } shell)
-        {
-            return;
-        }
-
-        if (!shell.HasExited)
+        if (Shell is { HasExited: false } shell)
         {
             Exports = await shell.CaptureExportsAsync() ?? Exports;
             Cwd = shell.Cwd;
         }
+    }
 
-        Shell = null;
-        await shell.KillAndWaitAsync();
+    /// <summary>Forgets the shell (its processes must already be dead or dying) and reaps it.</summary>
+    public async Task ReleaseShellAsync()
+    {
+        if (Shell is { } shell)
+        {
+            Shell = null;
+            await shell.KillAndWaitAsync();
+        }
     }
 }

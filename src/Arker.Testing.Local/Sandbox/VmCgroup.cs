@@ -54,6 +54,45 @@ internal sealed class VmCgroup
         return cgroup;
     }
 
+    /// <summary>Kills every process of the VM and waits until none is left, so nothing can write any more.</summary>
+    public async Task KillAllAsync()
+    {
+        if (_directories.Count == 0)
+        {
+            return;
+        }
+
+        string directory = _directories[0];
+        string killFile = Path.Combine(directory, "cgroup.kill");
+        for (int attempt = 0; attempt < 2000; attempt++)
+        {
+            int[] pids = ReadPids(directory);
+            if (pids.Length == 0)
+            {
+                return;
+            }
+
+            if (attempt % 50 == 0)
+            {
+                if (File.Exists(killFile))
+                {
+                    TryWrite(killFile, "1");
+                }
+                else
+                {
+                    foreach (int pid in pids)
+                    {
+                        _ = Native.LibC.kill(pid, 9);
+                    }
+                }
+            }
+
+            await Task.Delay(1);
+        }
+
+        throw new IOException($"processes of cgroup {directory} did not die within 2 seconds of SIGKILL");
+    }
+
     /// <summary>Kills every process in the VM and removes its cgroup directories.</summary>
     public async Task DestroyAsync()
     {

@@ -55,16 +55,24 @@ internal sealed class VmDisk
     /// Makes the current upper a shared layer and remounts the VM over it with an empty upper.
     /// Every process of the VM must have stopped. Returns the new stack for a fork to share.
     /// </summary>
-    public IReadOnlyList<Layer> Freeze(BackgroundDeleter deleter)
+    public IReadOnlyList<Layer> Freeze(BackgroundCleanup cleanup)
     {
-        Mounts.Unmount(MergedRoot);
+        // The old mount is detached, not torn down here: nothing uses it any more, and the new mount
+        // below reads its upper only as a frozen lower. The kernel notes that overlap in its log.
+        int pin = Mounts.Detach(MergedRoot);
         Layer frozen = _store.Adopt(Upper);
-        deleter.Delete(Work);
+        string oldWork = Work;
         IReadOnlyList<Layer> previous = Lowers;
         Lowers = [frozen, .. previous];
         _store.Retain([frozen]);
         _generation++;
         MountFresh();
+        if (pin >= 0)
+        {
+            cleanup.ReleaseMount(pin);
+        }
+
+        cleanup.Delete(oldWork);
         return Lowers;
     }
 
@@ -79,12 +87,17 @@ internal sealed class VmDisk
     }
 
     /// <summary>Unmounts and removes the VM's own directories; its layers are released.</summary>
-    public void Destroy(BackgroundDeleter deleter)
+    public void Destroy(BackgroundCleanup cleanup)
     {
-        Mounts.Unmount(MergedRoot, detach: true);
+        int pin = Mounts.Detach(MergedRoot);
         _store.Release(Lowers);
         Lowers = [];
-        deleter.Delete(_directory);
+        if (pin >= 0)
+        {
+            cleanup.ReleaseMount(pin);
+        }
+
+        cleanup.Delete(_directory);
     }
 
     private void MountFresh(bool createUpper = true)

@@ -1,0 +1,18 @@
+using Arker.Testing.Bench;
+
+// Benchmarks of Arker.Testing. Run: ./build.sh bench [server]
+// Each figure in the README's performance table comes from this program.
+string suite = args.Length > 0 ? args[0] : "server";
+var report = new Report(Console.Out);
+Console.WriteLine($"Arker.Testing benchmarks: {suite} ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription})");
+switch (suite)
+{
+    case "server":
+        await ServerBenchmarks.RunAsync(report);
+        break;
+    default:
+        Console.Error.WriteLine("usage: Arker.Testing.Bench [server]");
+        return 2;
+}
+
+return 0;

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Arker.Testing.Bench;
+
+/// <summary>The local server's figures: fork, warm run, presigned throughput, memory.</summary>
+internal static class ServerBenchmarks
+{
+    private const long SixtyFourMiB = 64L * 1024 * 1024;
+
+    public static async Task RunAsync(Report report)
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        var api = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
+        await WarmUpAsync(api);
+
+        report.Section("Local server (over HTTP, server in its own process)");
+        await ForkAsync(api, report, "1 file", "echo x > ~/one", parents: 20);
+        await ForkAsync(api, report, "10,000 files", "mkdir -p ~/many && cd ~/many && seq 10000 | xargs touch", parents: 20);
+        await ForkAsync(api, report, "200 MB", "head -c 200000000 /dev/zero > ~/big", parents: 10);
+        await WarmRunAsync(api, report);
+        await ThroughputAsync(api, report);
+        await MemoryAsync(api, server, report);
+    }
+
+    private static async Task WarmUpAsync(RawApi api)
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            string vm = await api.ForkAsync();
+            await api.RunAsync(vm, "true");
+            await api.DeleteAsync(vm);
+        }
+    }
+
+    /// <summary>
+    /// Fork a parent that has just written its content (the fork freezes that content into a
+    /// shared layer), and fork it again (the layers are shared as they are).
+    /// </summary>
+    private static async Task ForkAsync(RawApi api, Report report, string label, string fill, int parents)
+    {
+        var first = new Samples();
+        var again = new Samples();
+        var made = new List<string>();
+        for (int i = 0; i < parents; i++)
+        {
+            string parent = await api.ForkAsync();
+            await api.RunAsync(parent, fill);
+            made.Add(parent);
+            made.Add(await first.TimeAsync(() => api.ForkAsync(parent)));
+            for (int j = 0; j < 3; j++)
+            {
+                made.Add(await again.TimeAsync(() => api.ForkAsync(parent)));
+            }
+        }
+
+        foreach (string vm in made)
+        {
+            await api.DeleteAsync(vm);
+        }
+
+        report.Row($"fork, parent holds {label}: first fork (freezes the parent's writes)", first, "ms");
+        report.Row($"fork, parent holds {label}: later forks (layers shared as they are)", again, "ms");
+    }
+
+    private static async Task WarmRunAsync(RawApi api, Report report)
+    {
+        string vm = await api.ForkAsync();
+        await api.RunAsync(vm, "true");
+        var run = new Samples();
+        for (int i = 0; i < 300; i++)
+        {
+            await run.TimeAsync(() => api.RunAsync(vm, "true"));
+        }
+
+        var spawn = new Samples();
+        for (int i = 0; i < 300; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            using var bash = Process.Start(new ProcessStartInfo("bash", ["-c", "true"]))!;
+            await bash.WaitForExitAsync();
+            spawn.Add(Stopwatch.GetElapsedTime(start));
+        }
+
+        await api.DeleteAsync(vm);
+        report.Row("run(\"true\") in a warm session, over HTTP", run, "ms");
+        report.Row("baseline: spawn `bash -c true` on the host", spawn, "ms");
+        report.Ratio("run(\"true\") ÷ spawning bash on the host (p50)", run.P50 / spawn.P50);
+    }
+
+    private static async Task ThroughputAsync(RawApi api, Report report)
+    {
+        string vm = await api.ForkAsync();
+        var write = new Samples();
+        var read = new Samples();
+        for (int i = 0; i < 5; i++)
+        {
+            await write.TimeAsync(async () =>
+            {
+                await api.UploadAsync(vm, "/home/user/64m.bin", new PatternStream(SixtyFourMiB), SixtyFourMiB);
+                return true;
+            });
+            await read.TimeAsync(async () =>
+            {
+                await api.DownloadAsync(vm, "/home/user/64m.bin", Stream.Null);
+                return true;
+            });
+        }
+
+        await api.DeleteAsync(vm);
+        report.Throughput("64 MiB write through a presigned URL (request, PUT, commit)", SixtyFourMiB, write);
+        report.Throughput("64 MiB read through a presigned URL", SixtyFourMiB, read);
+    }
+
+    /// <summary>Peak server memory after moving 17 MiB files, then after moving 100 MiB files.</summary>
+    private static async Task MemoryAsync(RawApi api, ServerProcess server, Report report)
+    {
+        string vm = await api.ForkAsync();
+        var peaks = new List<double>();
+        foreach (long size in new[] { 17L << 20, 100L << 20 })
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                await api.UploadAsync(vm, "/home/user/m.bin", new PatternStream(size), size);
+                await api.DownloadAsync(vm, "/home/user/m.bin", Stream.Null);
+            }
+
+            peaks.Add(server.Memory().Peak);
+        }
+
+        await api.DeleteAsync(vm);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"| server peak memory after 17 MiB transfers → after 100 MiB transfers | {peaks[0]:0} MiB → {peaks[1]:0} MiB (+{peaks[1] - peaks[0]:0} MiB for 83 MiB more per file) | |"));
+    }
+}
