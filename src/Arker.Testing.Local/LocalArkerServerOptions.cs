@@ -15,6 +15,10 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is <c>$TMPDIR/arker-local</c>.</value>
     public string? DataRoot { get; set; }
 
+    /// <summary>Where VM files live: in memory (fast forks) or on the data root's disk (room for large data).</summary>
+    /// <value>The default is <see cref="VmStorage.Memory"/>.</value>
+    public VmStorage Storage { get; set; } = VmStorage.Memory;
+
     /// <summary>A root filesystem directory to use as the base image instead of the host's <c>/usr</c>.</summary>
     /// <value>The default is <see langword="null"/>: the host's <c>/usr</c> read-only plus a generated <c>/etc</c>.</value>
     public string? RootFilesystem { get; set; }

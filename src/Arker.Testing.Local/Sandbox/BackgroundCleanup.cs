@@ -12,12 +12,20 @@ internal sealed class BackgroundCleanup
 
     public void Delete(string path) => Run(() => DeleteNow(path));
 
+    /// <summary>Runs asynchronous clean-up (such as reaping a killed process) in the background.</summary>
+    public void Run(Func<Task> work)
+    {
+        Task task = Task.Run(work);
+        Track(task);
+    }
+
     /// <summary>Closes a descriptor that pins a detached mount; the mount is torn down on a pool thread.</summary>
     public void ReleaseMount(int pinDescriptor) => Run(() => Native.LibC.close(pinDescriptor));
 
-    private void Run(Action work)
+    private void Run(Action work) => Track(Task.Run(work));
+
+    private void Track(Task task)
     {
-        Task task = Task.Run(work);
         lock (_gate)
         {
             _pending.RemoveAll(t => t.IsCompleted);

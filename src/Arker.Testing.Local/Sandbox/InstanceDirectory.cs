@@ -27,7 +27,12 @@ internal sealed class InstanceDirectory : IDisposable
     /// <summary>The name of this instance's parent cgroup in every hierarchy.</summary>
     public string CgroupGroup => CgroupPrefix + Id;
 
-    public static InstanceDirectory Create(string root)
+    /// <summary>
+    /// Creates the folder of a new instance. Its tree is a private mount (a tmpfs for
+    /// <see cref="VmStorage.Memory"/>, else a bind of itself), so the VM mounts below it never
+    /// propagate into other mount namespaces.
+    /// </summary>
+    public static InstanceDirectory Create(string root, VmStorage storage)
     {
         Directory.CreateDirectory(root);
         File.SetUnixFileMode(root, (UnixFileMode)0x1ED);
@@ -35,6 +40,7 @@ internal sealed class InstanceDirectory : IDisposable
         string path = System.IO.Path.Combine(root, id);
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+        Mounts.MountPrivate(path, storage == VmStorage.Memory);
         var lockFile = new FileStream(System.IO.Path.Combine(path, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
         return new InstanceDirectory(path, id, lockFile);
     }

@@ -16,6 +16,22 @@ internal static class Mounts
         }
     }
 
+    private const ulong MsBind = 0x1000;
+    private const ulong MsPrivate = 0x40000;
+
+    /// <summary>Makes <paramref name="directory"/> a private mount: a fresh tmpfs, or a bind of itself.</summary>
+    public static void MountPrivate(string directory, bool tmpfs)
+    {
+        int result = tmpfs
+            ? LibC.mount("arker-local", directory, "tmpfs", 0, "mode=0755,size=50%")
+            : LibC.mount(directory, directory, "", MsBind, null);
+        if (result != 0 || LibC.mount("", directory, "", MsPrivate, null) != 0)
+        {
+            int errno = LibC.LastError;
+            throw new IOException($"cannot mount the instance folder {directory}: {LibC.Describe(errno)} (errno {errno})");
+        }
+    }
+
     /// <summary>Unmounts <paramref name="target"/>; a target that is not mounted is not an error.</summary>
     public static void Unmount(string target, bool detach = false)
     {

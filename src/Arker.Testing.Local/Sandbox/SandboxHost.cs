@@ -46,14 +46,14 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string UploadsDirectory { get; }
 
     /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
-    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000; no capabilities), overlayfs copy-on-write, {_cgroups.Describe()}";
+    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000; no capabilities), overlayfs copy-on-write on {(_options.Storage == VmStorage.Memory ? "tmpfs" : "disk")}, {_cgroups.Describe()}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
         (string bwrap, string setpriv) = SandboxPrerequisites.Check();
         string root = options.DataRoot ?? Path.Combine(Path.GetTempPath(), "arker-local");
         CgroupHierarchy cgroups = CgroupHierarchy.Detect();
-        InstanceDirectory instance = InstanceDirectory.Create(root);
+        InstanceDirectory instance = InstanceDirectory.Create(root, options.Storage);
         try
         {
             int cleaned = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, instance.Path);

@@ -31,13 +31,11 @@ internal sealed class SessionSlot
         }
     }
 
-    /// <summary>Forgets the shell (its processes must already be dead or dying) and reaps it.</summary>
-    public async Task ReleaseShellAsync()
+    /// <summary>Forgets the shell, whose processes are dead or dying; the caller reaps it.</summary>
+    public ShellSession? DetachShell()
     {
-        if (Shell is { } shell)
-        {
-            Shell = null;
-            await shell.KillAndWaitAsync();
-        }
+        ShellSession? shell = Shell;
+        Shell = null;
+        return shell;
     }
 }

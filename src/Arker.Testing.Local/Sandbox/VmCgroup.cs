@@ -64,7 +64,7 @@ internal sealed class VmCgroup
 
         string directory = _directories[0];
         string killFile = Path.Combine(directory, "cgroup.kill");
-        for (int attempt = 0; attempt < 2000; attempt++)
+        for (int attempt = 0; attempt < 400; attempt++)
         {
             int[] pids = ReadPids(directory);
             if (pids.Length == 0)
@@ -72,22 +72,25 @@ internal sealed class VmCgroup
                 return;
             }
 
-            if (attempt % 50 == 0)
+            if (File.Exists(killFile))
             {
-                if (File.Exists(killFile))
+                TryWrite(killFile, "1");
+            }
+            else
+            {
+                foreach (int pid in pids)
                 {
-                    TryWrite(killFile, "1");
-                }
-                else
-                {
-                    foreach (int pid in pids)
-                    {
-                        _ = Native.LibC.kill(pid, 9);
-                    }
+                    _ = Native.LibC.kill(pid, 9);
                 }
             }
 
-            await Task.Delay(1);
+            // Dying takes the kernel a few milliseconds; look closely at first, then back off.
+            if (SpinWait.SpinUntil(() => ReadPids(directory).Length == 0, attempt == 0 ? 20 : 0))
+            {
+                return;
+            }
+
+            await Task.Delay(5);
         }
 
         throw new IOException($"processes of cgroup {directory} did not die within 2 seconds of SIGKILL");

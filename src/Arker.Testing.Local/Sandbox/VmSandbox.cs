@@ -150,7 +150,10 @@ internal sealed class VmSandbox
                 await _cgroup.KillAllAsync();
                 foreach ((_, SessionSlot slot) in slots)
                 {
-                    await slot.ReleaseShellAsync();
+                    if (slot.DetachShell() is { } dead)
+                    {
+                        _host.Cleanup.Run(dead.KillAndWaitAsync);
+                    }
                 }
             }
 

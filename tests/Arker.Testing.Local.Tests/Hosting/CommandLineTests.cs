@@ -20,7 +20,8 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     [Fact]
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
-        string dataRoot = Path.Combine(Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
+        using var temporary = new TemporaryDataRoot();
+        string dataRoot = temporary.Path;
         using ServerProcess server = await ServerProcess.StartAsync("--data-root", dataRoot, "--api-key", "ark_local_test=acme");
         Process process = server.Process;
         var api = new ApiClient(fixture.Http, server.BaseUrl, "ark_local_test");
@@ -33,7 +34,6 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         Assert.Equal(0, process.ExitCode);
         Assert.Empty(Directory.GetDirectories(dataRoot));
         Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 608"));
-        Directory.Delete(dataRoot);
     }
 
     private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)

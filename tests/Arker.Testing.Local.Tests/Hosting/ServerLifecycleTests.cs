@@ -9,7 +9,8 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     [Fact]
     public async Task Dispose_LeavesNoMountCgroupProcessOrFolder()
     {
-        string dataRoot = NewDataRoot();
+        using var temporary = new TemporaryDataRoot();
+        string dataRoot = temporary.Path;
         var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = dataRoot }, TestContext.Current.CancellationToken);
         var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
@@ -26,13 +27,30 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         Assert.Empty(Directory.GetDirectories(dataRoot));
         Assert.Empty(CgroupsOf(Path.GetFileName(instance)));
         Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 60"));
-        Directory.Delete(dataRoot);
+    }
+
+    [Fact]
+    public async Task DiskStorage_ForksAndCleansUpLikeMemoryStorage()
+    {
+        using var temporary = new TemporaryDataRoot();
+        var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, Storage = VmStorage.Disk }, TestContext.Current.CancellationToken);
+        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        string parent = await api.ForkAsync();
+        (await api.RunAsync(parent, "echo on-disk > ~/f")).Succeeded();
+        string child = await api.ForkAsync(parent);
+
+        Assert.Contains("on disk", server.Isolation);
+        Assert.Equal("on-disk\n"u8.ToArray(), await api.ReadAsync(child, "/home/user/f"));
+        await server.DisposeAsync();
+        Assert.Empty(MountsUnder(temporary.Path));
+        Assert.Empty(Directory.GetDirectories(temporary.Path));
     }
 
     [Fact]
     public async Task Start_CleansUpWhatACrashedInstanceLeft()
     {
-        string dataRoot = NewDataRoot();
+        using var temporary = new TemporaryDataRoot();
+        string dataRoot = temporary.Path;
         string crashed = await LeaveACrashedInstanceAsync(dataRoot);
         Assert.NotEmpty(MountsUnder(crashed));
 
@@ -42,18 +60,20 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
             Assert.False(Directory.Exists(crashed));
             Assert.Empty(CgroupsOf(Path.GetFileName(crashed)));
         }
-
-        Directory.Delete(dataRoot);
     }
 
     [Fact]
     public async Task Start_WithAMissingRootFilesystem_FailsSayingWhatIsWrong()
     {
+        using var temporary = new TemporaryDataRoot();
+
         var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() =>
-            LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = NewDataRoot(), RootFilesystem = "/nonexistent/rootfs" }, TestContext.Current.CancellationToken));
+            LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = "/nonexistent/rootfs" }, TestContext.Current.CancellationToken));
 
         Assert.Contains("'/nonexistent/rootfs' does not exist", error.Message);
         Assert.Contains("debootstrap", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(temporary.Path));
+        Assert.Empty(MountsUnder(temporary.Path));
     }
 
     [Fact]
@@ -86,8 +106,6 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return Assert.Single(Directory.GetDirectories(dataRoot));
     }
-
-    private static string NewDataRoot() => Path.Combine(Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
 
     private static List<string> MountsUnder(string prefix) =>
         File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList();

@@ -1,0 +1,20 @@
+namespace Arker.Testing.Local.Tests.Infrastructure;
+
+/// <summary>A data root of its own for a test's server; removed afterwards (it must be empty by then).</summary>
+public sealed class TemporaryDataRoot : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "arker-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path) && Directory.EnumerateFileSystemEntries(Path).Any())
+        {
+            return; // a test found leftovers: keep them to look at
+        }
+
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path);
+        }
+    }
+}
