@@ -21,6 +21,35 @@ var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fau
 var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
 var verbose = new Option<bool>("--verbose") { Description = "Log debug details as well as one line per request." };
 
+// Bad values are refused with a message before anything starts.
+urls.Validators.Add(result =>
+{
+    string value = result.GetValueOrDefault<string>();
+    if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttp)
+    {
+        result.AddError($"--urls must be an http:// address such as http://127.0.0.1:8787 (got '{value}').");
+    }
+});
+faultRate.Validators.Add(result =>
+{
+    double value = result.GetValueOrDefault<double>();
+    if (value is < 0 or > 1 || double.IsNaN(value))
+    {
+        result.AddError($"--fault-rate is a fraction from 0 to 1 (got {value.ToString(CultureInfo.InvariantCulture)}).");
+    }
+});
+foreach ((Option<int> option, int minimum) in new[] { (memory, 16), (processes, 8), (runTimeout, 1), (maxLayers, 2) })
+{
+    option.Validators.Add(result =>
+    {
+        int value = result.GetValueOrDefault<int>();
+        if (value < minimum)
+        {
+            result.AddError($"{option.Name} must be at least {minimum} (got {value}).");
+        }
+    });
+}
+
 var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups).")
 {
     urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, faultRate, faultSeed, maxLayers, verbose,

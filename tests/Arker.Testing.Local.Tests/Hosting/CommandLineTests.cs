@@ -18,6 +18,17 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task BadOptionValues_AreRefusedWithAMessageNamingEach()
+    {
+        (int exitCode, string output) = await RunToEndAsync("--fault-rate", "2", "--memory-limit", "1", "--urls", "ftp://example");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--fault-rate is a fraction from 0 to 1 (got 2)", output);
+        Assert.Contains("--memory-limit must be at least 16 (got 1)", output);
+        Assert.Contains("--urls must be an http:// address", output);
+    }
+
+    [Fact]
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
         using var temporary = new TemporaryDataRoot();
@@ -40,8 +51,9 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     {
         var start = new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using Process process = Process.Start(start)!;
+        Task<string> error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, output);
+        return (process.ExitCode, output + await error);
     }
 }
