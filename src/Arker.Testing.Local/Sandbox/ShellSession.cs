@@ -29,6 +29,7 @@ internal sealed class ShellSession
     private readonly OutputChannel _stdout;
     private readonly OutputChannel _stderr;
     private int _killed;
+    private int _namespaceInit;
 
     private ShellSession(Process process, int outputCap)
     {
@@ -52,6 +53,7 @@ internal sealed class ShellSession
         ShellResult result = await session.RunAsync(restore, Timeout.InfiniteTimeSpan);
         if (result.Found)
         {
+            session._namespaceInit = FirstChild(process.Id);
             return session;
         }
 
@@ -140,11 +142,47 @@ internal sealed class ShellSession
         }
     }
 
+    /// <summary>
+    /// Kills the session and waits until every process in it is gone: bubblewrap first, then the
+    /// init of the session's PID namespace, whose exit the kernel holds back until the rest are dead.
+    /// </summary>
     public async Task KillAndWaitAsync()
     {
         Kill();
         await _process.WaitForExitAsync();
         _process.Dispose();
+        for (int i = 0; i < 2000 && _namespaceInit > 0 && IsRunning(_namespaceInit); i++)
+        {
+            await Task.Delay(1);
+        }
+    }
+
+    /// <summary>The first child of a process (bubblewrap's init of the sandbox), or 0.</summary>
+    private static int FirstChild(int pid)
+    {
+        try
+        {
+            string children = File.ReadAllText($"/proc/{pid}/task/{pid}/children").Trim();
+            return children.Length == 0 ? 0 : int.Parse(children.Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Whether a process exists and has not finished dying (a zombie has).</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     internal static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";

@@ -132,14 +132,14 @@ public sealed class RunTests(LocalServerFixture fixture)
         string vm = await _api.ForkAsync();
         (await _api.RunAsync(vm, "cd /tmp")).Succeeded();
 
-        RunResult result = await _api.RunAsync(vm, "echo started; (sleep 600 &); setsid sleep 601 & nohup sleep 602 >/dev/null 2>&1 & sleep 603", timeout: 1);
+        RunResult result = await _api.RunAsync(vm, "echo started; (sleep 6101 &); setsid sleep 6102 & nohup sleep 6103 >/dev/null 2>&1 & sleep 6104", timeout: 1);
         RunResult after = (await _api.RunAsync(vm, "pgrep -c sleep || true; pwd")).Succeeded();
 
         Assert.Equal(-1, result.ExitCode);
         Assert.Equal("started\n", result.StdoutText);
         Assert.Contains("timed out", result.StderrText);
         Assert.Equal("0\n/tmp\n", after.StdoutText);
-        Assert.Equal(0, CountHostProcesses("sleep 60"));
+        Assert.Equal(0, HostProcesses.Count("sleep 6101", "sleep 6102", "sleep 6103", "sleep 6104"));
     }
 
     [Fact]
@@ -184,29 +184,5 @@ public sealed class RunTests(LocalServerFixture fixture)
         (await _api.DeleteAsync($"/api/v1/vms/{vm}")).Ok();
 
         (await _api.RunRawAsync(vm, "true")).Error(404, "not_found");
-    }
-
-    internal static int CountHostProcesses(string commandLinePrefix)
-    {
-        int count = 0;
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.StartsWith(commandLinePrefix, StringComparison.Ordinal))
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return count;
     }
 }

@@ -37,14 +37,14 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         Process process = server.Process;
         var api = new ApiClient(fixture.Http, server.BaseUrl, "ark_local_test");
         string vm = await api.ForkAsync();
-        (await api.RunAsync(vm, "sleep 608 &")).Succeeded();
+        (await api.RunAsync(vm, "sleep 6501 &")).Succeeded();
 
         Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).WaitForExit();
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(0, process.ExitCode);
         Assert.Empty(Directory.GetDirectories(dataRoot));
-        Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 608"));
+        Assert.Equal(0, HostProcesses.Count("sleep 6501"));
     }
 
     private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)

@@ -15,9 +15,9 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
         await api.WriteAsync(vm, "/home/user/f", "x"u8.ToArray());
-        _ = api.RunRawAsync(vm, "sleep 605");
+        _ = api.RunRawAsync(vm, "sleep 6201");
         string child = await api.ForkAsync(await api.ForkAsync());
-        (await api.RunAsync(child, "sleep 606 &")).Succeeded();
+        (await api.RunAsync(child, "sleep 6202 &")).Succeeded();
         string instance = Assert.Single(Directory.GetDirectories(dataRoot));
         Assert.NotEmpty(MountsUnder(instance));
 
@@ -26,7 +26,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         Assert.Empty(MountsUnder(dataRoot));
         Assert.Empty(Directory.GetDirectories(dataRoot));
         Assert.Empty(CgroupsOf(Path.GetFileName(instance)));
-        Assert.Equal(0, Api.RunTests.CountHostProcesses("sleep 60"));
+        Assert.Equal(0, HostProcesses.Count("sleep 6201", "sleep 6202"));
     }
 
     [Fact]
@@ -59,6 +59,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
             Assert.Empty(MountsUnder(crashed));
             Assert.False(Directory.Exists(crashed));
             Assert.Empty(CgroupsOf(Path.GetFileName(crashed)));
+            Assert.Equal(0, HostProcesses.Count("sleep 6401"));
         }
     }
 
@@ -101,7 +102,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         using var http = new HttpClient();
         var api = new ApiClient(http, server.BaseUrl, "k");
         string vm = await api.ForkAsync();
-        (await api.RunAsync(vm, "sleep 607 &")).Succeeded();
+        (await api.RunAsync(vm, "sleep 6401 &")).Succeeded();
         process.Kill();
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return Assert.Single(Directory.GetDirectories(dataRoot));
