@@ -43,6 +43,20 @@ internal sealed class LayerStore
         }
     }
 
+    /// <summary>Deletes a layer that ended up used by no VM.</summary>
+    public void Discard(Layer layer)
+    {
+        lock (_gate)
+        {
+            if (layer.References > 0 || layer.IsPermanent)
+            {
+                return;
+            }
+        }
+
+        _cleanup.Delete(layer.Path);
+    }
+
     public void Release(IEnumerable<Layer> layers)
     {
         var unused = new List<Layer>();

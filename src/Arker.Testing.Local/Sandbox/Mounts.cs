@@ -16,6 +16,17 @@ internal static class Mounts
         }
     }
 
+    /// <summary>Mounts a read-only overlay of <paramref name="lowers"/> (at least two, topmost first).</summary>
+    public static void MountReadOnlyOverlay(IReadOnlyList<string> lowers, string target)
+    {
+        if (LibC.mount("overlay", target, "overlay", MsReadOnly, $"lowerdir={string.Join(':', lowers)}") != 0)
+        {
+            int errno = LibC.LastError;
+            throw new IOException($"read-only overlay mount of {target} failed: {LibC.Describe(errno)} (errno {errno})");
+        }
+    }
+
+    private const ulong MsReadOnly = 0x1;
     private const ulong MsBind = 0x1000;
     private const ulong MsPrivate = 0x40000;
 

@@ -82,7 +82,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         }
     }
 
-    public VmSandbox CreateSandbox(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions)
+    public VmSandbox CreateSandbox(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null)
     {
         string shortName = Interlocked.Increment(ref _nextVm).ToString(System.Globalization.CultureInfo.InvariantCulture);
         VmDisk disk = VmDisk.Create(Layers, Path.Combine(_vmsDirectory, shortName), lowers);
@@ -90,7 +90,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         {
             VmCgroup cgroup = VmCgroup.Create(_cgroups, _instance.CgroupGroup, "vm-" + shortName, _options.MemoryLimitBytes, _options.ProcessLimit);
             _logger.LogDebug("Created sandbox {Sandbox} for {Vm} over {Depth} layer(s)", shortName, name, lowers.Count);
-            return new VmSandbox(this, disk, cgroup, sessions);
+            return new VmSandbox(this, disk, cgroup, sessions, inheritedMerge);
         }
         catch
         {
@@ -102,34 +102,48 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>A VM over the bare base image.</summary>
     public VmSandbox CreateBaseSandbox(string name) => CreateSandbox(name, Layers.BaseLayers, []);
 
-    /// <summary>Merges a deep stack into one layer (plus the base layers) by copying its merged view.</summary>
-    public async Task<IReadOnlyList<Layer>> FlattenAsync(IReadOnlyList<Layer> lowers)
+    /// <summary>
+    /// Copies the merged view of a stack (whiteouts applied) into one new layer that can stand in
+    /// for the whole stack, base image included.
+    /// </summary>
+    public async Task<Layer> MergeLayersAsync(IReadOnlyList<Layer> lowers)
     {
-        Layer[] own = [.. lowers.Where(l => !l.IsPermanent)];
         string view = Path.Combine(_instance.Path, "f" + Guid.NewGuid().ToString("N")[..8]);
         string target = Layers.NewLayerPath();
         Directory.CreateDirectory(view);
         Directory.CreateDirectory(target);
         try
         {
-            // A read-only overlay (lowers only) shows the stack with whiteouts applied.
-            Native.LibC.mount("overlay", view, "overlay", 1, $"lowerdir={string.Join(':', own.Select(l => l.Path))}");
-            using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", view + "/.", target]) { RedirectStandardError = true })!;
-            string error = await copy.StandardError.ReadToEndAsync();
-            await copy.WaitForExitAsync();
-            if (copy.ExitCode != 0)
+            // An overlay with no upper is read-only and needs two lowers at least.
+            IEnumerable<string> paths = lowers.Count > 1 ? lowers.Select(l => l.Path) : [lowers[0].Path, lowers[0].Path];
+            Mounts.MountReadOnlyOverlay([.. paths], view);
+            try
             {
-                throw new IOException($"flattening {own.Length} layers failed: {error}");
+                using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", view + "/.", target]) { RedirectStandardError = true })!;
+                string error = await copy.StandardError.ReadToEndAsync();
+                await copy.WaitForExitAsync();
+                if (copy.ExitCode != 0)
+                {
+                    throw new IOException($"merging {lowers.Count} layers failed: {error}");
+                }
             }
+            finally
+            {
+                Mounts.Unmount(view, detach: true);
+            }
+        }
+        catch
+        {
+            Cleanup.Delete(target);
+            throw;
         }
         finally
         {
-            Mounts.Unmount(view, detach: true);
             Directory.Delete(view);
         }
 
-        _logger.LogInformation("Flattened {Depth} layers into one", own.Length);
-        return [new Layer(target, permanent: false), .. Layers.BaseLayers];
+        _logger.LogInformation("Merged {Depth} layers into one", lowers.Count);
+        return new Layer(target, permanent: false);
     }
 
     public async ValueTask DisposeAsync()

@@ -17,14 +17,16 @@ internal sealed class VmSandbox
     private readonly SharedExclusiveLock _structure = new();
     private readonly Dictionary<string, SessionSlot> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly StackFlattening _flattening;
     private int _runsInFlight;
     private bool _destroyed;
 
-    public VmSandbox(SandboxHost host, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions)
+    public VmSandbox(SandboxHost host, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge)
     {
         _host = host;
         _disk = disk;
         _cgroup = cgroup;
+        _flattening = new StackFlattening(host, inheritedMerge is not null && inheritedMerge.Covers(disk.Lowers) ? inheritedMerge : null);
         foreach ((string id, SessionSlot slot) in sessions)
         {
             _sessions[id] = slot;
@@ -160,14 +162,16 @@ internal sealed class VmSandbox
             TimeSpan stopping = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             IReadOnlyList<Layer> lowers = changed ? _disk.Freeze(_host.Cleanup) : _disk.Lowers;
             TimeSpan freezing = System.Diagnostics.Stopwatch.GetElapsedTime(started) - stopping;
-            if (lowers.Count > _host.MaxLayerDepth)
+            lowers = await _flattening.ShortenAsync(lowers);
+            if (changed && lowers != _disk.Lowers)
             {
-                lowers = await _host.FlattenAsync(lowers);
+                // The parent is stopped anyway: it moves onto the merged layer too.
                 _disk.ReplaceLowers(lowers);
+                _flattening.Forget();
             }
 
             var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Cwd, s.Value.Exports)));
-            VmSandbox child = _host.CreateSandbox(childName, lowers, childSessions);
+            VmSandbox child = _host.CreateSandbox(childName, lowers, childSessions, _flattening.Pending);
             _host.Logger.LogDebug(
                 "Forked {Child} over {Depth} layers in {Total:0.00} ms (stopping sessions {Stopping:0.00} ms, freezing {Freezing:0.00} ms)",
                 childName, lowers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, stopping.TotalMilliseconds, freezing.TotalMilliseconds);
@@ -220,6 +224,7 @@ internal sealed class VmSandbox
                 }
             }
 
+            _flattening.Forget();
             _disk.Destroy(_host.Cleanup);
         }
     }

@@ -78,21 +78,33 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     }
 
     [Fact]
-    public async Task DeepForkChains_AreFlattened_AndKeepEveryFile()
+    public async Task DeepForkChains_AreMergedInTheBackground_StacksStayShort_AndKeepEveryFile()
     {
-        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { MaxLayerDepth = 4 }, TestContext.Current.CancellationToken);
+        using var temporary = new TemporaryDataRoot();
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, MaxLayerDepth = 4 }, TestContext.Current.CancellationToken);
         var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
-        for (int i = 0; i < 10; i++)
+        int deepest = 0;
+        for (int i = 0; i < 12; i++)
         {
             (await api.RunAsync(vm, $"echo {i} > ~/f{i}; rm -f ~/f{i - 2}")).Succeeded();
             vm = await api.ForkAsync(vm);
+            deepest = Math.Max(deepest, DeepestStack(temporary.Path));
         }
 
-        RunResult listing = (await api.RunAsync(vm, "ls ~ | sort -V | tr '\\n' ' '; cat ~/f9")).Succeeded();
+        RunResult listing = (await api.RunAsync(vm, "ls ~ | sort -V | tr '\\n' ' '; cat ~/f11; head -1 /etc/passwd; bash -c 'echo base image intact'")).Succeeded();
 
-        Assert.Equal("f8 f9 9\n", listing.StdoutText);
+        Assert.Equal("f10 f11 11\nroot:x:0:0:root:/root:/bin/bash\nbase image intact\n", listing.StdoutText);
+        Assert.InRange(deepest, 2, 4);
     }
+
+    /// <summary>The most layers any overlay under the data root stacks (its lowerdir entries).</summary>
+    private static int DeepestStack(string dataRoot) =>
+        File.ReadLines("/proc/self/mountinfo")
+            .Where(l => l.Split(' ')[4].StartsWith(dataRoot, StringComparison.Ordinal) && l.Contains("lowerdir=", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf("lowerdir=", StringComparison.Ordinal) + 9)..].Split(',')[0].Split(':').Length)
+            .DefaultIfEmpty(0)
+            .Max();
 
     /// <summary>Runs a server in a child process and kills it with SIGKILL, so nothing is cleaned up.</summary>
     private static async Task<string> LeaveACrashedInstanceAsync(string dataRoot)
