@@ -173,7 +173,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         VmSandbox probe = CreateBaseSandbox("start-up probe");
         try
         {
-            RunOutcome outcome = await probe.RunAsync("0", "id -u", TimeSpan.FromSeconds(30), CancellationToken.None);
+            RunOutcome outcome = await probe.RunAsync("0", "echo $UID", TimeSpan.FromSeconds(30), CancellationToken.None);
             string uid = System.Text.Encoding.UTF8.GetString(outcome.Stdout).Trim();
             if (outcome.ExitCode != 0 || uid != "1000")
             {

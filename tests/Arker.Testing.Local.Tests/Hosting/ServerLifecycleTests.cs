@@ -64,6 +64,29 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task RootFilesystemDirectory_IsTheBaseImage_InsteadOfTheHostsUsr()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string rootfs = Directory.CreateTempSubdirectory("arker-rootfs-").FullName;
+        try
+        {
+            MakeMinimalRootFilesystem(rootfs);
+            File.WriteAllText(Path.Combine(rootfs, "usr", "share", "marker"), "from the rootfs\n");
+            await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = rootfs }, TestContext.Current.CancellationToken);
+            var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+            string vm = await api.ForkAsync();
+
+            RunResult result = (await api.RunAsync(vm, "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr; echo $UID; pwd")).Succeeded();
+
+            Assert.Equal("from the rootfs\nown-usr\n1000\n/home/user\n", result.StdoutText);
+        }
+        finally
+        {
+            Directory.Delete(rootfs, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Start_WithAMissingRootFilesystem_FailsSayingWhatIsWrong()
     {
         using var temporary = new TemporaryDataRoot();
@@ -96,6 +119,31 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
         Assert.Equal("f10 f11 11\nroot:x:0:0:root:/root:/bin/bash\nbase image intact\n", listing.StdoutText);
         Assert.InRange(deepest, 2, 4);
+    }
+
+    /// <summary>A root filesystem with nothing but bash and the libraries it loads.</summary>
+    private static void MakeMinimalRootFilesystem(string root)
+    {
+        var ldd = Process.Start(new ProcessStartInfo("ldd", ["/usr/bin/bash"]) { RedirectStandardOutput = true })!;
+        string[] libraries = ldd.StandardOutput.ReadToEnd().Split('\n')
+            .Select(l => l.Split("=>").Last().Trim().Split(' ')[0])
+            .Where(p => p.StartsWith('/'))
+            .ToArray();
+        ldd.WaitForExit();
+        foreach (string file in libraries.Append("/usr/bin/bash"))
+        {
+            string real = Path.GetFullPath(new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file);
+            // A merged /usr: /lib/x and /lib64/x live under usr/, reached through the links below.
+            string inside = Path.Combine(root, file.StartsWith("/usr/", StringComparison.Ordinal) ? file[1..] : "usr" + file);
+            Directory.CreateDirectory(Path.GetDirectoryName(inside)!);
+            File.Copy(real, inside, overwrite: true);
+        }
+
+        Directory.CreateDirectory(Path.Combine(root, "usr", "share"));
+        foreach (string link in new[] { "bin", "lib", "lib64" })
+        {
+            File.CreateSymbolicLink(Path.Combine(root, link), "usr/" + link);
+        }
     }
 
     /// <summary>The most layers any overlay under the data root stacks (its lowerdir entries).</summary>
