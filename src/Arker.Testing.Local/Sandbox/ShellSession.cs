@@ -14,6 +14,7 @@ namespace Arker.Testing.Local.Sandbox;
 internal sealed class ShellSession
 {
     private const string Driver = """
+        trap 'builtin printf "\036%s x%s %s\n" "$__arker_token" "$?" "$PWD"; builtin printf "\036%s\n" "$__arker_token" >&2' EXIT
         while builtin read -r __arker_line; do
           __arker_token=${__arker_line%% *}
           builtin printf -v __arker_command '%b' "${__arker_line#* }"
@@ -51,7 +52,7 @@ internal sealed class ShellSession
         var session = new ShellSession(process, outputCap);
         string restore = $"builtin cd -- {Quote(cwd)} 2>/dev/null; {exports}";
         ShellResult result = await session.RunAsync(restore, Timeout.InfiniteTimeSpan);
-        if (result.Found)
+        if (result.ShellUsable)
         {
             session._namespaceInit = FirstChild(process.Id);
             return session;
@@ -99,15 +100,18 @@ internal sealed class ShellSession
 
         if (stdout.Found && stdout.Trailer is { } trailer)
         {
+            // "<status> <cwd>", or "x<status> <cwd>" from the EXIT trap when the command ended the shell.
             string text = Encoding.UTF8.GetString(trailer);
             int space = text.IndexOf(' ', StringComparison.Ordinal);
-            int exitCode = int.Parse(space < 0 ? text : text[..space], CultureInfo.InvariantCulture);
+            string status = space < 0 ? text : text[..space];
+            bool shellExited = status.StartsWith('x');
+            int exitCode = int.Parse(shellExited ? status[1..] : status, CultureInfo.InvariantCulture);
             if (space >= 0)
             {
                 Cwd = text[(space + 1)..];
             }
 
-            return new ShellResult(stdout.Output, stderr.Output, exitCode, elapsed, TimedOut: false, Found: true, stdout.DroppedBytes, stderr.DroppedBytes);
+            return new ShellResult(stdout.Output, stderr.Output, exitCode, elapsed, TimedOut: false, ShellUsable: !shellExited, stdout.DroppedBytes, stderr.DroppedBytes);
         }
 
         // The shell ended before finishing the command: killed on timeout, or the command ran `exit`.
@@ -115,14 +119,14 @@ internal sealed class ShellSession
         await _process.WaitForExitAsync();
         bool wasTimeout = Volatile.Read(ref timedOut) != 0;
         int code = wasTimeout ? -1 : _process.ExitCode;
-        return new ShellResult(stdout.Output, stderr.Output, code, elapsed, wasTimeout, Found: false, stdout.DroppedBytes, stderr.DroppedBytes);
+        return new ShellResult(stdout.Output, stderr.Output, code, elapsed, wasTimeout, ShellUsable: false, stdout.DroppedBytes, stderr.DroppedBytes);
     }
 
     /// <summary>The session's exported environment as a script that recreates it.</summary>
     public async Task<string?> CaptureExportsAsync()
     {
         ShellResult result = await RunAsync("export -p", TimeSpan.FromSeconds(10));
-        return result.Found ? Encoding.UTF8.GetString(result.Stdout) : null;
+        return result.ShellUsable ? Encoding.UTF8.GetString(result.Stdout) : null;
     }
 
     public void Kill()
@@ -216,6 +220,6 @@ internal sealed class ShellSession
     }
 }
 
-/// <summary>The outcome of one command in a session.</summary>
+/// <summary>The outcome of one command in a session; <c>ShellUsable</c> says the shell finished it and can take another.</summary>
 internal readonly record struct ShellResult(
-    byte[] Stdout, byte[] Stderr, int ExitCode, TimeSpan Duration, bool TimedOut, bool Found, long StdoutDropped, long StderrDropped);
+    byte[] Stdout, byte[] Stderr, int ExitCode, TimeSpan Duration, bool TimedOut, bool ShellUsable, long StdoutDropped, long StderrDropped);

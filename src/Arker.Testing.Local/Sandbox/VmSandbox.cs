@@ -84,7 +84,7 @@ internal sealed class VmSandbox
                 using CancellationTokenRegistration onAbort = aborted.Register(shell.Kill);
                 ShellResult result = await shell.RunAsync(command, timeout);
                 slot.Cwd = shell.Cwd;
-                if (!result.Found)
+                if (!result.ShellUsable)
                 {
                     slot.Shell = null;
                     await shell.KillAndWaitAsync();

@@ -146,14 +146,13 @@ public sealed class RunTests(LocalServerFixture fixture)
     public async Task Run_ExitInTheCommand_EndsTheShell_AndTheNextRunStartsAFreshOneInTheSameCwd()
     {
         string vm = await _api.ForkAsync();
-        (await _api.RunAsync(vm, "cd /tmp")).Succeeded();
+        (await _api.RunAsync(vm, "export KEPT=no")).Succeeded();
 
-        RunResult exited = await _api.RunAsync(vm, "echo bye; exit 42");
-        RunResult next = await _api.RunAsync(vm, "pwd");
+        RunResult exited = await _api.RunAsync(vm, "cd /var; echo bye; exit 42");
+        RunResult next = await _api.RunAsync(vm, "pwd; echo ${KEPT:-fresh shell}");
 
-        Assert.Equal(42, exited.ExitCode);
-        Assert.Equal("bye\n", exited.StdoutText);
-        Assert.Equal("/tmp\n", next.Succeeded().StdoutText);
+        Assert.Equal((42, "bye\n", "/var"), (exited.ExitCode, exited.StdoutText, exited.Cwd));
+        Assert.Equal("/var\nfresh shell\n", next.Succeeded().StdoutText);
     }
 
     [Fact]

@@ -1,0 +1,146 @@
+using System.Buffers;
+using Arker.Testing.Client.Wire;
+
+namespace Arker.Testing.Client;
+
+public sealed partial class ArkerClient
+{
+    /// <summary>Files up to this size travel inline (base64 in JSON); larger ones through a presigned URL.</summary>
+    internal const int InlineWriteLimit = 4 * 1024 * 1024;
+
+    internal async Task WriteAsync(string vmId, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        if (content.Length <= InlineWriteLimit)
+        {
+            await WriteInlineAsync(vmId, path, content, cancellationToken);
+            return;
+        }
+
+        await WritePresignedAsync(vmId, path, content.Length, () => new ReadOnlyMemoryContent(content), cancellationToken);
+    }
+
+    /// <summary>Writes <paramref name="length"/> bytes of <paramref name="source"/> from its position.</summary>
+    internal async Task WriteAsync(string vmId, string path, Stream source, long length, CancellationToken cancellationToken)
+    {
+        if (length <= InlineWriteLimit)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            try
+            {
+                await source.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken);
+                await WriteInlineAsync(vmId, path, buffer.AsMemory(0, (int)length), cancellationToken);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            return;
+        }
+
+        long start = source.Position;
+        int attempts = 0;
+        await WritePresignedAsync(vmId, path, length, () =>
+        {
+            if (attempts++ > 0)
+            {
+                source.Position = start; // a retry sends the same bytes again
+            }
+
+            return new StreamSliceContent(source, length);
+        }, cancellationToken);
+    }
+
+    internal async Task<byte[]> ReadAsync(string vmId, string path, CancellationToken cancellationToken)
+    {
+        ReadResponse read = await RequestReadAsync(vmId, path, cancellationToken);
+        if (read.Content is not null)
+        {
+            return Decode(read.Content, read.Encoding);
+        }
+
+        var buffer = new MemoryStream((int)Math.Min(read.Size, int.MaxValue));
+        await DownloadAsync(read, buffer, cancellationToken);
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
+    }
+
+    internal async Task ReadAsync(string vmId, string path, Stream destination, CancellationToken cancellationToken)
+    {
+        ReadResponse read = await RequestReadAsync(vmId, path, cancellationToken);
+        if (read.Content is not null)
+        {
+            await destination.WriteAsync(Decode(read.Content, read.Encoding), cancellationToken);
+            return;
+        }
+
+        await DownloadAsync(read, destination, cancellationToken);
+    }
+
+    private async Task WriteInlineAsync(string vmId, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var entry = new WriteEntry(path, content.Length, VmIds.NewUlid(_time.GetUtcNow()), 0, content.Length, Convert.ToBase64String(content.Span));
+        WriteResult result = await SendWriteEntryAsync(vmId, entry, cancellationToken);
+        if (!(result.Complete && result.Written))
+        {
+            throw new ArkerException("internal", $"write of {path} returned without complete and written", 200);
+        }
+    }
+
+    /// <summary>The three steps: ask for an upload URL, PUT the bytes to it, commit.</summary>
+    private async Task WritePresignedAsync(string vmId, string path, long size, Func<HttpContent> content, CancellationToken cancellationToken)
+    {
+        WriteResult started = await SendWriteEntryAsync(vmId, new WriteEntry(path, size, Presigned: true), cancellationToken);
+        if (started.PresignedUrl is not { } url || started.UploadId is not { } uploadId)
+        {
+            throw new ArkerException("internal", "presigned write response missing presigned_url or upload_id", 200);
+        }
+
+        using (HttpResponseMessage _ = await SendPresignedAsync(HttpMethod.Put, url, content, cancellationToken))
+        {
+        }
+
+        WriteResult committed = await SendWriteEntryAsync(vmId, new WriteEntry(path, size, uploadId), cancellationToken);
+        if (!(committed.Complete && committed.Written))
+        {
+            throw new ArkerException("internal", $"commit of {path} returned without complete and written", 200);
+        }
+    }
+
+    /// <summary>Sends one write entry, retrying per-entry transient errors (they come inside a 200).</summary>
+    private async Task<WriteResult> SendWriteEntryAsync(string vmId, WriteEntry entry, CancellationToken cancellationToken)
+    {
+        byte[] body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new WriteRequest([entry]), ArkerJsonContext.Default.WriteRequest);
+        for (int attempt = 1; ; attempt++)
+        {
+            WriteResponse response = await SendAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/sync", body, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
+            WriteResult result = response.Results is [var first, ..] ? first : throw new ArkerException("internal", "write response has no results", 200);
+            if (result.Error is not { } error)
+            {
+                return result;
+            }
+
+            var failure = new ArkerException(error.Code ?? "internal", error.Message ?? "", 200);
+            if (!failure.IsTransient || attempt >= Options.MaxAttempts)
+            {
+                throw failure;
+            }
+
+            await Task.Delay(Backoff(attempt), _time, cancellationToken);
+        }
+    }
+
+    private Task<ReadResponse> RequestReadAsync(string vmId, string path, CancellationToken cancellationToken) =>
+        SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/sync", new ReadRequest(path), ArkerJsonContext.Default.ReadRequest, ArkerJsonContext.Default.ReadResponse, cancellationToken);
+
+    private async Task DownloadAsync(ReadResponse read, Stream destination, CancellationToken cancellationToken)
+    {
+        if (read.PresignedUrl is not { } url)
+        {
+            throw new ArkerException("internal", "read response missing content and presigned_url", 200);
+        }
+
+        using HttpResponseMessage response = await SendPresignedAsync(HttpMethod.Get, url, () => null, cancellationToken);
+        await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        await body.CopyToAsync(destination, 128 * 1024, cancellationToken);
+    }
+}

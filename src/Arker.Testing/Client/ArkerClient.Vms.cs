@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Arker.Testing.Client.Wire;
+
+namespace Arker.Testing.Client;
+
+public sealed partial class ArkerClient
+{
+    private const int MaxPageSize = 100;
+
+    /// <summary>One page of your organisation's VMs (from the global host).</summary>
+    public async Task<VmList> ListAsync(ListOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ListOptions();
+        if (options.Limit is < 1 or > MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Limit, "ListOptions.Limit is a page size from 1 to 100.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Offset, nameof(options.Offset));
+        var query = new StringBuilder("/api/v1/vms/list");
+        char separator = '?';
+        void Add(string name, string value)
+        {
+            query.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
+            separator = '&';
+        }
+
+        if (options.Limit is { } limit)
+        {
+            Add("limit", limit.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (options.Offset != 0)
+        {
+            Add("offset", options.Offset.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (options.Query is not null)
+        {
+            Add("q", options.Query);
+        }
+
+        if (options.Sort is not null)
+        {
+            Add("sort", options.Sort);
+        }
+
+        ListResponse page = await SendAsync(HttpMethod.Get, GlobalUrl, query.ToString(), null, ArkerJsonContext.Default.ListResponse, Options.RequestTimeout, cancellationToken);
+        var items = (page.Items ?? []).Select(i => new VmSummary(i.VmId ?? "", i.Name, i.BaseImage ?? "", i.Region ?? "", i.CreatedAt)).ToArray();
+        return new VmList(items, page.Total);
+    }
+
+    /// <summary>Every matching VM, page after page (100 per page unless <see cref="ListOptions.Limit"/> says otherwise).</summary>
+    public async IAsyncEnumerable<VmSummary> ListAllAsync(ListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var page = new ListOptions
+        {
+            Limit = options?.Limit ?? MaxPageSize,
+            Offset = options?.Offset ?? 0,
+            Query = options?.Query,
+            Sort = options?.Sort,
+        };
+        while (true)
+        {
+            VmList list = await ListAsync(page, cancellationToken);
+            foreach (VmSummary item in list.Items)
+            {
+                yield return item;
+            }
+
+            page.Offset += list.Items.Count;
+            if (list.Items.Count == 0 || page.Offset >= list.Total)
+            {
+                yield break;
+            }
+        }
+    }
+
+    internal async Task<Computer> ForkAsync(string idOrName, ForkOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new ForkOptions();
+        string resolved = VmIds.ResolveAlias(idOrName);
+        ForkResponse response = VmIds.LooksLikeVmId(resolved)
+            ? await SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{resolved}/fork", new ForkRequest(options.IsPublic, options.Name, options.Region, null), ArkerJsonContext.Default.ForkRequest, ArkerJsonContext.Default.ForkResponse, cancellationToken)
+            : await SendJsonAsync(HttpMethod.Post, GlobalUrl, "/api/v1/vms/fork", new ForkRequest(options.IsPublic, options.Name, options.Region, idOrName), ArkerJsonContext.Default.ForkRequest, ArkerJsonContext.Default.ForkResponse, cancellationToken);
+        return response.VmId is { Length: > 0 } id
+            ? new Computer(this, id)
+            : throw new ArkerException("internal", "fork response missing vm_id", 200);
+    }
+
+    internal async Task<RunResult> RunAsync(string vmId, string command, RunOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        TimeSpan? limit = options?.Timeout;
+        if (limit is { } given && given < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), given, "RunOptions.Timeout must not be negative.");
+        }
+
+        var request = new RunRequest(command, options?.SessionId ?? SessionId.Default, limit?.TotalSeconds);
+
+        // The HTTP request must outlive the command: its own limit, plus the usual allowance.
+        TimeSpan httpTimeout = limit is { } seconds ? seconds + Options.RequestTimeout : Timeout.InfiniteTimeSpan;
+        RunResponse r = await SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/run", request, ArkerJsonContext.Default.RunRequest, ArkerJsonContext.Default.RunResponse, cancellationToken, httpTimeout);
+        return new RunResult(
+            command,
+            Decode(r.Stdout, r.StdoutEncoding),
+            Decode(r.Stderr, r.StderrEncoding),
+            r.ExitCode,
+            TimeSpan.FromMilliseconds(r.DurationMs),
+            r.SessionId ?? request.SessionId.Value,
+            r.Cwd ?? "");
+    }
+
+    internal Task DeleteAsync(string vmId, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Delete, BaseUrl, $"/api/v1/vms/{vmId}", null, ArkerJsonContext.Default.WireResponse, Options.RequestTimeout, cancellationToken);
+
+    /// <summary>Text or base64, as the response's encoding field says.</summary>
+    internal static byte[] Decode(string? text, string? encoding) =>
+        text is null ? [] : encoding == "base64" ? Convert.FromBase64String(text) : Encoding.UTF8.GetBytes(text);
+}

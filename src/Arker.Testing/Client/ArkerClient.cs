@@ -1,0 +1,91 @@
+using Arker.Testing.Client.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arker.Testing.Client;
+
+/// <summary>
+/// The Arker VM API: fork, run, sync, list, delete. Thread-safe; one instance per process is enough
+/// (it reuses connections). Its vocabulary follows the official Python and TypeScript SDKs.
+/// </summary>
+/// <example>
+/// <code>
+/// var arker = new ArkerClient(new ArkerClientOptions { ApiKey = "ark_...", BaseUrl = new Uri("http://127.0.0.1:8787") });
+/// Computer vm = await arker.Vm("arkuntu").ForkAsync(new ForkOptions { Name = "hello" });
+/// RunResult r = await vm.RunAsync("echo hi");
+/// await vm.DeleteAsync();
+/// </code>
+/// </example>
+public sealed partial class ArkerClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _authorization;
+
+    /// <summary>A client configured from <c>ARKER_API_KEY</c> and <c>ARKER_BASE_URL</c>.</summary>
+    public ArkerClient()
+        : this(new ArkerClientOptions())
+    {
+    }
+
+    public ArkerClient(ArkerClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        string apiKey = options.ApiKey ?? Environment.GetEnvironmentVariable("ARKER_API_KEY")
+            ?? throw new ArgumentException("An API key is required: set ArkerClientOptions.ApiKey or the ARKER_API_KEY environment variable.", nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options.MaxAttempts));
+
+        BaseUrl = WithoutTrailingSlash(options.BaseUrl ?? FromEnvironment("ARKER_BASE_URL") ?? ArkerClientOptions.DefaultBaseUrl);
+        GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_GLOBAL_URL")
+            ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultGlobalUrl));
+        Options = options;
+        _authorization = "Bearer " + apiKey;
+        _time = options.TimeProvider;
+        _logger = options.LoggerFactory?.CreateLogger("Arker.Testing.Client") ?? NullLogger.Instance;
+        if (options.HttpClient is { } http)
+        {
+            _http = http;
+        }
+        else
+        {
+            _http = new HttpClient(options.HttpMessageHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            _ownsHttp = true;
+        }
+    }
+
+    /// <summary>The regional host (fork by id, run, sync, delete).</summary>
+    public Uri BaseUrl { get; }
+
+    /// <summary>The global host (list, fork by name).</summary>
+    public Uri GlobalUrl { get; }
+
+    internal ArkerClientOptions Options { get; }
+
+    /// <summary>
+    /// A handle on a VM by id, or on an image or VM name (such as <c>arkuntu</c>) to fork from.
+    /// Makes no network call.
+    /// </summary>
+    public Computer Vm(string vmIdOrName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(vmIdOrName);
+        return new Computer(this, vmIdOrName);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private static Uri? FromEnvironment(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value ? new Uri(value) : null;
+
+    private static Uri WithoutTrailingSlash(Uri uri) => new(uri.GetLeftPart(UriPartial.Path).TrimEnd('/'));
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Logging;
+
+namespace Arker.Testing.Client;
+
+/// <summary>Settings of an <see cref="ArkerClient"/>.</summary>
+public sealed class ArkerClientOptions
+{
+    /// <summary>The default regional host of the Arker service.</summary>
+    public static readonly Uri DefaultBaseUrl = new("https://aws-us-west-2.burst.arker.ai");
+
+    /// <summary>The default global host (list, fork by name).</summary>
+    public static readonly Uri DefaultGlobalUrl = new("https://arker.ai");
+
+    /// <summary>The API key sent as <c>authorization: Bearer</c>.</summary>
+    /// <value>The default is the <c>ARKER_API_KEY</c> environment variable.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>The regional host: fork by id, run, sync, delete.</summary>
+    /// <value>The default is <c>ARKER_BASE_URL</c>, else <see cref="DefaultBaseUrl"/>.</value>
+    public Uri? BaseUrl { get; set; }
+
+    /// <summary>The global host: list and fork by name.</summary>
+    /// <value>The default is <c>ARKER_GLOBAL_URL</c>; else <see cref="BaseUrl"/> when that is a loopback
+    /// address (a local server serves both), else <see cref="DefaultGlobalUrl"/>.</value>
+    public Uri? GlobalUrl { get; set; }
+
+    /// <summary>How many times a request is tried in all when it fails transiently.</summary>
+    /// <value>The default is 4.</value>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>The first wait between attempts; it doubles after each.</summary>
+    /// <value>The default is 0.2 seconds.</value>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The most random time added to each wait.</summary>
+    /// <value>The default is 50 milliseconds.</value>
+    public TimeSpan MaxRetryJitter { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The time one attempt of one request may take (a run adds its own timeout to it).</summary>
+    /// <value>The default is 120 seconds.</value>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The time a presigned upload or download of a large file may take.</summary>
+    /// <value>The default is 10 minutes.</value>
+    public TimeSpan TransferTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>An <see cref="HttpClient"/> to send with; the client does not dispose it.</summary>
+    /// <value>The default is <see langword="null"/>: the client makes its own, with connection reuse.</value>
+    public HttpClient? HttpClient { get; set; }
+
+    /// <summary>A handler for the client's own <see cref="HttpClient"/> (ignored when <see cref="HttpClient"/> is set).</summary>
+    /// <value>The default is <see langword="null"/>: a <see cref="SocketsHttpHandler"/>.</value>
+    public HttpMessageHandler? HttpMessageHandler { get; set; }
+
+    /// <summary>Where each request is logged, at Debug level (never the key or file contents).</summary>
+    /// <value>The default is <see langword="null"/>: no logging.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The clock for retry waits and timeouts.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+}

@@ -1,0 +1,57 @@
+namespace Arker.Testing.Client;
+
+/// <summary>
+/// A handle on one VM (or, for forking, on an image or VM name such as <c>arkuntu</c>).
+/// Cheap to make: no network call until a method is used.
+/// </summary>
+public sealed class Computer
+{
+    private readonly ArkerClient _client;
+
+    internal Computer(ArkerClient client, string id)
+    {
+        _client = client;
+        Id = id;
+        Sync = new ComputerSync(client, this);
+    }
+
+    /// <summary>The VM's id (or the name this handle was opened with).</summary>
+    public string Id { get; }
+
+    /// <summary>Reading and writing files under <c>/home/user</c>.</summary>
+    public ComputerSync Sync { get; }
+
+    /// <summary>
+    /// A new VM that starts as an exact copy of this one (constant time, copy-on-write). Names that
+    /// are not VM ids (such as <c>arkuntu</c>) are resolved by the service.
+    /// </summary>
+    public Task<Computer> ForkAsync(ForkOptions? options = null, CancellationToken cancellationToken = default) =>
+        _client.ForkAsync(Id, options, cancellationToken);
+
+    /// <summary>Runs <paramref name="command"/> with bash as the VM's user. A non-zero exit code is a result, not an exception.</summary>
+    public Task<RunResult> RunAsync(string command, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        _client.RunAsync(Id, command, options, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(string, RunOptions?, CancellationToken)"/>
+    public Task<RunResult> RunAsync(string command, CancellationToken cancellationToken) =>
+        _client.RunAsync(Id, command, null, cancellationToken);
+
+    /// <summary>Deletes the VM and kills its processes. Deleting a VM that is already gone throws <c>not_found</c>.</summary>
+    public Task DeleteAsync(CancellationToken cancellationToken = default) => _client.DeleteAsync(Id, cancellationToken);
+
+    /// <summary>Deletes the VM; returns <see langword="false"/> if it was already gone.</summary>
+    public async Task<bool> TryDeleteAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _client.DeleteAsync(Id, cancellationToken);
+            return true;
+        }
+        catch (ArkerException ex) when (ex.Code == "not_found")
+        {
+            return false;
+        }
+    }
+
+    public override string ToString() => Id;
+}

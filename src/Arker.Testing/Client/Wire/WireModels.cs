@@ -1,0 +1,126 @@
+using System.Text.Json.Serialization;
+
+namespace Arker.Testing.Client.Wire;
+
+// Request and response bodies of the wire contract, snake_case through ArkerJsonContext.
+// Every response may carry the error envelope, so every response type extends WireResponse.
+
+internal class WireResponse
+{
+    public bool? Ok { get; set; }
+
+    public WireError? Error { get; set; }
+}
+
+internal sealed class WireError
+{
+    public string? Code { get; set; }
+
+    public string? Message { get; set; }
+}
+
+internal sealed record ForkRequest(bool IsPublic, string? Name, string? Region, string? From);
+
+internal sealed class ForkResponse : WireResponse
+{
+    public string? VmId { get; set; }
+}
+
+internal sealed record RunRequest(string Command, SessionId SessionId, double? Timeout);
+
+internal sealed class RunResponse : WireResponse
+{
+    public string? Stdout { get; set; }
+
+    public string? StdoutEncoding { get; set; }
+
+    public string? Stderr { get; set; }
+
+    public string? StderrEncoding { get; set; }
+
+    public int ExitCode { get; set; }
+
+    public double DurationMs { get; set; }
+
+    [JsonConverter(typeof(StringOrNumberConverter))]
+    public string? SessionId { get; set; }
+
+    public string? Cwd { get; set; }
+}
+
+internal sealed record ReadRequest(string Path)
+{
+    public string Op { get; init; } = "read";
+}
+
+internal sealed class ReadResponse : WireResponse
+{
+    public long Size { get; set; }
+
+    public string? Content { get; set; }
+
+    public string? Encoding { get; set; }
+
+    public string? PresignedUrl { get; set; }
+}
+
+internal sealed record WriteRequest(IReadOnlyList<WriteEntry> Writes)
+{
+    public string Op { get; init; } = "write";
+}
+
+internal sealed record WriteEntry(string Path, long Size, string? UploadId = null, long? Start = null, long? End = null, string? Content = null, bool? Presigned = null);
+
+internal sealed class WriteResponse : WireResponse
+{
+    public List<WriteResult>? Results { get; set; }
+}
+
+internal sealed class WriteResult
+{
+    public bool Complete { get; set; }
+
+    public bool Written { get; set; }
+
+    public string? UploadId { get; set; }
+
+    public string? PresignedUrl { get; set; }
+
+    public WireError? Error { get; set; }
+}
+
+internal sealed class ListResponse : WireResponse
+{
+    public List<ListItem>? Items { get; set; }
+
+    public int Total { get; set; }
+}
+
+internal sealed class ListItem
+{
+    public string? VmId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? BaseImage { get; set; }
+
+    public string? Region { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(SessionIdConverter)])]
+[JsonSerializable(typeof(WireResponse))]
+[JsonSerializable(typeof(ForkRequest))]
+[JsonSerializable(typeof(ForkResponse))]
+[JsonSerializable(typeof(RunRequest))]
+[JsonSerializable(typeof(RunResponse))]
+[JsonSerializable(typeof(ReadRequest))]
+[JsonSerializable(typeof(ReadResponse))]
+[JsonSerializable(typeof(WriteRequest))]
+[JsonSerializable(typeof(WriteResponse))]
+[JsonSerializable(typeof(ListResponse))]
+internal sealed partial class ArkerJsonContext : JsonSerializerContext;

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using Arker.Testing.Tests.Infrastructure;
+
+namespace Arker.Testing.Tests.Client;
+
+public sealed class ComputerSyncTests(LocalServer local)
+{
+    private readonly ArkerClient _arker = local.Client;
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(4 * 1024 * 1024)]
+    [InlineData((4 * 1024 * 1024) + 1)]
+    [InlineData(100_000_000)]
+    public async Task WriteAndRead_RoundTripEverySize(int size)
+    {
+        Computer vm = await NewVmAsync();
+        byte[] content = RandomNumberGenerator.GetBytes(size);
+
+        await vm.Sync.WriteFileAsync("/home/user/blob.bin", content, Cancellation);
+        byte[] back = await vm.Sync.ReadFileAsync("/home/user/blob.bin", Cancellation);
+
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(back));
+        Assert.Equal($"{size}\n", (await vm.RunAsync("stat -c %s ~/blob.bin", Cancellation)).StdoutText);
+    }
+
+    [Fact]
+    public async Task LocalFile_UploadsAndDownloads_StreamingBothWays()
+    {
+        Computer vm = await NewVmAsync();
+        string source = Path.GetTempFileName();
+        string target = Path.Combine(Path.GetTempPath(), "arker-download-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            byte[] content = RandomNumberGenerator.GetBytes(30 * 1024 * 1024);
+            await File.WriteAllBytesAsync(source, content, Cancellation);
+
+            await vm.Sync.UploadFileAsync(source, "/home/user/up.bin", Cancellation);
+            await vm.Sync.DownloadFileAsync("/home/user/up.bin", target, Cancellation);
+
+            Assert.Equal(SHA256.HashData(content), SHA256.HashData(await File.ReadAllBytesAsync(target, Cancellation)));
+            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), $".{Path.GetFileName(target)}.*"));
+        }
+        finally
+        {
+            File.Delete(source);
+            File.Delete(target);
+        }
+    }
+
+    [Fact]
+    public async Task Streams_NonSeekableAndSeekable_WriteWhatRemains()
+    {
+        Computer vm = await NewVmAsync();
+        byte[] content = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        using var seekable = new MemoryStream(content) { Position = 1000 };
+        using var pipe = new NonSeekableStream(new MemoryStream(content));
+
+        await vm.Sync.WriteFileAsync("/home/user/from-position", seekable, Cancellation);
+        await vm.Sync.WriteFileAsync("/home/user/from-pipe", pipe, Cancellation);
+        using var read = new MemoryStream();
+        await vm.Sync.ReadFileAsync("/home/user/from-pipe", read, Cancellation);
+
+        Assert.Equal(content[1000..], await vm.Sync.ReadFileAsync("/home/user/from-position", Cancellation));
+        Assert.Equal(content, read.ToArray());
+    }
+
+    [Fact]
+    public async Task TextAndUnicodePaths_RoundTrip()
+    {
+        Computer vm = await NewVmAsync();
+        const string Path = "/home/user/dïr/ファイル 🚀.txt";
+
+        await vm.Sync.WriteFileAsync(Path, "héllo wörld\n", Cancellation);
+
+        Assert.Equal("héllo wörld\n", await vm.Sync.ReadFileTextAsync(Path, Cancellation));
+        Assert.Equal("héllo wörld\n", (await vm.RunAsync($"cat '{Path}'", Cancellation)).StdoutText);
+    }
+
+    [Fact]
+    public async Task AllByteValues_RoundTripThroughFiles()
+    {
+        Computer vm = await NewVmAsync();
+        byte[] all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+
+        await vm.Sync.WriteFileAsync("/home/user/all", all, Cancellation);
+
+        Assert.Equal(all, await vm.Sync.ReadFileAsync("/home/user/all", Cancellation));
+    }
+
+    [Fact]
+    public async Task ReadFileAsync_MissingFile_IsNotFound404()
+    {
+        Computer vm = await NewVmAsync();
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.ReadFileAsync("/home/user/missing.txt", Cancellation));
+
+        Assert.Equal(("not_found", 404), (error.Code, error.Status));
+        Assert.Contains("/home/user/missing.txt", error.Message);
+    }
+
+    [Fact]
+    public async Task WriteFileAsync_OutsideHome_IsBadRequest()
+    {
+        Computer vm = await NewVmAsync();
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/etc/passwd", "x", Cancellation));
+
+        Assert.Equal("bad_request", error.Code);
+    }
+
+    [Fact]
+    public async Task CancellingALargeUpload_LeavesNoFile()
+    {
+        Computer vm = await NewVmAsync();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        using var slow = new SlowStream(64 * 1024 * 1024, afterBytes: 8 * 1024 * 1024, cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => vm.Sync.WriteFileAsync("/home/user/partial.bin", slow, cancel.Token));
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.ReadFileAsync("/home/user/partial.bin", Cancellation));
+        Assert.Equal("not_found", error.Code);
+        Assert.Equal("", (await vm.RunAsync("ls -A ~", Cancellation)).StdoutText);
+    }
+
+    private Task<Computer> NewVmAsync() => _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+
+    /// <summary>A stream that cannot seek (like a pipe).</summary>
+    private sealed class NonSeekableStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A seekable stream of zeros that cancels the upload once it has given out some bytes.</summary>
+    private sealed class SlowStream(long length, long afterBytes, CancellationTokenSource cancel) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get => _position; set => _position = value; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= afterBytes)
+            {
+                cancel.Cancel();
+            }
+
+            int n = (int)Math.Min(count, length - _position);
+            Array.Clear(buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => length + offset,
+        };
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,128 @@
+using Arker.Testing.Tests.Infrastructure;
+
+namespace Arker.Testing.Tests.Client;
+
+public sealed class ComputerTests(LocalServer local)
+{
+    private readonly ArkerClient _arker = local.Client;
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ForkAsync_FromTheArkuntuAlias_ReturnsANewVm()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(new ForkOptions { Name = "client-hello" }, Cancellation);
+
+        Assert.Matches("^[0-9A-Z]{26}_[a-z0-9]+$", vm.Id);
+        Assert.Equal("client-hello", (await _arker.ListAsync(new ListOptions { Query = "client-hello" }, Cancellation)).Items.Single(i => i.VmId == vm.Id).Name);
+    }
+
+    [Fact]
+    public async Task RunAsync_ReturnsEverythingTheCommandDid()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+
+        RunResult r = await vm.RunAsync("python3 -c 'print(2+2)'; echo oops >&2; cd /tmp; exit 3", Cancellation);
+
+        Assert.Equal("4\n", r.StdoutText);
+        Assert.Equal("oops\n", r.StderrText);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("0", r.SessionId);
+        Assert.Equal("/tmp", r.Cwd);
+        Assert.True(r.Duration > TimeSpan.Zero);
+        Assert.Contains("exited 3", r.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_Sessions_ByStringOrInteger_KeepTheirOwnState()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+
+        await vm.RunAsync("cd /tmp && export WHO=seven", new RunOptions { SessionId = 7 }, Cancellation);
+        await vm.RunAsync("cd /var && export WHO=build", new RunOptions { SessionId = "build" }, Cancellation);
+
+        RunResult seven = await vm.RunAsync("echo $WHO $PWD", new RunOptions { SessionId = "7" }, Cancellation);
+        RunResult build = await vm.RunAsync("echo $WHO $PWD", new RunOptions { SessionId = "build" }, Cancellation);
+        Assert.Equal(("seven /tmp\n", "7"), (seven.StdoutText, seven.SessionId));
+        Assert.Equal(("build /var\n", "build"), (build.StdoutText, build.SessionId));
+    }
+
+    [Fact]
+    public async Task RunAsync_Timeout_KillsTheCommand_ExitCodeMinusOne()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+
+        RunResult r = await vm.RunAsync("echo before; sleep 30", new RunOptions { Timeout = TimeSpan.FromSeconds(1) }, Cancellation);
+
+        Assert.Equal(-1, r.ExitCode);
+        Assert.Equal("before\n", r.StdoutText);
+    }
+
+    [Fact]
+    public async Task RunAsync_AllByteValues_ComeBackExactly()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        byte[] all = Enumerable.Range(0, 256).Select(i => (byte)i).ToArray();
+        await vm.Sync.WriteFileAsync("/home/user/all.bin", all, Cancellation);
+
+        RunResult r = await vm.RunAsync("cat ~/all.bin; cat ~/all.bin >&2", Cancellation);
+
+        Assert.Equal(all, r.Stdout);
+        Assert.Equal(all, r.Stderr);
+    }
+
+    [Fact]
+    public async Task ForkAsync_OfAVm_CopiesItsFiles_AndDeleteRemovesIt()
+    {
+        Computer parent = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        await parent.Sync.WriteFileAsync("/home/user/data.csv", "a,b\n1,2\n", Cancellation);
+
+        Computer child = await parent.ForkAsync(cancellationToken: Cancellation);
+        await child.DeleteAsync(Cancellation);
+
+        Assert.Equal("a,b\n1,2\n", await parent.Sync.ReadFileTextAsync("/home/user/data.csv", Cancellation));
+        var gone = await Assert.ThrowsAsync<ArkerException>(() => child.RunAsync("true", Cancellation));
+        Assert.Equal(("not_found", 404, false), (gone.Code, gone.Status, gone.IsTransient));
+        Assert.False(await child.TryDeleteAsync(Cancellation));
+        Assert.True(await parent.TryDeleteAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task ForkAsync_ByName_GoesToTheGlobalHost_ById_ToTheRegionalHost()
+    {
+        using var recorder = new RecordingHandler();
+        var regional = local.Server.BaseUrl;
+        var global = new UriBuilder(regional) { Host = "localhost" }.Uri;
+        using ArkerClient arker = local.NewClient(o =>
+        {
+            o.GlobalUrl = global;
+            o.HttpMessageHandler = recorder;
+        });
+        Computer template = await arker.Vm("arkuntu").ForkAsync(new ForkOptions { Name = "routing-template-" + Guid.NewGuid().ToString("N") }, Cancellation);
+        string name = (await arker.ListAsync(new ListOptions { Query = "routing-template-" }, Cancellation)).Items.First(i => i.VmId == template.Id).Name!;
+
+        Computer byName = await arker.Vm(name).ForkAsync(cancellationToken: Cancellation);
+
+        Assert.NotEqual(template.Id, byName.Id);
+        var requests = recorder.Requests.ToArray();
+        Assert.Equal($"/api/v1/vms/{VmIdOf("arkuntu")}/fork", requests[0].Uri.AbsolutePath);
+        Assert.Equal("127.0.0.1", requests[0].Uri.Host);
+        Assert.Equal("localhost", requests[1].Uri.Host);
+        Assert.Equal("/api/v1/vms/list", requests[1].Uri.AbsolutePath);
+        Assert.Equal(("localhost", "/api/v1/vms/fork"), (requests[2].Uri.Host, requests[2].Uri.AbsolutePath));
+        Assert.All(requests, r => Assert.True(r.HasAuthorization));
+    }
+
+    [Fact]
+    public void Vm_MakesNoNetworkCall()
+    {
+        using var recorder = new RecordingHandler();
+        using ArkerClient arker = local.NewClient(o => o.HttpMessageHandler = recorder);
+
+        Computer vm = arker.Vm("01ARZ3NDEKTSV4RRFFQ69G5FAV_lcl");
+
+        Assert.Equal("01ARZ3NDEKTSV4RRFFQ69G5FAV_lcl", vm.Id);
+        Assert.Empty(recorder.Requests);
+    }
+
+    private static string VmIdOf(string alias) => alias == "arkuntu" ? "01KQBYKEV5WJ7YB010603T1DCT_d8c0" : alias;
+}

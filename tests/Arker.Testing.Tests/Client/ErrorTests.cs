@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Arker.Testing.Tests.Infrastructure;
+
+namespace Arker.Testing.Tests.Client;
+
+/// <summary>Every error code the service can send reaches the caller as an <see cref="ArkerException"/>.</summary>
+public sealed class ErrorTests(LocalServer local)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task UnknownKey_IsUnauthorized401()
+    {
+        using ArkerClient arker = local.NewClient(o => o.ApiKey = "ark_wrong");
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.ListAsync(cancellationToken: Cancellation));
+
+        Assert.Equal(("unauthorized", 401, false), (error.Code, error.Status, error.IsTransient));
+    }
+
+    [Fact]
+    public async Task ServiceErrors_KeepTheirCodeAndStatus()
+    {
+        Computer vm = await local.Client.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        Task<RunResult> running = vm.RunAsync("sleep 1.5", Cancellation);
+        await Task.Delay(300, Cancellation);
+
+        var busy = await Assert.ThrowsAsync<ArkerException>(() => vm.RunAsync("true", Cancellation));
+        var forkBusy = await Assert.ThrowsAsync<ArkerException>(() => vm.ForkAsync(cancellationToken: Cancellation));
+        await running;
+        var forbidden = await Assert.ThrowsAsync<ArkerException>(() => local.Client.Vm("arkuntu").RunAsync("true", Cancellation));
+        var unknown = await Assert.ThrowsAsync<ArkerException>(() => local.Client.Vm("no-such-template").ForkAsync(cancellationToken: Cancellation));
+        var region = await Assert.ThrowsAsync<ArkerException>(() => local.Client.Vm("arkuntu").ForkAsync(new ForkOptions { Region = "mars-1" }, Cancellation));
+        var tooLarge = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/home/user/huge", new ZeroStream(101L * 1024 * 1024), Cancellation));
+
+        Assert.Equal(("vm_busy", 409), (busy.Code, busy.Status));
+        Assert.Equal(("vm_busy", 409), (forkBusy.Code, forkBusy.Status));
+        Assert.Equal(("forbidden", 403), (forbidden.Code, forbidden.Status));
+        Assert.Equal(("not_found", 404), (unknown.Code, unknown.Status));
+        Assert.Equal(("unsupported_region", 422), (region.Code, region.Status));
+        Assert.Equal(("payload_too_large", 413), (tooLarge.Code, tooLarge.Status));
+    }
+
+    [Fact]
+    public async Task NonJsonErrorPage_BecomesAnArkerExceptionWithItsStatus()
+    {
+        using var proxy = new TcpListener(IPAddress.Loopback, 0);
+        proxy.Start();
+        int port = ((IPEndPoint)proxy.LocalEndpoint).Port;
+        Task serving = ServeHtmlErrorsAsync(proxy, 403);
+        using ArkerClient arker = new(new ArkerClientOptions { ApiKey = "k", BaseUrl = new Uri($"http://127.0.0.1:{port}") });
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.ListAsync(cancellationToken: Cancellation));
+
+        Assert.Equal(("internal", 403), (error.Code, error.Status));
+        Assert.Contains("<html>", error.Message);
+        proxy.Stop();
+        await serving;
+    }
+
+    [Fact]
+    public async Task NonJson502Page_IsRetried_ThenReportedWith502()
+    {
+        using var proxy = new TcpListener(IPAddress.Loopback, 0);
+        proxy.Start();
+        int port = ((IPEndPoint)proxy.LocalEndpoint).Port;
+        Task<int> serving = ServeHtmlErrorsAsync(proxy, 502);
+        using ArkerClient arker = new(new ArkerClientOptions { ApiKey = "k", BaseUrl = new Uri($"http://127.0.0.1:{port}"), MaxAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(10) });
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.ListAsync(cancellationToken: Cancellation));
+        proxy.Stop();
+
+        Assert.Equal(("internal", 502, true), (error.Code, error.Status, error.IsTransient));
+        Assert.Equal(3, await serving);
+    }
+
+    /// <summary>Answers every request on the listener with an HTML error page; returns how many it answered.</summary>
+    private static async Task<int> ServeHtmlErrorsAsync(TcpListener listener, int status)
+    {
+        int answered = 0;
+        try
+        {
+            while (true)
+            {
+                using TcpClient connection = await listener.AcceptTcpClientAsync();
+                using NetworkStream stream = connection.GetStream();
+                var reader = new StreamReader(stream, Encoding.ASCII);
+                while (!string.IsNullOrEmpty(await reader.ReadLineAsync()))
+                {
+                }
+
+                const string Page = "<html><body>Bad Gateway</body></html>";
+                byte[] response = Encoding.ASCII.GetBytes($"HTTP/1.1 {status} Error\r\nContent-Type: text/html\r\nContent-Length: {Page.Length}\r\nConnection: close\r\n\r\n{Page}");
+                await stream.WriteAsync(response);
+                answered++;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            return answered;
+        }
+    }
+
+    /// <summary>Zeros, seekable, of a given length.</summary>
+    private sealed class ZeroStream(long length) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get; set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = (int)Math.Min(count, length - Position);
+            Array.Clear(buffer, offset, n);
+            Position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = offset;
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Security.Cryptography;
+using Arker.Testing.Local;
+using Arker.Testing.Tests.Infrastructure;
+
+namespace Arker.Testing.Tests.Client;
+
+/// <summary>The client against the server's fault injection: transient failures are retried, and only those.</summary>
+public sealed class RetryTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task At20PercentFaults_AThousandMixedOperationsAllSucceed_WithNoBytesLostOrDoubled()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 0.2, FaultSeed = 20 }, Cancellation);
+        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        {
+            o.MaxAttempts = 8;
+            o.RetryDelay = TimeSpan.FromMilliseconds(5);
+            o.MaxRetryJitter = TimeSpan.FromMilliseconds(5);
+        });
+        Computer vm = await arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        var expected = new Dictionary<string, byte[]>();
+        int operations = 1;
+
+        for (int i = 0; operations < 1000; i++)
+        {
+            string path = $"/home/user/f{i % 50}";
+            switch (i % 5)
+            {
+                case 0:
+                case 1:
+                    byte[] content = RandomNumberGenerator.GetBytes(i % 10 == 0 ? (5 * 1024 * 1024) + i : 100 + i);
+                    await vm.Sync.WriteFileAsync(path, content, Cancellation);
+                    expected[path] = content;
+                    break;
+                case 2:
+                    if (expected.TryGetValue(path, out byte[]? written))
+                    {
+                        Assert.Equal(written, await vm.Sync.ReadFileAsync(path, Cancellation));
+                    }
+
+                    break;
+                case 3:
+                    RunResult r = await vm.RunAsync($"echo {i} >> ~/log; wc -l < ~/log", Cancellation);
+                    Assert.Equal(0, r.ExitCode);
+                    break;
+                default:
+                    Assert.True((await arker.ListAsync(cancellationToken: Cancellation)).Total >= 1);
+                    break;
+            }
+
+            operations++;
+        }
+
+        // Runs may be retried after a dropped connection (and so run twice); files never double.
+        foreach ((string path, byte[] content) in expected)
+        {
+            Assert.Equal(SHA256.HashData(content), SHA256.HashData(await vm.Sync.ReadFileAsync(path, Cancellation)));
+        }
+    }
+
+    [Fact]
+    public async Task At100PercentFaults_TheClientGivesUpAfterTheConfiguredAttempts_WithTheTransientError()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 1 }, Cancellation);
+        using var recorder = new RecordingHandler();
+        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        {
+            o.MaxAttempts = 3;
+            o.RetryDelay = TimeSpan.FromMilliseconds(5);
+            o.HttpMessageHandler = recorder;
+        });
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.ListAsync(cancellationToken: Cancellation));
+
+        Assert.True(error.IsTransient, error.ToString());
+        Assert.Equal(3, recorder.Requests.Count);
+    }
+}
