@@ -1,8 +1,8 @@
 using Arker.Testing.Bench;
 
-// Benchmarks of Arker.Testing. Run: ./build.sh bench [server]
+// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|client|all]
 // Each figure in the README's performance table comes from this program.
-string suite = args.Length > 0 ? args[0] : "server";
+string suite = args.Length > 0 ? args[0] : "all";
 var report = new Report(Console.Out);
 Console.WriteLine($"Arker.Testing benchmarks: {suite} ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription})");
 switch (suite)
@@ -10,8 +10,15 @@ switch (suite)
     case "server":
         await ServerBenchmarks.RunAsync(report);
         break;
+    case "client":
+        await ClientBenchmarks.RunAsync(report);
+        break;
+    case "all":
+        await ServerBenchmarks.RunAsync(report);
+        await ClientBenchmarks.RunAsync(report);
+        break;
     default:
-        Console.Error.WriteLine("usage: Arker.Testing.Bench [server]");
+        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|client|all]");
         return 2;
 }
 

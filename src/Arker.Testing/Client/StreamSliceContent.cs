@@ -9,7 +9,7 @@ namespace Arker.Testing.Client;
 /// </summary>
 internal sealed class StreamSliceContent : HttpContent
 {
-    private const int BufferSize = 128 * 1024;
+    private const int BufferSize = 1024 * 1024;
     private readonly Stream _source;
     private readonly long _length;
 
