@@ -30,6 +30,7 @@ public sealed partial class ArkerClient : IDisposable
     {
     }
 
+    /// <summary>A client with the given settings; unset ones come from the environment or the defaults.</summary>
     public ArkerClient(ArkerClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -76,6 +77,7 @@ public sealed partial class ArkerClient : IDisposable
         return new Computer(this, vmIdOrName);
     }
 
+    /// <summary>Releases the client's own <see cref="HttpClient"/> (never one passed in the options).</summary>
     public void Dispose()
     {
         if (_ownsHttp)

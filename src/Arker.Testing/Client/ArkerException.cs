@@ -8,21 +8,25 @@ public sealed class ArkerException : Exception
 {
     private static readonly string[] TransientHints = ["503", "Service Unavailable", "throttle", "SlowDown", "ThrottlingException"];
 
+    /// <summary>An <c>internal</c> error with no details.</summary>
     public ArkerException()
         : this("internal", "unknown error", 0)
     {
     }
 
+    /// <summary>An <c>internal</c> error with a message.</summary>
     public ArkerException(string message)
         : this("internal", message, 0)
     {
     }
 
+    /// <summary>An <c>internal</c> error with a message and its cause.</summary>
     public ArkerException(string message, Exception innerException)
         : this("internal", message, 0, innerException)
     {
     }
 
+    /// <summary>An error with the wire code, the service's message and the HTTP status.</summary>
     public ArkerException(string code, string message, int status, Exception? innerException = null)
         : base($"{code}: {message}", innerException)
     {

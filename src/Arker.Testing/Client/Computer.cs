@@ -53,5 +53,6 @@ public sealed class Computer
         }
     }
 
+    /// <summary>The VM's id.</summary>
     public override string ToString() => Id;
 }

@@ -18,12 +18,14 @@ public sealed class ComputerSync
         _vm = vm;
     }
 
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/>, creating parent directories.</summary>
     public Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return _client.WriteAsync(_vm.Id, path, content, cancellationToken);
     }
 
+    /// <inheritdoc cref="WriteFileAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
     public Task WriteFileAsync(string path, byte[] content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -8,6 +8,7 @@ namespace Arker.Testing.Client;
 /// </summary>
 public sealed class RunResult
 {
+    /// <summary>A result as the service reported it.</summary>
     public RunResult(string command, byte[] stdout, byte[] stderr, int exitCode, TimeSpan duration, string sessionId, string cwd)
     {
         Command = command;
@@ -46,5 +47,6 @@ public sealed class RunResult
     /// <summary>The session's working directory after the command.</summary>
     public string Cwd { get; }
 
+    /// <summary>The command, its exit code and how long it ran.</summary>
     public override string ToString() => $"`{Command}` exited {ExitCode} in {Duration.TotalMilliseconds:0.#} ms";
 }

@@ -23,17 +23,22 @@ public readonly record struct SessionId
     /// <summary>Whether the id is sent as a JSON number.</summary>
     public bool IsNumber { get; }
 
+    /// <summary>A session named by text.</summary>
     public static implicit operator SessionId(string value) => FromString(value);
 
+    /// <summary>A session named by number.</summary>
     public static implicit operator SessionId(int value) => FromInt32(value);
 
+    /// <summary>A session named by text.</summary>
     public static SessionId FromString(string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(value);
         return new SessionId(value, isNumber: false);
     }
 
+    /// <summary>A session named by number.</summary>
     public static SessionId FromInt32(int value) => new(value.ToString(CultureInfo.InvariantCulture), isNumber: true);
 
+    /// <summary>The id as text.</summary>
     public override string ToString() => Value;
 }
