@@ -77,4 +77,41 @@ public sealed class RetryTests
         Assert.True(error.IsTransient, error.ToString());
         Assert.Equal(3, recorder.Requests.Count);
     }
+
+    [Fact]
+    public async Task RetryWaits_GoThroughTheTimeProvider_DoublingEachTime()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 2 }, Cancellation);
+        var clock = new RecordingTimeProvider();
+        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        {
+            o.MaxAttempts = 4;
+            o.RetryDelay = TimeSpan.FromMilliseconds(40);
+            o.MaxRetryJitter = TimeSpan.FromMilliseconds(10);
+            o.RequestTimeout = Timeout.InfiniteTimeSpan;
+            o.TimeProvider = clock;
+        });
+
+        await Assert.ThrowsAsync<ArkerException>(() => arker.ListAsync(cancellationToken: Cancellation));
+
+        TimeSpan[] waits = [.. clock.Timers.Where(t => t != Timeout.InfiniteTimeSpan)];
+        Assert.Equal(3, waits.Length);
+        Assert.InRange(waits[0].TotalMilliseconds, 40, 50);
+        Assert.InRange(waits[1].TotalMilliseconds, 80, 90);
+        Assert.InRange(waits[2].TotalMilliseconds, 160, 170);
+    }
+
+    [Fact]
+    public async Task Cancellation_StopsARetryWaitAtOnce()
+    {
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 3 }, Cancellation);
+        using ArkerClient arker = LocalServer.NewClient(server, o => o.RetryDelay = TimeSpan.FromMinutes(5));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(300));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => arker.ListAsync(cancellationToken: cancel.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
 }
