@@ -61,7 +61,7 @@ public sealed partial class ArkerClient
             catch (HttpRequestException ex)
             {
                 LogAttempt(method, pathAndQuery, 0, attempt, started);
-                failure = new ArkerException("internal", $"{method} {PathOnly(pathAndQuery)} failed before any response: {ex.Message}", 0, ex) { ConnectionFailed = true };
+                failure = new ArkerException("internal", $"{method} {PathOnly(pathAndQuery)} failed before any response ({ex.Message}); check that the Arker service at {host.OriginalString} is running and reachable", 0, ex) { ConnectionFailed = true };
             }
 
             if (!failure.IsTransient || attempt >= Options.MaxAttempts)

@@ -44,6 +44,22 @@ public sealed class ErrorTests(LocalServer local)
     }
 
     [Fact]
+    public async Task NoServerListening_IsRetried_ThenSaysWhereItLooked()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop(); // nothing listens on this port any more
+        using ArkerClient arker = new(new ArkerClientOptions { ApiKey = "k", BaseUrl = new Uri($"http://127.0.0.1:{port}"), RetryDelay = TimeSpan.FromMilliseconds(5) });
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation));
+
+        Assert.True(error.IsTransient);
+        Assert.Equal(0, error.Status);
+        Assert.Contains($"check that the Arker service at http://127.0.0.1:{port} is running", error.Message);
+    }
+
+    [Fact]
     public async Task NonJsonErrorPage_BecomesAnArkerExceptionWithItsStatus()
     {
         using var proxy = new TcpListener(IPAddress.Loopback, 0);
