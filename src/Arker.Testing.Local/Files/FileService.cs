@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Arker.Testing.Local.Api;
 using Arker.Testing.Local.Vms;
+using Arker.Testing.Shared;
 
 namespace Arker.Testing.Local.Files;
 

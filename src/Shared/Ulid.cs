@@ -1,24 +1,25 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Arker.Testing.Local.Vms;
+namespace Arker.Testing.Shared;
 
-/// <summary>ULIDs (48-bit millisecond time, 80 random bits, Crockford base32) and VM id shapes.</summary>
+/// <summary>
+/// ULIDs (48-bit millisecond time, 80 random bits, Crockford base32) and the shape of Arker VM ids.
+/// One source file, compiled into the client and the local server alike.
+/// </summary>
 internal static class Ulid
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private static readonly SearchValues<char> AlphanumericAscii =
+        SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
     public static string New(DateTimeOffset now)
     {
         Span<byte> bytes = stackalloc byte[16];
-        long milliseconds = now.ToUnixTimeMilliseconds();
-        for (int i = 5; i >= 0; i--)
-        {
-            bytes[i] = (byte)(milliseconds & 0xFF);
-            milliseconds >>= 8;
-        }
-
+        BinaryPrimitives.WriteInt64BigEndian(bytes, now.ToUnixTimeMilliseconds() << 16);
         RandomNumberGenerator.Fill(bytes[6..]);
-        UInt128 value = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        UInt128 value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
         Span<char> text = stackalloc char[26];
         for (int i = 25; i >= 0; i--)
         {
@@ -29,7 +30,7 @@ internal static class Ulid
         return new string(text);
     }
 
-    /// <summary>A ULID, optionally followed by <c>_</c> and an alphanumeric region tag.</summary>
+    /// <summary>A VM id: a ULID (any case), optionally followed by <c>_</c> and an alphanumeric region tag.</summary>
     public static bool IsVmId(string value)
     {
         int underscore = value.IndexOf('_', StringComparison.Ordinal);
@@ -37,7 +38,7 @@ internal static class Ulid
         if (underscore >= 0)
         {
             ReadOnlySpan<char> tail = value.AsSpan(underscore + 1);
-            if (tail.IsEmpty || !tail.ContainsOnlyAlphanumeric())
+            if (tail.IsEmpty || tail.ContainsAnyExcept(AlphanumericAscii))
             {
                 return false;
             }
@@ -64,18 +65,5 @@ internal static class Ulid
     {
         int underscore = vmId.IndexOf('_', StringComparison.Ordinal);
         return underscore < 0 ? vmId.ToUpperInvariant() : vmId[..underscore].ToUpperInvariant() + vmId[underscore..];
-    }
-
-    private static bool ContainsOnlyAlphanumeric(this ReadOnlySpan<char> span)
-    {
-        foreach (char c in span)
-        {
-            if (!char.IsAsciiLetterOrDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
