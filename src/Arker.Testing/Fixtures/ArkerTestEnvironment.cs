@@ -1,0 +1,266 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Arker.Testing.Client;
+using Arker.Testing.Local;
+using Arker.Testing.Local.Sandbox;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// Everything one test run shares: where VMs come from (the Arker cloud with an API key, else the
+/// embedded local server, started on first use), the run's id that names every VM it makes, the
+/// provisioned bases, and the limit on live VMs. Disposing it deletes every VM of the run.
+/// </summary>
+public sealed class ArkerTestEnvironment : IAsyncDisposable
+{
+    private static readonly Lock SharedGate = new();
+    private static Task<ArkerTestEnvironment>? _shared;
+
+    private readonly ArkerClient? _client;
+    private readonly LocalArkerServer? _server;
+    private readonly string? _unavailable;
+    private readonly SemaphoreSlim _liveVms;
+    private readonly ConcurrentDictionary<string, Lazy<Task<BaseVm>>> _bases = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _kept = new(StringComparer.Ordinal);
+    private int _disposed;
+
+    private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalArkerServer? server, string? unavailable, ILogger logger)
+    {
+        Settings = settings;
+        _client = client;
+        _server = server;
+        _unavailable = unavailable;
+        Logger = logger;
+        _liveVms = new SemaphoreSlim(settings.MaxLiveVms, settings.MaxLiveVms);
+        RunId = "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+    }
+
+    /// <summary>The run's settings.</summary>
+    public ArkerTestingSettings Settings { get; }
+
+    /// <summary>Names every VM this run makes, so the run's clean-up (and people) can find them.</summary>
+    public string RunId { get; }
+
+    /// <summary>Whether VMs come from the embedded local server.</summary>
+    public bool IsLocal => _server is not null;
+
+    /// <summary>The client every VM of the run is made with.</summary>
+    /// <exception cref="ArkerUnavailableException">No Arker can be reached; the message says what is missing.</exception>
+    public ArkerClient Client => _client ?? throw new ArkerUnavailableException(_unavailable!, Settings.Require);
+
+    /// <summary>Whether VMs can be had, and if not, why.</summary>
+    public string? UnavailableReason => _unavailable;
+
+    internal ILogger Logger { get; }
+
+    /// <summary>The environment of this test process, made on first use and disposed when the process exits.</summary>
+    public static Task<ArkerTestEnvironment> GetSharedAsync()
+    {
+        lock (SharedGate)
+        {
+            if (_shared is null)
+            {
+                _shared = CreateAsync(ArkerTestingSettings.FromEnvironment());
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeShared();
+            }
+
+            return _shared;
+        }
+    }
+
+    /// <summary>Makes an environment: a client of the cloud, or of a new local server, or one that explains why neither works.</summary>
+    public static async Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ILogger logger = loggerFactory?.CreateLogger("Arker.Testing") ?? NullLogger.Instance;
+        if (settings.ApiKey is { } apiKey)
+        {
+            var client = new ArkerClient(new ArkerClientOptions { ApiKey = apiKey, BaseUrl = settings.BaseUrl, GlobalUrl = settings.GlobalUrl, LoggerFactory = loggerFactory });
+            return new ArkerTestEnvironment(settings, client, null, null, logger);
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return Unavailable($"The local Arker server runs on Linux only, and this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+        }
+
+        try
+        {
+            LocalArkerServer server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions(), cancellationToken);
+            var client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = loggerFactory });
+            logger.LogInformation("Started the local Arker server on {Url} ({Isolation})", server.BaseUrl, server.Isolation);
+            return new ArkerTestEnvironment(settings, client, server, null, logger);
+        }
+        catch (SandboxUnavailableException ex)
+        {
+            return Unavailable(ex.Message);
+        }
+
+        ArkerTestEnvironment Unavailable(string why) => new(settings, null, null,
+            $"No Arker VMs for these tests: ARKER_API_KEY is not set (for the Arker cloud), and the local Arker server cannot run here. {why}",
+            logger);
+    }
+
+    /// <summary>
+    /// The provisioned base of <paramref name="template"/> for <paramref name="scope"/> (a test
+    /// class, or the whole run): provisioned on first use, then shared. A provisioning failure is
+    /// kept and thrown to every caller.
+    /// </summary>
+    public Task<BaseVm> GetBaseAsync(VmTemplate template, string scope, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        string key = scope + "\n" + template.GetType().FullName + "\n" + template.BaseImage;
+        return _bases.GetOrAdd(key, _ => new Lazy<Task<BaseVm>>(() => ProvisionAsync(template, cancellationToken))).Value;
+    }
+
+    /// <summary>Deletes every VM of the run except those kept for failed tests, and stops the local server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (Lazy<Task<BaseVm>> lazy in _bases.Values.Where(l => l.IsValueCreated))
+        {
+            try
+            {
+                await (await lazy.Value).DisposeAsync();
+            }
+            catch (TemplateProvisioningException)
+            {
+                // Nothing was left behind by a failed provisioning.
+            }
+        }
+
+        if (_client is not null && _server is null)
+        {
+            await DeleteRunVmsAsync(_client);
+        }
+
+        _client?.Dispose();
+        if (_server is not null && OperatingSystem.IsLinux())
+        {
+            await _server.DisposeAsync(); // deletes every VM it holds
+        }
+    }
+
+    internal async Task<Computer> ForkAsync(Computer from, CancellationToken cancellationToken, string? name = null)
+    {
+        await _liveVms.WaitAsync(cancellationToken);
+        try
+        {
+            return await from.ForkAsync(new ForkOptions { Name = name ?? RunId }, cancellationToken);
+        }
+        catch
+        {
+            _liveVms.Release();
+            throw;
+        }
+    }
+
+    internal async Task DeleteVmAsync(Computer vm)
+    {
+        try
+        {
+            await vm.TryDeleteAsync();
+        }
+        catch (ArkerException ex)
+        {
+            Logger.LogWarning(ex, "Could not delete VM {Vm}; the run's clean-up will try again", vm.Id);
+        }
+        finally
+        {
+            _liveVms.Release();
+        }
+    }
+
+    internal string DescribeKeptVm(Computer vm)
+    {
+        _kept[vm.Id] = 0;
+        return IsLocal
+            ? $"Kept VM {vm.Id} of the failed test (ARKER_TESTING_KEEP_FAILED=1); it lives on the local server at {Client.BaseUrl} until the test run ends."
+            : $"Kept VM {vm.Id} of the failed test (ARKER_TESTING_KEEP_FAILED=1). Inspect it: curl -s -H \"authorization: Bearer $ARKER_API_KEY\" -d '{{\"command\":\"ls -la\"}}' {Client.BaseUrl}/api/v1/vms/{vm.Id}/run";
+    }
+
+    private async Task<BaseVm> ProvisionAsync(VmTemplate template, CancellationToken cancellationToken)
+    {
+        ArkerClient client = Client;
+        string reuseName = $"arker-base-{template.Name}-{template.RecipeHash()}";
+        if (Settings.ReuseBases && await FindByNameAsync(client, reuseName, cancellationToken) is { } existing)
+        {
+            Logger.LogInformation("Reusing base {Name} ({Vm}) of template {Template}", reuseName, existing.Id, template.Name);
+            await _liveVms.WaitAsync(cancellationToken);
+            return new BaseVm(this, template, existing, owned: false, TimeSpan.Zero);
+        }
+
+        var clock = Stopwatch.StartNew();
+        Computer vm = await ForkAsync(client.Vm(template.BaseImage), cancellationToken, $"{RunId}-provisioning-{template.Name}");
+        try
+        {
+            await template.ProvisionAsync(vm, cancellationToken);
+            if (Settings.ReuseBases)
+            {
+                // Only a complete base gets the reusable name: a run that dies while provisioning leaves nothing to reuse.
+                Computer complete = await ForkAsync(vm, cancellationToken, reuseName);
+                await DeleteVmAsync(vm);
+                vm = complete;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await DeleteVmAsync(vm);
+            throw new TemplateProvisioningException(template.Name, ex);
+        }
+
+        Logger.LogInformation("Provisioned base {Vm} of template {Template} in {Seconds:0.00} s", vm.Id, template.Name, clock.Elapsed.TotalSeconds);
+        return new BaseVm(this, template, vm, owned: !Settings.ReuseBases, clock.Elapsed);
+    }
+
+    private static async Task<Computer?> FindByNameAsync(ArkerClient client, string name, CancellationToken cancellationToken)
+    {
+        await foreach (VmSummary summary in client.ListAllAsync(new ListOptions { Query = name }, cancellationToken))
+        {
+            if (summary.Name == name)
+            {
+                return client.Vm(summary.VmId);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task DeleteRunVmsAsync(ArkerClient client)
+    {
+        var leftovers = new List<string>();
+        await foreach (VmSummary summary in client.ListAllAsync(new ListOptions { Query = RunId }))
+        {
+            if (!_kept.ContainsKey(summary.VmId))
+            {
+                leftovers.Add(summary.VmId);
+            }
+        }
+
+        foreach (string id in leftovers)
+        {
+            await client.Vm(id).TryDeleteAsync();
+        }
+    }
+
+    private static void DisposeShared()
+    {
+        Task<ArkerTestEnvironment>? shared;
+        lock (SharedGate)
+        {
+            shared = _shared;
+        }
+
+        if (shared is { IsCompletedSuccessfully: true })
+        {
+            shared.Result.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(60));
+        }
+    }
+}

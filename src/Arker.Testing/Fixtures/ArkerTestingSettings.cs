@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// How a test run reaches Arker, read once from the environment. Every setting is an environment
+/// variable, so the same test code runs locally, on CI and against the cloud.
+/// </summary>
+public sealed class ArkerTestingSettings
+{
+    /// <summary>The Arker API key (<c>ARKER_API_KEY</c>). Set: the Arker cloud. Unset: the embedded local server.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>The regional host (<c>ARKER_BASE_URL</c>); the client's default when unset.</summary>
+    public Uri? BaseUrl { get; init; }
+
+    /// <summary>The global host (<c>ARKER_GLOBAL_URL</c>); the client's default when unset.</summary>
+    public Uri? GlobalUrl { get; init; }
+
+    /// <summary>Fail, rather than skip, when no Arker can be reached (<c>CI=true</c> or <c>ARKER_TESTING_REQUIRE=1</c>).</summary>
+    public bool Require { get; init; }
+
+    /// <summary>Keep a failed test's VM for inspection (<c>ARKER_TESTING_KEEP_FAILED=1</c>).</summary>
+    public bool KeepFailed { get; init; }
+
+    /// <summary>Forks made ahead of time for each base VM (<c>ARKER_TESTING_POOL_SIZE</c>, default 2; 0 turns the pool off).</summary>
+    public int PoolSize { get; init; } = 2;
+
+    /// <summary>The most VMs the run keeps alive at once (<c>ARKER_TESTING_MAX_VMS</c>, default 64).</summary>
+    public int MaxLiveVms { get; init; } = 64;
+
+    /// <summary>Keep provisioned bases after the run and reuse them while their recipe is unchanged (<c>ARKER_TESTING_REUSE=1</c>).</summary>
+    public bool ReuseBases { get; init; }
+
+    /// <summary>Reads the settings from environment variables.</summary>
+    public static ArkerTestingSettings FromEnvironment() => FromVariables(Environment.GetEnvironmentVariable);
+
+    /// <summary>Reads the settings through <paramref name="variable"/> (for tests of the settings themselves).</summary>
+    public static ArkerTestingSettings FromVariables(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        return new ArkerTestingSettings
+        {
+            ApiKey = NonEmpty(variable("ARKER_API_KEY")),
+            BaseUrl = Url(variable, "ARKER_BASE_URL"),
+            GlobalUrl = Url(variable, "ARKER_GLOBAL_URL"),
+            Require = Flag(variable("CI")) || Flag(variable("ARKER_TESTING_REQUIRE")),
+            KeepFailed = Flag(variable("ARKER_TESTING_KEEP_FAILED")),
+            PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
+            MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
+            ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
+        };
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static bool Flag(string? value) => value?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";
+
+    private static Uri? Url(Func<string, string?> variable, string name) =>
+        NonEmpty(variable(name)) is not { } text ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) ? uri
+        : throw new ArgumentException($"{name} must be an absolute URL such as https://aws-us-west-2.burst.arker.ai (got '{text}').");
+
+    private static int Number(Func<string, string?> variable, string name, int fallback, int minimum) =>
+        NonEmpty(variable(name)) is not { } text ? fallback
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= minimum ? value
+        : throw new ArgumentException($"{name} must be a whole number of at least {minimum} (got '{text}').");
+}

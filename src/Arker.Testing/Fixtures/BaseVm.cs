@@ -1,0 +1,44 @@
+using Arker.Testing.Client;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>A provisioned base VM of a template, and its warm pool of forks.</summary>
+public sealed class BaseVm : IAsyncDisposable
+{
+    private readonly ArkerTestEnvironment _environment;
+    private readonly ForkPool _pool;
+    private readonly bool _owned;
+
+    internal BaseVm(ArkerTestEnvironment environment, VmTemplate template, Computer vm, bool owned, TimeSpan provisioningTime)
+    {
+        _environment = environment;
+        Template = template;
+        Vm = vm;
+        _owned = owned;
+        ProvisioningTime = provisioningTime;
+        _pool = new ForkPool(environment, vm, environment.Settings.PoolSize);
+    }
+
+    /// <summary>The template this base was provisioned from.</summary>
+    public VmTemplate Template { get; }
+
+    /// <summary>The base VM itself. Tests get forks of it, never it.</summary>
+    public Computer Vm { get; }
+
+    /// <summary>How long provisioning took (zero for a base reused from an earlier run).</summary>
+    public TimeSpan ProvisioningTime { get; }
+
+    /// <summary>A fork of the base for one test; release it when the test ends.</summary>
+    public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default) =>
+        new(_environment, await _pool.TakeAsync(cancellationToken), testName);
+
+    /// <summary>Deletes the pool's forks and, unless it is kept for reuse, the base.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _pool.DisposeAsync();
+        if (_owned)
+        {
+            await _environment.DeleteVmAsync(Vm);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Threading.Channels;
+using Arker.Testing.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// Keeps a few forks of a base VM made ahead of time, so a test takes one without waiting for a
+/// fork. When the pool is empty a test forks for itself; the pool refills in the background.
+/// </summary>
+internal sealed class ForkPool : IAsyncDisposable
+{
+    private readonly ArkerTestEnvironment _environment;
+    private readonly Computer _base;
+    private readonly Channel<Computer> _ready;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _filling;
+
+    public ForkPool(ArkerTestEnvironment environment, Computer baseVm, int size)
+    {
+        _environment = environment;
+        _base = baseVm;
+        _ready = Channel.CreateBounded<Computer>(new BoundedChannelOptions(Math.Max(1, size)) { SingleReader = false, SingleWriter = true });
+        _filling = size > 0 ? Task.Run(FillAsync) : Task.CompletedTask;
+    }
+
+    /// <summary>A fork of the base: a ready one if there is one, else a fresh one.</summary>
+    public async Task<Computer> TakeAsync(CancellationToken cancellationToken)
+    {
+        if (_ready.Reader.TryRead(out Computer? ready))
+        {
+            return ready;
+        }
+
+        return await _environment.ForkAsync(_base, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _filling;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _ready.Writer.TryComplete();
+        while (_ready.Reader.TryRead(out Computer? unused))
+        {
+            await _environment.DeleteVmAsync(unused);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task FillAsync()
+    {
+        CancellationToken stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            await _ready.Writer.WaitToWriteAsync(stopping);
+            Computer fork;
+            try
+            {
+                fork = await _environment.ForkAsync(_base, stopping);
+            }
+            catch (ArkerException ex)
+            {
+                // Tests fork for themselves meanwhile, and see the error if it persists.
+                _environment.Logger.LogWarning(ex, "The warm pool of {Base} could not fork; retrying in a second", _base.Id);
+                await Task.Delay(TimeSpan.FromSeconds(1), stopping);
+                continue;
+            }
+
+            if (!_ready.Writer.TryWrite(fork))
+            {
+                await _environment.DeleteVmAsync(fork);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Arker.Testing.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// One test's own VM, a fork of its base. Releasing it deletes the VM, unless the test failed and
+/// <c>ARKER_TESTING_KEEP_FAILED=1</c> asks to keep it for inspection.
+/// </summary>
+public sealed class VmLease : IAsyncDisposable
+{
+    private readonly ArkerTestEnvironment _environment;
+    private int _released;
+
+    internal VmLease(ArkerTestEnvironment environment, Computer vm, string testName)
+    {
+        _environment = environment;
+        Vm = vm;
+        TestName = testName;
+    }
+
+    /// <summary>The test's VM.</summary>
+    public Computer Vm { get; }
+
+    /// <summary>The test the VM belongs to.</summary>
+    public string TestName { get; }
+
+    /// <summary>
+    /// Deletes the VM, or keeps it when <paramref name="testFailed"/> and keeping failed VMs is on;
+    /// returns a line for the test's output when it was kept.
+    /// </summary>
+    public async Task<string?> ReleaseAsync(bool testFailed)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return null;
+        }
+
+        if (testFailed && _environment.Settings.KeepFailed)
+        {
+            string note = _environment.DescribeKeptVm(Vm);
+            _environment.Logger.LogInformation("{Note}", note);
+            return note;
+        }
+
+        await _environment.DeleteVmAsync(Vm);
+        return null;
+    }
+
+    /// <summary>Deletes the VM (as for a test that passed).</summary>
+    public async ValueTask DisposeAsync() => await ReleaseAsync(testFailed: false);
+}

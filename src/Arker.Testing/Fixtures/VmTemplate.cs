@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using System.Text;
+using Arker.Testing.Client;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// How to provision a base VM: the image to fork from and the steps to run on it once. Every test
+/// that uses the template gets its own fork of the provisioned result.
+/// </summary>
+/// <example>
+/// <code>
+/// public sealed class CliMachine : VmTemplate
+/// {
+///     public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+///     {
+///         await vm.SeedAsync(SeedFiles.FromDirectory("testdata/cli"), "/home/user/cli", cancellationToken);
+///         (await vm.RunAsync("cd cli &amp;&amp; ./install.sh", cancellationToken)).ShouldSucceed();
+///     }
+/// }
+/// </code>
+/// </example>
+public abstract class VmTemplate
+{
+    /// <summary>The image or VM to fork the base from.</summary>
+    /// <value>The default is <c>arkuntu</c>.</value>
+    public virtual string BaseImage => "arkuntu";
+
+    /// <summary>A short name for logs and VM names.</summary>
+    /// <value>The default is the template's type name.</value>
+    public virtual string Name => GetType().Name;
+
+    /// <summary>Change it when what <see cref="ProvisionAsync"/> does changes in a way its code does not show (say, a file it reads).</summary>
+    /// <value>The default is <c>1</c>.</value>
+    public virtual string RecipeVersion => "1";
+
+    /// <summary>Prepares the base VM: seed files, install, configure. Runs once per base.</summary>
+    public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Identifies the recipe: the template's type, its version, its base image, and the build of the
+    /// assembly that holds it (so any change to the code provisions afresh).
+    /// </summary>
+    public string RecipeHash()
+    {
+        Type type = GetType();
+        string recipe = $"{type.FullName}\n{RecipeVersion}\n{BaseImage}\n{type.Assembly.ManifestModule.ModuleVersionId}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(recipe)))[..12];
+    }
+}
