@@ -72,7 +72,11 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     }
 
     /// <summary>Makes an environment: a client of the cloud, or of a new local server, or one that explains why neither works.</summary>
-    public static async Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
+        CreateAsync(settings, loggerFactory, localServer: null, cancellationToken);
+
+    /// <summary>As above, with the settings of the embedded local server (for tests of the environment itself).</summary>
+    internal static async Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory, LocalArkerServerOptions? localServer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ILogger logger = loggerFactory?.CreateLogger("Arker.Testing") ?? NullLogger.Instance;
@@ -89,7 +93,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
         try
         {
-            LocalArkerServer server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions(), cancellationToken);
+            LocalArkerServer server = await LocalArkerServer.StartAsync(localServer ?? new LocalArkerServerOptions(), cancellationToken);
             var client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = loggerFactory });
             logger.LogInformation("Started the local Arker server on {Url} ({Isolation})", server.BaseUrl, server.Isolation);
             return new ArkerTestEnvironment(settings, client, server, null, logger);

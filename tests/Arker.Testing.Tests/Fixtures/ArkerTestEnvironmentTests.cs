@@ -1,0 +1,188 @@
+using Arker.Testing.Fixtures;
+using Arker.Testing.Local;
+using Arker.Testing.Tests.Infrastructure;
+
+namespace Arker.Testing.Tests.Fixtures;
+
+public sealed class ArkerTestEnvironmentTests(LocalServer local)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task WithoutAnApiKey_TheEmbeddedLocalServerServesTheRun()
+    {
+        await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(new ArkerTestingSettings(), cancellationToken: Cancellation);
+
+        Computer vm = await environment.Client.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        RunResult r = await vm.RunAsync("echo local", Cancellation);
+
+        Assert.True(environment.IsLocal);
+        Assert.Null(environment.UnavailableReason);
+        Assert.Matches("^arker-run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", environment.RunId);
+        Assert.Equal("local\n", r.StdoutText);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WhenNoArkerCanRun_TheClientExplainsWhy_AndSaysWhetherTheRunRequiresIt(bool required)
+    {
+        await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
+            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }, Cancellation);
+
+        var error = Assert.Throws<ArkerUnavailableException>(() => environment.Client);
+
+        Assert.Equal(required, error.Required);
+        Assert.Contains("ARKER_API_KEY is not set", error.Message);
+        Assert.Contains("'/nonexistent/rootfs' does not exist", error.Message);
+    }
+
+    [Fact]
+    public void Settings_ComeFromTheEnvironment_AndBadValuesAreRefusedByName()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["ARKER_API_KEY"] = "ark_x",
+            ["ARKER_BASE_URL"] = "http://127.0.0.1:8787",
+            ["CI"] = "true",
+            ["ARKER_TESTING_KEEP_FAILED"] = "1",
+            ["ARKER_TESTING_POOL_SIZE"] = "5",
+            ["ARKER_TESTING_MAX_VMS"] = "9",
+            ["ARKER_TESTING_REUSE"] = "yes",
+        };
+
+        ArkerTestingSettings settings = ArkerTestingSettings.FromVariables(n => variables.GetValueOrDefault(n));
+        var badPool = Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_POOL_SIZE" ? "-1" : null));
+        var badUrl = Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_BASE_URL" ? "not a url" : null));
+
+        Assert.Equal(("ark_x", "http://127.0.0.1:8787/", true, true, 5, 9, true),
+            (settings.ApiKey, settings.BaseUrl!.ToString(), settings.Require, settings.KeepFailed, settings.PoolSize, settings.MaxLiveVms, settings.ReuseBases));
+        Assert.Contains("ARKER_TESTING_POOL_SIZE", badPool.Message);
+        Assert.Contains("ARKER_BASE_URL", badUrl.Message);
+        Assert.False(ArkerTestingSettings.FromVariables(_ => null).Require);
+    }
+
+    [Fact]
+    public async Task ABase_IsProvisionedOncePerScope_AndEveryLeaseIsItsOwnFork()
+    {
+        await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
+        int before = MarkerTemplate.Provisioned;
+
+        BaseVm first = await environment.GetBaseAsync(new MarkerTemplate(), "class A", Cancellation);
+        BaseVm again = await environment.GetBaseAsync(new MarkerTemplate(), "class A", Cancellation);
+        await using VmLease one = await first.LeaseAsync("one", Cancellation);
+        await using VmLease two = await again.LeaseAsync("two", Cancellation);
+        await one.Vm.Sync.WriteFileAsync("/home/user/app/state", "changed by one\n", Cancellation);
+
+        Assert.Same(first, again);
+        Assert.Equal(before + 1, MarkerTemplate.Provisioned);
+        Assert.NotEqual(one.Vm.Id, two.Vm.Id);
+        Assert.Equal("by MarkerTemplate\n", await two.Vm.Sync.ReadFileTextAsync("/home/user/provisioned.txt", Cancellation));
+        Assert.Equal("ready\n", await two.Vm.Sync.ReadFileTextAsync("/home/user/app/state", Cancellation));
+        Assert.Equal("ready\n", await first.Vm.Sync.ReadFileTextAsync("/home/user/app/state", Cancellation));
+        Assert.Contains(environment.RunId, (await local.Client.ListAsync(new ListOptions { Query = environment.RunId, Limit = 100 }, Cancellation)).Items.Single(v => v.VmId == one.Vm.Id).Name);
+    }
+
+    [Fact]
+    public async Task ReleasingALease_DeletesItsVm_UnlessTheTestFailedAndKeepingIsOn()
+    {
+        await using ArkerTestEnvironment keeping = await TestEnvironments.AgainstAsync(local.Server, keepFailed: true);
+        BaseVm baseVm = await keeping.GetBaseAsync(new BaseImageTemplate(), "release", Cancellation);
+        VmLease passed = await baseVm.LeaseAsync("passed", Cancellation);
+        VmLease failed = await baseVm.LeaseAsync("failed", Cancellation);
+
+        string? passedNote = await passed.ReleaseAsync(testFailed: false);
+        string? failedNote = await failed.ReleaseAsync(testFailed: true);
+
+        Assert.Null(passedNote);
+        Assert.Contains(failed.Vm.Id, failedNote);
+        Assert.False(await passed.Vm.TryDeleteAsync(Cancellation));
+        Assert.Equal(0, (await failed.Vm.RunAsync("true", Cancellation)).ExitCode);
+        Assert.True(await failed.Vm.TryDeleteAsync(Cancellation));
+    }
+
+    [Fact]
+    public async Task AProvisioningFailure_IsReportedToEveryUser_WithTheCommandAndItsOutput_AndLeavesNoVm()
+    {
+        await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
+
+        var first = await Assert.ThrowsAsync<TemplateProvisioningException>(() => environment.GetBaseAsync(new BrokenTemplate(), "broken", Cancellation));
+        var second = await Assert.ThrowsAsync<TemplateProvisioningException>(() => environment.GetBaseAsync(new BrokenTemplate(), "broken", Cancellation));
+
+        Assert.Same(first, second);
+        Assert.Contains("BrokenTemplate", first.Message);
+        Assert.Contains("exit 100` to succeed", first.Message);
+        Assert.Contains("It exited with 100", first.Message);
+        Assert.Contains("E: package not found", first.Message);
+        Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
+    }
+
+    [Fact]
+    public async Task TheEndOfTheRun_DeletesEveryVmOfTheRun()
+    {
+        ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server, poolSize: 2);
+        BaseVm baseVm = await environment.GetBaseAsync(new MarkerTemplate(), "end of run", Cancellation);
+        _ = await baseVm.LeaseAsync("never released", Cancellation);
+        _ = await environment.Client.Vm("arkuntu").ForkAsync(new ForkOptions { Name = environment.RunId + "-by-hand" }, Cancellation);
+        Assert.True((await TestEnvironments.NamesAsync(local.Client, environment.RunId)).Count >= 3);
+
+        await environment.DisposeAsync();
+
+        Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
+    }
+
+    [Fact]
+    public async Task TheWarmPool_HoldsForksReady()
+    {
+        await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server, poolSize: 3);
+        BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate(), "pool", Cancellation);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await TestEnvironments.NamesAsync(local.Client, environment.RunId)).Count < 4 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20, Cancellation);
+        }
+
+        Assert.Equal(4, (await TestEnvironments.NamesAsync(local.Client, environment.RunId)).Count); // the base and three ready forks
+        await using VmLease lease = await baseVm.LeaseAsync("pooled", Cancellation);
+        Assert.Equal(0, (await lease.Vm.RunAsync("true", Cancellation)).ExitCode);
+    }
+
+    [Fact]
+    public async Task TheLimitOnLiveVms_MakesALeaseWaitForARelease()
+    {
+        await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server, maxLiveVms: 3);
+        BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate(), "limit", Cancellation);
+        VmLease one = await baseVm.LeaseAsync("one", Cancellation);
+        await using VmLease two = await baseVm.LeaseAsync("two", Cancellation);
+        using var shortWait = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        shortWait.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => baseVm.LeaseAsync("three", shortWait.Token));
+        await one.DisposeAsync();
+        await using VmLease three = await baseVm.LeaseAsync("three", Cancellation);
+
+        Assert.Equal(0, (await three.Vm.RunAsync("true", Cancellation)).ExitCode);
+    }
+
+    [Fact]
+    public async Task WithReuseOn_ALaterRunReusesTheProvisionedBase_AndNoRunDeletesIt()
+    {
+        int before = ReusableTemplate.Provisioned;
+        string baseId;
+        await using (ArkerTestEnvironment firstRun = await TestEnvironments.AgainstAsync(local.Server, reuse: true))
+        {
+            baseId = (await firstRun.GetBaseAsync(new ReusableTemplate(), "reuse", Cancellation)).Vm.Id;
+        }
+
+        await using ArkerTestEnvironment secondRun = await TestEnvironments.AgainstAsync(local.Server, reuse: true);
+        BaseVm reused = await secondRun.GetBaseAsync(new ReusableTemplate(), "reuse", Cancellation);
+        await using VmLease lease = await reused.LeaseAsync("reused", Cancellation);
+
+        Assert.Equal(before + 1, ReusableTemplate.Provisioned);
+        Assert.Equal(baseId, reused.Vm.Id);
+        Assert.Equal(TimeSpan.Zero, reused.ProvisioningTime);
+        Assert.Equal("made once\n", await lease.Vm.Sync.ReadFileTextAsync("/home/user/reused.txt", Cancellation));
+        Assert.Contains($"arker-base-ReusableTemplate-{new ReusableTemplate().RecipeHash()}", await TestEnvironments.NamesAsync(local.Client, "arker-base-ReusableTemplate"));
+    }
+}

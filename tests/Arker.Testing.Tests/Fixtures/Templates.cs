@@ -1,0 +1,40 @@
+using Arker.Testing.Assertions;
+using Arker.Testing.Fixtures;
+
+namespace Arker.Testing.Tests.Fixtures;
+
+/// <summary>A template that writes a marker and counts how often it was provisioned.</summary>
+public sealed class MarkerTemplate : VmTemplate
+{
+    private static int _provisioned;
+
+    public static int Provisioned => Volatile.Read(ref _provisioned);
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _provisioned);
+        await vm.Sync.WriteFileAsync("/home/user/provisioned.txt", "by MarkerTemplate\n", cancellationToken);
+        (await vm.RunAsync("mkdir -p ~/app && echo ready > ~/app/state", cancellationToken)).ShouldSucceed();
+    }
+}
+
+/// <summary>A template for reuse across runs; its own counter, so other tests do not disturb it.</summary>
+public sealed class ReusableTemplate : VmTemplate
+{
+    private static int _provisioned;
+
+    public static int Provisioned => Volatile.Read(ref _provisioned);
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _provisioned);
+        await vm.Sync.WriteFileAsync("/home/user/reused.txt", "made once\n", cancellationToken);
+    }
+}
+
+/// <summary>A template whose install step fails.</summary>
+public sealed class BrokenTemplate : VmTemplate
+{
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) =>
+        (await vm.RunAsync("echo installing; echo 'E: package not found' >&2; exit 100", cancellationToken)).ShouldSucceed();
+}
