@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Arker.Testing build entry point.
+#   ./build.sh sample   install what is missing, then run the sample suite (samples/) on the embedded local server
 #   ./build.sh test     install what is missing, then run every test (the command CI runs)
 #   ./build.sh server   run the local Arker server on http://127.0.0.1:8787 (API key ark_local_test)
 #   ./build.sh bench    run the benchmarks and print the figures of the README's performance table
@@ -28,6 +29,10 @@ case "${1:-test}" in
     ensure_prerequisites
     dotnet test -c Release
     ;;
+  sample)
+    ensure_prerequisites
+    dotnet test samples/Arker.Testing.Samples.Xunit -c Release
+    ;;
   server)
     ensure_prerequisites
     dotnet run --project src/Arker.Testing.Local -c Release -- --urls http://127.0.0.1:8787 --api-key ark_local_test
@@ -38,7 +43,7 @@ case "${1:-test}" in
     dotnet run --project bench/Arker.Testing.Bench -c Release -- "$@"
     ;;
   *)
-    echo "usage: ./build.sh [test|server|bench]" >&2
+    echo "usage: ./build.sh [sample|test|server|bench]" >&2
     exit 2
     ;;
 esac

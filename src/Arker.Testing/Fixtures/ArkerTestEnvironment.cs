@@ -25,6 +25,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     private readonly SemaphoreSlim _liveVms;
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseVm>>> _bases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _kept = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _deleting = new();
     private int _disposed;
 
     private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalArkerServer? server, string? unavailable, ILogger logger)
@@ -128,6 +129,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             return;
         }
 
+        await Task.WhenAll(_deleting.Keys);
         foreach (Lazy<Task<BaseVm>> lazy in _bases.Values.Where(l => l.IsValueCreated))
         {
             try
@@ -164,6 +166,14 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             _liveVms.Release();
             throw;
         }
+    }
+
+    /// <summary>Deletes a VM without making the caller wait; the end of the run waits for it.</summary>
+    internal void DeleteVmInBackground(Computer vm)
+    {
+        Task deletion = DeleteVmAsync(vm);
+        _deleting[deletion] = 0;
+        _ = deletion.ContinueWith(t => _deleting.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     internal async Task DeleteVmAsync(Computer vm)

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Arker.Testing.Fixtures;
 
 /// <summary>
-/// Keeps a few forks of a base VM made ahead of time, so a test takes one without waiting for a
-/// fork. When the pool is empty a test forks for itself; the pool refills in the background.
+/// Keeps a few forks of a base VM made ahead of time, each with its shell already started (a
+/// fork's first command would otherwise pay for starting its sandbox), so a test takes one without
+/// waiting. When the pool is empty a test forks for itself; the pool refills in the background.
 /// </summary>
 internal sealed class ForkPool : IAsyncDisposable
 {
@@ -72,6 +73,16 @@ internal sealed class ForkPool : IAsyncDisposable
                 _environment.Logger.LogWarning(ex, "The warm pool of {Base} could not fork; retrying in a second", _base.Id);
                 await Task.Delay(TimeSpan.FromSeconds(1), stopping);
                 continue;
+            }
+
+            try
+            {
+                await fork.RunAsync("true", stopping);
+            }
+            catch (ArkerException ex)
+            {
+                // Still a good fork: its first command starts the shell instead.
+                _environment.Logger.LogDebug(ex, "Could not start the shell of pooled fork {Vm}", fork.Id);
             }
 
             if (!_ready.Writer.TryWrite(fork))

@@ -26,25 +26,26 @@ public sealed class VmLease : IAsyncDisposable
     public string TestName { get; }
 
     /// <summary>
-    /// Deletes the VM, or keeps it when <paramref name="testFailed"/> and keeping failed VMs is on;
-    /// returns a line for the test's output when it was kept.
+    /// Deletes the VM (in the background), or keeps it when <paramref name="testFailed"/> and keeping
+    /// failed VMs is on; returns a line for the test's output when it was kept.
     /// </summary>
-    public async Task<string?> ReleaseAsync(bool testFailed)
+    public Task<string?> ReleaseAsync(bool testFailed)
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
         {
-            return null;
+            return Task.FromResult<string?>(null);
         }
 
         if (testFailed && _environment.Settings.KeepFailed)
         {
             string note = _environment.DescribeKeptVm(Vm);
             _environment.Logger.LogInformation("{Note}", note);
-            return note;
+            return Task.FromResult<string?>(note);
         }
 
-        await _environment.DeleteVmAsync(Vm);
-        return null;
+        // The test need not wait for the deletion; the end of the run does.
+        _environment.DeleteVmInBackground(Vm);
+        return Task.FromResult<string?>(null);
     }
 
     /// <summary>Deletes the VM (as for a test that passed).</summary>
