@@ -1,3 +1,5 @@
+using Arker.Testing.Snapshots;
+
 namespace Arker.Testing.Samples.Xunit;
 
 /// <summary>The notes tool's install script, tested for real: each test starts from the same fresh machine.</summary>
@@ -66,6 +68,22 @@ public sealed class InstallTests : ArkerTest
         await InstallAsync("1.0");
 
         (await Vm.RunAsync(command, CancellationToken)).ShouldExitWith(exitCode).StderrShouldContain(message);
+    }
+
+    [Fact]
+    public async Task Install_ChangesOnlyWhatItShould()
+    {
+        await InstallAsync("2.0");
+
+        await VerifyChangesAsync("/home/user"); // InstallTests.Install_ChangesOnlyWhatItShould.verified.txt
+    }
+
+    [Fact]
+    public async Task Usage_IsPrintedWithoutArguments()
+    {
+        await InstallAsync("2.0");
+
+        await Vm.VerifyRunAsync("notes", cancellationToken: CancellationToken); // a transcript snapshot
     }
 
     [Fact]

@@ -54,6 +54,10 @@ public abstract class ArkerTest : IAsyncLifetime
         TestContext.Current.TestOutputHelper?.WriteLine($"[arker] VM {_lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
     }
 
+    /// <summary>Verifies what this test changed below <paramref name="directory"/>, compared with its base (created, modified, deleted).</summary>
+    protected Task VerifyChangesAsync(string directory, Snapshots.SnapshotSettings? settings = null, [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "", [System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
+        Snapshots.ComputerSnapshots.VerifyChangesAsync(Vm, BaseVm, [directory], settings, CancellationToken, sourceFile, member);
+
     /// <summary>Deletes the test's VM, or keeps it when the test failed and keeping is on.</summary>
     public virtual async ValueTask DisposeAsync()
     {

@@ -8,6 +8,7 @@ public sealed class BaseVm : IAsyncDisposable
     private readonly ArkerTestEnvironment _environment;
     private readonly ForkPool _pool;
     private readonly bool _owned;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> _listings = new(StringComparer.Ordinal);
 
     internal BaseVm(ArkerTestEnvironment environment, VmTemplate template, Computer vm, bool owned, TimeSpan provisioningTime)
     {
@@ -31,6 +32,24 @@ public sealed class BaseVm : IAsyncDisposable
     /// <summary>A fork of the base for one test; release it when the test ends.</summary>
     public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default) =>
         new(_environment, await _pool.TakeAsync(cancellationToken), testName);
+
+    /// <summary>
+    /// The base's files below <paramref name="directory"/> (path, size, hash), read once through a
+    /// throwaway fork, so the base itself never runs a command while tests fork it.
+    /// </summary>
+    public Task<string> ListingAsync(string directory, CancellationToken cancellationToken = default) =>
+        _listings.GetOrAdd(directory, _ => new Lazy<Task<string>>(async () =>
+        {
+            Computer probe = await _environment.ForkAsync(Vm, cancellationToken);
+            try
+            {
+                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, cancellationToken);
+            }
+            finally
+            {
+                _environment.DeleteVmInBackground(probe);
+            }
+        })).Value;
 
     /// <summary>Deletes the pool's forks and, unless it is kept for reuse, the base.</summary>
     public async ValueTask DisposeAsync()

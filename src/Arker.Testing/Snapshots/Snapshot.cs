@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+
+namespace Arker.Testing.Snapshots;
+
+/// <summary>
+/// Snapshot testing in Verify's style. The text is scrubbed and compared with
+/// <c>{Class}.{Method}.verified.txt</c> beside the test's source file. On a mismatch (or the first
+/// time) <c>.received.txt</c> is written beside it and the check fails with a unified diff; accept by
+/// renaming it, or run with <c>ARKER_SNAPSHOTS_ACCEPT=1</c>. On CI (<c>CI=true</c>) nothing is written:
+/// the failure message carries the diff.
+/// </summary>
+public static class Snapshot
+{
+    /// <summary>
+    /// Resolves the current test's identity; test adapters set it (xunit.v3: class, method and theory
+    /// parameters). Without it, the class is taken from the source file's name.
+    /// </summary>
+    public static Func<string, string, SnapshotIdentity?>? IdentityResolver { get; set; }
+
+    /// <summary>Compares <paramref name="text"/>, scrubbed, with the verified snapshot of the calling test.</summary>
+    public static Task VerifyAsync(string text, SnapshotSettings? settings = null, string extension = "txt", [CallerFilePath] string sourceFile = "", [CallerMemberName] string member = "")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        SnapshotIdentity identity = IdentityResolver?.Invoke(sourceFile, member)
+            ?? new SnapshotIdentity(SnapshotIdentity.SourceDirectory(sourceFile), Path.GetFileNameWithoutExtension(sourceFile), member);
+        return VerifyAsync(text, identity, settings ?? new SnapshotSettings(), extension);
+    }
+
+    /// <summary>Compares <paramref name="text"/>, scrubbed, with the verified snapshot of <paramref name="identity"/>.</summary>
+    public static async Task VerifyAsync(string text, SnapshotIdentity identity, SnapshotSettings settings, string extension = "txt")
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(settings);
+        string actual = Scrubber.Scrub(text, settings);
+        if (!actual.EndsWith('\n'))
+        {
+            actual += "\n";
+        }
+
+        string verifiedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.verified.{extension}");
+        string receivedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.received.{extension}");
+        string? verified = File.Exists(verifiedPath) ? (await File.ReadAllTextAsync(verifiedPath)).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
+        if (verified == actual)
+        {
+            File.Delete(receivedPath);
+            return;
+        }
+
+        SnapshotBehavior behavior = settings.Behavior
+            ?? (IsSet("ARKER_SNAPSHOTS_ACCEPT") ? SnapshotBehavior.Accept : IsSet("CI") ? SnapshotBehavior.FailOnly : SnapshotBehavior.Review);
+        if (behavior == SnapshotBehavior.Accept)
+        {
+            await File.WriteAllTextAsync(verifiedPath, actual);
+            File.Delete(receivedPath);
+            return;
+        }
+
+        string diff = UnifiedDiff.Create(verified ?? "", actual, verified is null ? "(no verified snapshot yet)" : Path.GetFileName(verifiedPath), Path.GetFileName(receivedPath));
+        string what = verified is null ? $"There is no verified snapshot {Path.GetFileName(verifiedPath)} yet." : $"The snapshot differs from {Path.GetFileName(verifiedPath)}.";
+        if (behavior == SnapshotBehavior.FailOnly)
+        {
+            throw new SnapshotMismatchException($"{what} On CI nothing is written; the difference:\n{diff}");
+        }
+
+        await File.WriteAllTextAsync(receivedPath, actual);
+        throw new SnapshotMismatchException(
+            $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}")
+        {
+            ReceivedFile = receivedPath,
+        };
+    }
+
+    private static bool IsSet(string variable) =>
+        Environment.GetEnvironmentVariable(variable)?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";
+}

@@ -1,0 +1,41 @@
+namespace Arker.Testing.Snapshots;
+
+/// <summary>Which test a snapshot belongs to: its files are <c>{Class}.{Method}{Parameters}.verified.{ext}</c> in <see cref="Directory"/>.</summary>
+/// <param name="Directory">The folder of the test's source file.</param>
+/// <param name="ClassName">The test class's name.</param>
+/// <param name="MethodName">The test method's name.</param>
+/// <param name="Parameters">Theory parameters as <c>_name=value</c> pairs, or empty.</param>
+public sealed record SnapshotIdentity(string Directory, string ClassName, string MethodName, string Parameters = "")
+{
+    /// <summary>The file name without the <c>.verified.ext</c> part.</summary>
+    public string BaseName => $"{ClassName}.{MethodName}{Parameters}";
+
+    /// <summary>
+    /// Finds a source file's folder, also when a deterministic (CI) build rewrote the path to
+    /// <c>/_/…</c>: that path is looked for below each folder above the test's output folder.
+    /// </summary>
+    public static string SourceDirectory(string sourceFile)
+    {
+        string? directory = Path.GetDirectoryName(sourceFile);
+        if (directory is not null && System.IO.Directory.Exists(directory))
+        {
+            return directory;
+        }
+
+        string relative = sourceFile.Replace('\\', '/');
+        if (relative.StartsWith("/_/", StringComparison.Ordinal))
+        {
+            relative = relative[3..];
+            for (var candidate = new DirectoryInfo(AppContext.BaseDirectory); candidate is not null; candidate = candidate.Parent)
+            {
+                string full = Path.Combine(candidate.FullName, relative);
+                if (File.Exists(full))
+                {
+                    return Path.GetDirectoryName(full)!;
+                }
+            }
+        }
+
+        throw new DirectoryNotFoundException($"Cannot find the folder of the test source file '{sourceFile}' to keep its snapshots beside it.");
+    }
+}
