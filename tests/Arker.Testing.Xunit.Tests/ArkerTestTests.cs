@@ -31,6 +31,12 @@ public sealed class ArkerTestTests : ArkerTest
     }
 
     [Fact]
+    public void TheTestOutput_SaysWhichVmTheTestGot()
+    {
+        Assert.Contains($"[arker] VM {Vm.Id} (fork of {BaseVm.Vm.Id}, template EchoToolTemplate)", Output.Output);
+    }
+
+    [Fact]
     public void TheVmIsNamedWithTheRunsId()
     {
         Assert.StartsWith("arker-run-", Environment.RunId);

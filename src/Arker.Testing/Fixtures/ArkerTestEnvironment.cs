@@ -57,6 +57,10 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    /// <summary>Where the shared environment logs (test adapters route it to the test output).</summary>
+    /// <value>The default is <see langword="null"/>: no logging.</value>
+    public static ILoggerFactory? SharedLoggerFactory { get; set; }
+
     /// <summary>The environment of this test process, made on first use and disposed when the process exits.</summary>
     public static Task<ArkerTestEnvironment> GetSharedAsync()
     {
@@ -64,7 +68,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         {
             if (_shared is null)
             {
-                _shared = CreateAsync(ArkerTestingSettings.FromEnvironment());
+                _shared = CreateAsync(ArkerTestingSettings.FromEnvironment(), SharedLoggerFactory);
                 AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeShared();
             }
 

@@ -15,14 +15,19 @@ internal sealed class ForkPool : IAsyncDisposable
     private readonly Computer _base;
     private readonly Channel<Computer> _ready;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _room;
     private readonly Task _filling;
 
     public ForkPool(ArkerTestEnvironment environment, Computer baseVm, int size)
     {
         _environment = environment;
         _base = baseVm;
-        _ready = Channel.CreateBounded<Computer>(new BoundedChannelOptions(Math.Max(1, size)) { SingleReader = false, SingleWriter = true });
-        _filling = size > 0 ? Task.Run(FillAsync) : Task.CompletedTask;
+        _ready = Channel.CreateUnbounded<Computer>();
+        _room = new SemaphoreSlim(size, Math.Max(1, size));
+
+        // Starting a fork's shell is most of a pooled fork's cost; a filler per core keeps up better.
+        int fillers = Math.Min(size, Math.Max(1, Environment.ProcessorCount));
+        _filling = size > 0 ? Task.WhenAll(Enumerable.Range(0, fillers).Select(_ => Task.Run(FillAsync))) : Task.CompletedTask;
     }
 
     /// <summary>A fork of the base: a ready one if there is one, else a fresh one.</summary>
@@ -30,6 +35,7 @@ internal sealed class ForkPool : IAsyncDisposable
     {
         if (_ready.Reader.TryRead(out Computer? ready))
         {
+            _room.Release();
             return ready;
         }
 
@@ -54,6 +60,7 @@ internal sealed class ForkPool : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _room.Dispose();
     }
 
     private async Task FillAsync()
@@ -61,7 +68,7 @@ internal sealed class ForkPool : IAsyncDisposable
         CancellationToken stopping = _stopping.Token;
         while (!stopping.IsCancellationRequested)
         {
-            await _ready.Writer.WaitToWriteAsync(stopping);
+            await _room.WaitAsync(stopping); // room is taken before forking, so the pool never overfills
             Computer fork;
             try
             {
@@ -71,6 +78,7 @@ internal sealed class ForkPool : IAsyncDisposable
             {
                 // Tests fork for themselves meanwhile, and see the error if it persists.
                 _environment.Logger.LogWarning(ex, "The warm pool of {Base} could not fork; retrying in a second", _base.Id);
+                _room.Release();
                 await Task.Delay(TimeSpan.FromSeconds(1), stopping);
                 continue;
             }
@@ -83,6 +91,11 @@ internal sealed class ForkPool : IAsyncDisposable
             {
                 // Still a good fork: its first command starts the shell instead.
                 _environment.Logger.LogDebug(ex, "Could not start the shell of pooled fork {Vm}", fork.Id);
+            }
+            catch (OperationCanceledException)
+            {
+                _ready.Writer.TryWrite(fork); // the pool is stopping: disposal deletes it with the rest
+                throw;
             }
 
             if (!_ready.Writer.TryWrite(fork))

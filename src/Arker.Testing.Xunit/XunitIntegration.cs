@@ -5,12 +5,16 @@ using Xunit.v3;
 
 namespace Arker.Testing.Xunit;
 
-/// <summary>Names snapshots after the running xunit test: its class, method and theory parameters.</summary>
-internal static class XunitSnapshotIdentity
+/// <summary>Hooks the core into xunit when the adapter loads: snapshot names from the running test, logs to its output.</summary>
+internal static class XunitIntegration
 {
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "Snapshots must know the xunit test whenever this adapter is loaded.")]
-    internal static void Register() => Snapshot.IdentityResolver ??= Resolve;
+    internal static void Register()
+    {
+        Snapshot.IdentityResolver ??= Resolve;
+        Fixtures.ArkerTestEnvironment.SharedLoggerFactory ??= new XunitLoggerFactory();
+    }
 
     internal static SnapshotIdentity? Resolve(string sourceFile, string member)
     {
