@@ -231,8 +231,10 @@ internal sealed class VmSandbox
 
     private async Task<ShellSession> StartShellAsync(SessionSlot slot)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         ShellSession shell = await ShellSession.StartAsync(_host.Launcher, _disk.MergedRoot, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports);
         slot.Shell = shell;
+        _host.Logger.LogDebug("Started a shell in {Duration:0.00} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return shell;
     }
 
