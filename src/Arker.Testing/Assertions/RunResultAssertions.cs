@@ -66,7 +66,7 @@ public static class RunResultAssertions
         }
         catch (JsonException ex)
         {
-            throw new CommandAssertionException(Describe(result, $"to print JSON on stdout, but it does not parse: {ex.Message}"), ex);
+            throw AssertionFailures.Create(Describe(result, $"to print JSON on stdout, but it does not parse: {ex.Message}"), m => new CommandAssertionException(m, ex));
         }
     }
 
@@ -87,7 +87,7 @@ public static class RunResultAssertions
     private static RunResult Check(RunResult result, bool passed, string expectation)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return passed ? result : throw new CommandAssertionException(Describe(result, expectation));
+        return passed ? result : throw AssertionFailures.Create(Describe(result, expectation), m => new CommandAssertionException(m));
     }
 
     private static void AppendStream(StringBuilder text, string name, byte[] bytes, string decoded)

@@ -17,6 +17,9 @@ public static class Snapshot
     /// </summary>
     public static Func<string, string, SnapshotIdentity?>? IdentityResolver { get; set; }
 
+    /// <summary>Called with the path of each <c>.received</c> file written (NUnit attaches it to the test).</summary>
+    public static Action<string>? ReceivedWritten { get; set; }
+
     /// <summary>Compares <paramref name="text"/>, scrubbed, with the verified snapshot of the calling test.</summary>
     public static Task VerifyAsync(string text, SnapshotSettings? settings = null, string extension = "txt", [CallerFilePath] string sourceFile = "", [CallerMemberName] string member = "")
     {
@@ -59,15 +62,14 @@ public static class Snapshot
         string what = verified is null ? $"There is no verified snapshot {Path.GetFileName(verifiedPath)} yet." : $"The snapshot differs from {Path.GetFileName(verifiedPath)}.";
         if (behavior == SnapshotBehavior.FailOnly)
         {
-            throw new SnapshotMismatchException($"{what} On CI nothing is written; the difference:\n{diff}");
+            throw Assertions.AssertionFailures.Create($"{what} On CI nothing is written; the difference:\n{diff}", m => new SnapshotMismatchException(m));
         }
 
         await File.WriteAllTextAsync(receivedPath, actual);
-        throw new SnapshotMismatchException(
-            $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}")
-        {
-            ReceivedFile = receivedPath,
-        };
+        ReceivedWritten?.Invoke(receivedPath);
+        throw Assertions.AssertionFailures.Create(
+            $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}",
+            m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });
     }
 
     private static bool IsSet(string variable) =>

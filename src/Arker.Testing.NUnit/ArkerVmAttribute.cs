@@ -1,0 +1,40 @@
+using System.Diagnostics.CodeAnalysis;
+using Arker.Testing.Fixtures;
+
+namespace Arker.Testing.NUnit;
+
+/// <summary>
+/// On an <see cref="ArkerTest"/> fixture or test: which base each test gets its own fork of, a
+/// <see cref="VmTemplate"/> provisioned once per fixture (or run), or a plain image.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, Inherited = true)]
+public sealed class ArkerVmAttribute : Attribute
+{
+    /// <summary>The plain <c>arkuntu</c> image.</summary>
+    public ArkerVmAttribute()
+    {
+    }
+
+    /// <summary>A base provisioned by <paramref name="template"/>, a <see cref="VmTemplate"/> with a parameterless constructor.</summary>
+    public ArkerVmAttribute([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        Template = typeof(VmTemplate).IsAssignableFrom(template) ? template : throw new ArgumentException($"{template.FullName} is not a VmTemplate.", nameof(template));
+    }
+
+    /// <summary>The template type, or <see langword="null"/> for a plain image.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public Type? Template { get; }
+
+    /// <summary>The image to fork when there is no template.</summary>
+    /// <value>The default is <c>arkuntu</c>.</value>
+    public string Image { get; init; } = "arkuntu";
+
+    /// <summary>How widely the provisioned base is shared.</summary>
+    /// <value>The default is <see cref="ArkerVmScope.Fixture"/>.</value>
+    public ArkerVmScope Scope { get; init; } = ArkerVmScope.Fixture;
+
+    /// <summary>A fresh instance of the template this attribute names.</summary>
+    public VmTemplate CreateTemplate() =>
+        Template is null ? new BaseImageTemplate(Image) : (VmTemplate)Activator.CreateInstance(Template)!;
+}
