@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Arker.Testing build entry point.
-#   ./build.sh sample   install what is missing, then run the sample suite (samples/) on the embedded local server
+#   ./build.sh sample   install what is missing, then run the sample suites (samples/, xunit.v3 and NUnit) on the embedded local server
 #   ./build.sh test     install what is missing, then run every test (the command CI runs)
 #   ./build.sh server   run the local Arker server on http://127.0.0.1:8787 (API key ark_local_test)
 #   ./build.sh bench    run the benchmarks and print the figures of the README's performance table
@@ -32,6 +32,7 @@ case "${1:-test}" in
   sample)
     ensure_prerequisites
     dotnet test samples/Arker.Testing.Samples.Xunit -c Release
+    dotnet test samples/Arker.Testing.Samples.NUnit -c Release
     ;;
   server)
     ensure_prerequisites

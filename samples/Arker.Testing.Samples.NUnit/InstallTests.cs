@@ -1,0 +1,58 @@
+namespace Arker.Testing.Samples.NUnit;
+
+/// <summary>The notes tool's install script, tested for real, each test in its own fork, in parallel.</summary>
+[ArkerVm(typeof(NotesMachine))]
+[Parallelizable(ParallelScope.All)]
+public sealed class InstallTests : ArkerTest
+{
+    [Test]
+    public async Task Install_PutsTheToolOnThePath()
+    {
+        (await Vm.RunAsync("dist/notes-1.0/install.sh", CancellationToken)).ShouldSucceed().StdoutShouldBe("installed notes 1.0 to /home/user/.local/bin");
+        (await Vm.RunAsync("notes --version", CancellationToken)).ShouldSucceed().StdoutShouldBe("1.0");
+    }
+
+    [Test]
+    public async Task Upgrade_KeepsTheNotes()
+    {
+        await InstallAsync("1.0");
+        (await Vm.RunAsync("notes add written by 1.0", CancellationToken)).ShouldSucceed();
+
+        await InstallAsync("2.0");
+
+        (await Vm.RunAsync("notes --version; notes list; notes count", CancellationToken)).ShouldSucceed().StdoutShouldBe("2.0\nwritten by 1.0\n1");
+    }
+
+    [Test]
+    public async Task Uninstall_RemovesTheTool_ButKeepsTheNotes()
+    {
+        await InstallAsync("1.0");
+        (await Vm.RunAsync("notes add keep me", CancellationToken)).ShouldSucceed();
+
+        (await Vm.RunAsync("dist/notes-1.0/install.sh uninstall", CancellationToken)).ShouldSucceed();
+
+        (await Vm.RunAsync("notes --version", CancellationToken)).ShouldExitWith(127);
+        Assert.That(await Vm.Sync.ReadFileTextAsync("/home/user/.notes", CancellationToken), Is.EqualTo("keep me\n"));
+    }
+
+    [TestCase("notes frobnicate", 2, "usage: notes")]
+    [TestCase("notes add", 2, "nothing to add")]
+    [TestCase("dist/notes-1.0/install.sh --bogus", 64, "usage: install.sh")]
+    public async Task BadInput_IsRefusedWithAMessage(string command, int exitCode, string message)
+    {
+        await InstallAsync("1.0");
+
+        (await Vm.RunAsync(command, CancellationToken)).ShouldExitWith(exitCode).StderrShouldContain(message);
+    }
+
+    [Test]
+    public async Task Install_ChangesOnlyWhatItShould()
+    {
+        await InstallAsync("2.0");
+
+        await VerifyChangesAsync("/home/user");
+    }
+
+    private async Task InstallAsync(string version) =>
+        (await Vm.RunAsync($"dist/notes-{version}/install.sh", CancellationToken)).ShouldSucceed();
+}
