@@ -39,15 +39,7 @@ public abstract class ArkerTest
     public async Task ArkerSetUpAsync()
     {
         Environment = await ArkerTestEnvironment.GetSharedAsync();
-        if (Environment.UnavailableReason is { } reason)
-        {
-            if (Environment.Settings.Require)
-            {
-                Assert.Fail(reason + " (This run requires Arker: CI=true or ARKER_TESTING_REQUIRE=1.)");
-            }
-
-            Assert.Ignore(reason);
-        }
+        NUnitAvailability.EnsureAvailable(Environment);
 
         ArkerVmAttribute choice = FindAttribute();
         string scope = choice.Scope == ArkerVmScope.Run ? "run" : GetType().FullName!;
