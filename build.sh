@@ -7,12 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The local server sandboxes VMs with bubblewrap; setpriv comes with util-linux.
+# The local server sandboxes VMs with bubblewrap; setpriv comes with util-linux. VMs see the
+# host's /usr, so the tools the tests run inside them (python3, ps/pgrep) and node (which runs the
+# official TypeScript SDK in the compatibility test) must be on the host.
 ensure_prerequisites() {
   local missing=()
   command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
   command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} ..."
