@@ -18,8 +18,7 @@ public sealed class ArkerVmAttribute : Attribute
     /// <summary>A base provisioned by <paramref name="template"/>, a <see cref="VmTemplate"/> with a parameterless constructor.</summary>
     public ArkerVmAttribute([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type template)
     {
-        ArgumentNullException.ThrowIfNull(template);
-        Template = typeof(VmTemplate).IsAssignableFrom(template) ? template : throw new ArgumentException($"{template.FullName} is not a VmTemplate.", nameof(template));
+        Template = VmTemplate.EnsureTemplateType(template);
     }
 
     /// <summary>The template type, or <see langword="null"/> for a plain image.</summary>
@@ -35,6 +34,5 @@ public sealed class ArkerVmAttribute : Attribute
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Fixture;
 
     /// <summary>A fresh instance of the template this attribute names.</summary>
-    public VmTemplate CreateTemplate() =>
-        Template is null ? new BaseImageTemplate(Image) : (VmTemplate)Activator.CreateInstance(Template)!;
+    public VmTemplate CreateTemplate() => VmTemplate.Create(Template, Image);
 }

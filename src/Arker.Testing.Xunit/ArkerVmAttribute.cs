@@ -18,13 +18,7 @@ public sealed class ArkerVmAttribute : Attribute
     /// <summary>A base provisioned by <paramref name="template"/>, a <see cref="VmTemplate"/> with a parameterless constructor.</summary>
     public ArkerVmAttribute([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type template)
     {
-        ArgumentNullException.ThrowIfNull(template);
-        if (!typeof(VmTemplate).IsAssignableFrom(template))
-        {
-            throw new ArgumentException($"{template.FullName} is not a VmTemplate.", nameof(template));
-        }
-
-        Template = template;
+        Template = VmTemplate.EnsureTemplateType(template);
     }
 
     /// <summary>The template type, or <see langword="null"/> for a plain image.</summary>
@@ -40,6 +34,5 @@ public sealed class ArkerVmAttribute : Attribute
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Class;
 
     /// <summary>A fresh instance of the template this attribute names.</summary>
-    public VmTemplate CreateTemplate() =>
-        Template is null ? new BaseImageTemplate(Image) : (VmTemplate)Activator.CreateInstance(Template)!;
+    public VmTemplate CreateTemplate() => VmTemplate.Create(Template, Image);
 }

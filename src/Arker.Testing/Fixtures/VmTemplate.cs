@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using Arker.Testing.Client;
@@ -36,6 +37,20 @@ public abstract class VmTemplate
 
     /// <summary>Prepares the base VM: seed files, install, configure. Runs once per base.</summary>
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
+
+    /// <summary>A new template of <paramref name="templateType"/>, or the plain <paramref name="image"/> when there is none.</summary>
+    public static VmTemplate Create([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? templateType, string image = "arkuntu") =>
+        templateType is null ? new BaseImageTemplate(image) : (VmTemplate)Activator.CreateInstance(EnsureTemplateType(templateType))!;
+
+    /// <summary>Checks that <paramref name="templateType"/> is a <see cref="VmTemplate"/>; returns it.</summary>
+    [return: DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
+    public static Type EnsureTemplateType([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type templateType)
+    {
+        ArgumentNullException.ThrowIfNull(templateType);
+        return typeof(VmTemplate).IsAssignableFrom(templateType)
+            ? templateType
+            : throw new ArgumentException($"{templateType.FullName} is not a VmTemplate.", nameof(templateType));
+    }
 
     /// <summary>
     /// Identifies the recipe: the template's type, its version, its base image, and the build of the
