@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Reflection;
 using Arker.Testing.Fixtures;
 using NUnit.Framework.Interfaces;
 
@@ -41,8 +40,8 @@ public abstract class ArkerTest
         Environment = await ArkerTestEnvironment.GetSharedAsync();
         NUnitAvailability.EnsureAvailable(Environment);
 
-        ArkerVmAttribute choice = FindAttribute();
-        string scope = choice.Scope == ArkerVmScope.Run ? "run" : GetType().FullName!;
+        ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), TestContext.CurrentContext.Test.Method?.MethodInfo);
+        string scope = choice.ScopeKey(GetType());
         BaseVm baseVm = await Environment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
         VmLease lease = await baseVm.LeaseAsync(TestContext.CurrentContext.Test.FullName, CancellationToken);
         _leases[TestContext.CurrentContext.Test.ID] = (lease, baseVm);
@@ -69,11 +68,4 @@ public abstract class ArkerTest
     protected Task VerifyChangesAsync(string directory, Snapshots.SnapshotSettings? settings = null, [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "", [System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
         Snapshots.ComputerSnapshots.VerifyChangesAsync(Vm, BaseVm, [directory], settings, CancellationToken, sourceFile, member);
 
-    private ArkerVmAttribute FindAttribute()
-    {
-        MethodInfo? method = TestContext.CurrentContext.Test.Method?.MethodInfo;
-        return method?.GetCustomAttribute<ArkerVmAttribute>()
-            ?? GetType().GetCustomAttribute<ArkerVmAttribute>()
-            ?? new ArkerVmAttribute();
-    }
 }

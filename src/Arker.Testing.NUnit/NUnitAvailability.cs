@@ -16,7 +16,7 @@ internal static class NUnitAvailability
         // Thrown, not Assert.Ignore/Assert.Fail, so nothing is recorded in the test's result until NUnit sees it.
         if (environment.Settings.Require)
         {
-            throw new AssertionException(reason + " (This run requires Arker: CI=true or ARKER_TESTING_REQUIRE=1.)");
+            throw new AssertionException(environment.UnavailableMessage!);
         }
 
         throw new IgnoreException(reason);

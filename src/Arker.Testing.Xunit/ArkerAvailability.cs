@@ -18,7 +18,7 @@ internal static class ArkerAvailability
 
         if (environment.Settings.Require)
         {
-            throw new ArkerUnavailableException(reason + " (This run requires Arker: CI=true or ARKER_TESTING_REQUIRE=1.)", required: true);
+            throw new ArkerUnavailableException(environment.UnavailableMessage!, required: true);
         }
 
         throw new ArkerUnavailableException(DynamicSkipToken + reason, required: false);

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Arker.Testing.Fixtures;
 using Xunit.v3;
 
@@ -46,8 +45,8 @@ public abstract class ArkerTest : IAsyncLifetime
         Environment = await ArkerTestEnvironment.GetSharedAsync();
         ArkerAvailability.EnsureAvailable(Environment);
 
-        ArkerVmAttribute choice = FindAttribute();
-        string scope = choice.Scope == ArkerVmScope.Run ? "run" : GetType().FullName!;
+        ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), (TestContext.Current.TestMethod as IXunitTestMethod)?.Method);
+        string scope = choice.ScopeKey(GetType());
         BaseVm baseVm = BaseVm = await Environment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
         string testName = TestContext.Current.Test?.TestDisplayName ?? GetType().Name;
         _lease = await baseVm.LeaseAsync(testName, CancellationToken);
@@ -76,11 +75,4 @@ public abstract class ArkerTest : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    private ArkerVmAttribute FindAttribute()
-    {
-        MethodInfo? method = (TestContext.Current.TestMethod as IXunitTestMethod)?.Method;
-        return method?.GetCustomAttribute<ArkerVmAttribute>()
-            ?? GetType().GetCustomAttribute<ArkerVmAttribute>()
-            ?? new ArkerVmAttribute();
-    }
 }

@@ -55,6 +55,11 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     /// <summary>Whether VMs can be had, and if not, why.</summary>
     public string? UnavailableReason => _unavailable;
 
+    /// <summary>Why a test gets no VM, saying too when the run requires Arker (so the test must fail, not skip).</summary>
+    public string? UnavailableMessage => _unavailable is null ? null
+        : Settings.Require ? _unavailable + " (This run requires Arker: CI=true or ARKER_TESTING_REQUIRE=1.)"
+        : _unavailable;
+
     internal ILogger Logger { get; }
 
     /// <summary>Where the shared environment logs (test adapters route it to the test output).</summary>

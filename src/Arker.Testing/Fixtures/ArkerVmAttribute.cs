@@ -1,11 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
-using Arker.Testing.Fixtures;
+using System.Reflection;
 
-namespace Arker.Testing.Xunit;
+namespace Arker.Testing.Fixtures;
 
 /// <summary>
-/// Gives each test of an <see cref="ArkerTest"/> its own fork of a base VM: provisioned from a
-/// <see cref="VmTemplate"/>, or a plain image. On a method it overrides the class's choice.
+/// Gives each test of an <c>ArkerTest</c> (xunit.v3 or NUnit) its own fork of a base VM: provisioned
+/// from a <see cref="VmTemplate"/>, or a plain image. On a method it overrides the class's choice.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, Inherited = true)]
 public sealed class ArkerVmAttribute : Attribute
@@ -33,6 +33,22 @@ public sealed class ArkerVmAttribute : Attribute
     /// <value>The default is <see cref="ArkerVmScope.Class"/>.</value>
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Class;
 
+    /// <summary>The attribute that applies to a test: the method's, else the class's, else the plain image.</summary>
+    public static ArkerVmAttribute For(Type testClass, MethodInfo? testMethod)
+    {
+        ArgumentNullException.ThrowIfNull(testClass);
+        return testMethod?.GetCustomAttribute<ArkerVmAttribute>()
+            ?? testClass.GetCustomAttribute<ArkerVmAttribute>()
+            ?? new ArkerVmAttribute();
+    }
+
     /// <summary>A fresh instance of the template this attribute names.</summary>
     public VmTemplate CreateTemplate() => VmTemplate.Create(Template, Image);
+
+    /// <summary>The scope key under which <paramref name="testClass"/>'s base is shared (see <see cref="ArkerTestEnvironment.GetBaseAsync"/>).</summary>
+    public string ScopeKey(Type testClass)
+    {
+        ArgumentNullException.ThrowIfNull(testClass);
+        return Scope == ArkerVmScope.Run ? "run" : testClass.FullName!;
+    }
 }
