@@ -103,6 +103,14 @@ public sealed class LocalArkerServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Removes what servers that died without stopping (killed, say) left under
+    /// <paramref name="dataRoot"/> (the default data root when null): their VMs' processes,
+    /// mounts, cgroups and files. Running servers are untouched. Returns how many VMs were removed.
+    /// A server does this itself when it starts; call it to clean up at once.
+    /// </summary>
+    public static Task<int> CleanUpAfterDeadServersAsync(string? dataRoot = null) => SandboxHost.CleanUpDeadInstancesAsync(dataRoot);
+
     /// <summary>Completes when the server has been asked to stop (SIGINT, SIGTERM, or dispose).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 

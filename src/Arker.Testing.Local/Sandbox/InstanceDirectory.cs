@@ -11,6 +11,9 @@ internal sealed class InstanceDirectory : IDisposable
 {
     private const string LockFileName = ".lock";
     private const string CgroupPrefix = "arker-local-";
+
+    /// <summary>The folder of an instance that holds one folder per VM.</summary>
+    public const string VmsFolder = "v";
     private readonly FileStream _lock;
 
     private InstanceDirectory(string path, string id, FileStream lockFile)
@@ -45,16 +48,25 @@ internal sealed class InstanceDirectory : IDisposable
         return new InstanceDirectory(path, id, lockFile);
     }
 
-    /// <summary>Removes what dead instances left under <paramref name="root"/>; returns how many.</summary>
-    public static async Task<int> CleanUpDeadInstancesAsync(string root, CgroupHierarchy cgroups, string ownPath)
+    /// <summary>Removes what dead instances left under <paramref name="root"/>; returns how many instances and how many of their VMs.</summary>
+    public static async Task<(int Instances, int Vms)> CleanUpDeadInstancesAsync(string root, CgroupHierarchy cgroups, string? ownPath)
     {
         int cleaned = 0;
+        int vms = 0;
+        if (!Directory.Exists(root))
+        {
+            return (0, 0);
+        }
+
         foreach (string directory in Directory.EnumerateDirectories(root))
         {
             if (directory == ownPath || !IsDead(directory))
             {
                 continue;
             }
+
+            string vmsDirectory = System.IO.Path.Combine(directory, VmsFolder);
+            vms += Directory.Exists(vmsDirectory) ? Directory.EnumerateDirectories(vmsDirectory).Count() : 0;
 
             string id = System.IO.Path.GetFileName(directory);
             foreach (string cgroupRoot in cgroups.Roots())
@@ -76,7 +88,7 @@ internal sealed class InstanceDirectory : IDisposable
             cleaned++;
         }
 
-        return cleaned;
+        return (cleaned, vms);
     }
 
     private static bool IsDead(string directory)

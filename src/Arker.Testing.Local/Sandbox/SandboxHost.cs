@@ -26,7 +26,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         _logger = logger;
         Layers = layers;
         Launcher = launcher;
-        _vmsDirectory = Path.Combine(instance.Path, "v");
+        _vmsDirectory = Path.Combine(instance.Path, InstanceDirectory.VmsFolder);
         Directory.CreateDirectory(_vmsDirectory);
         UploadsDirectory = Path.Combine(instance.Path, "up");
         Directory.CreateDirectory(UploadsDirectory);
@@ -51,15 +51,16 @@ internal sealed class SandboxHost : IAsyncDisposable
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
         (string bwrap, string setpriv) = SandboxPrerequisites.Check();
-        string root = options.DataRoot ?? Path.Combine(Path.GetTempPath(), "arker-local");
+        string root = DataRoot(options.DataRoot);
+        SandboxPrerequisites.CheckDataRoot(root);
         CgroupHierarchy cgroups = CgroupHierarchy.Detect();
         InstanceDirectory instance = InstanceDirectory.Create(root, options.Storage);
         try
         {
-            int cleaned = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, instance.Path);
-            if (cleaned > 0)
+            (int instances, int vms) = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, instance.Path);
+            if (instances > 0)
             {
-                logger.LogInformation("Cleaned up {Count} server instance(s) that exited without stopping", cleaned);
+                logger.LogInformation("Cleaned up {Count} server instance(s) that exited without stopping, with {Vms} VM(s)", instances, vms);
             }
 
             if (!cgroups.CanLimitMemory || !cgroups.CanLimitProcesses)
@@ -80,6 +81,16 @@ internal sealed class SandboxHost : IAsyncDisposable
             await RemoveInstanceAsync(instance, cgroups);
             throw;
         }
+    }
+
+    /// <summary>The folder under which server instances keep their files: the one given, or one in the system's temporary folder.</summary>
+    public static string DataRoot(string? given) => given ?? Path.Combine(Path.GetTempPath(), "arker-local");
+
+    /// <summary>Removes everything of the instances under <paramref name="dataRoot"/> whose server process is gone; returns how many VMs they held.</summary>
+    public static async Task<int> CleanUpDeadInstancesAsync(string? dataRoot)
+    {
+        (_, int vms) = await InstanceDirectory.CleanUpDeadInstancesAsync(DataRoot(dataRoot), CgroupHierarchy.Detect(), ownPath: null);
+        return vms;
     }
 
     public VmSandbox CreateSandbox(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null)

@@ -38,6 +38,22 @@ internal static class SandboxPrerequisites
         return (bwrap, setpriv);
     }
 
+    /// <summary>
+    /// The sandbox starts as the VM user (uid 1000), which must be able to pass through every
+    /// folder above the data root to reach its VM's files.
+    /// </summary>
+    public static void CheckDataRoot(string dataRoot)
+    {
+        for (DirectoryInfo? folder = new DirectoryInfo(Path.GetFullPath(dataRoot)).Parent; folder is not null; folder = folder.Parent)
+        {
+            if (folder.Exists && (folder.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+            {
+                throw new SandboxUnavailableException(
+                    $"The local Arker server's data root {dataRoot} is inside {folder.FullName}, which other users cannot enter (mode {Convert.ToString((int)folder.UnixFileMode, 8)}); its VMs run as an unprivileged user and could not reach their files. Choose a data root elsewhere, or allow entering the folder with 'chmod o+x {folder.FullName}'.");
+            }
+        }
+    }
+
     public static string? FindExecutable(string name)
     {
         string path = Environment.GetEnvironmentVariable("PATH") ?? "";

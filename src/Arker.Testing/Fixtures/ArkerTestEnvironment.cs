@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using Arker.Testing.Client;
 using Arker.Testing.Local;
 using Arker.Testing.Local.Sandbox;
@@ -18,6 +17,8 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 {
     private static readonly Lock SharedGate = new();
     private static Task<ArkerTestEnvironment>? _shared;
+    private static ArkerTestingSettings? _sharedSettings;
+    private static bool _completesAtExit;
 
     private readonly ArkerClient? _client;
     private readonly LocalArkerServer? _server;
@@ -26,7 +27,8 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseVm>>> _bases = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _kept = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _deleting = new();
-    private int _disposed;
+    private readonly Lock _completionGate = new();
+    private Task<ArkerRunSummary>? _completion;
 
     private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalArkerServer? server, string? unavailable, ILogger logger)
     {
@@ -36,7 +38,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         _unavailable = unavailable;
         Logger = logger;
         _liveVms = new SemaphoreSlim(settings.MaxLiveVms, settings.MaxLiveVms);
-        RunId = "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+        RunId = settings.RunId ?? ArkerTestingSettings.NewRunId();
     }
 
     /// <summary>The run's settings.</summary>
@@ -62,23 +64,80 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
     internal ILogger Logger { get; }
 
+    internal RunStatistics Statistics { get; } = new();
+
     /// <summary>Where the shared environment logs (test adapters route it to the test output).</summary>
     /// <value>The default is <see langword="null"/>: no logging.</value>
     public static ILoggerFactory? SharedLoggerFactory { get; set; }
 
-    /// <summary>The environment of this test process, made on first use and disposed when the process exits.</summary>
+    /// <summary>
+    /// The environment of this test process, made on first use with the settings given to
+    /// <see cref="ConfigureShared"/> (else read from the environment), and completed by
+    /// <see cref="CompleteSharedAsync"/> or when the process exits.
+    /// </summary>
     public static Task<ArkerTestEnvironment> GetSharedAsync()
     {
         lock (SharedGate)
         {
             if (_shared is null)
             {
-                _shared = CreateAsync(ArkerTestingSettings.FromEnvironment(), SharedLoggerFactory);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeShared();
+                _shared = CreateAsync(_sharedSettings ?? ArkerTestingSettings.FromEnvironment(), SharedLoggerFactory);
+                if (!_completesAtExit)
+                {
+                    _completesAtExit = true;
+                    AppDomain.CurrentDomain.ProcessExit += (_, _) => CompleteSharedAsync().Wait(TimeSpan.FromSeconds(60));
+                }
             }
 
             return _shared;
         }
+    }
+
+    /// <summary>Sets the settings the shared environment starts with (a test platform's command line, say).</summary>
+    /// <exception cref="InvalidOperationException">The shared environment has already started.</exception>
+    public static void ConfigureShared(ArkerTestingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (SharedGate)
+        {
+            if (_shared is not null)
+            {
+                throw new InvalidOperationException("The shared Arker test environment has already started; configure it before the first test asks for a VM.");
+            }
+
+            _sharedSettings = settings;
+        }
+    }
+
+    /// <summary>
+    /// Ends the shared environment, deleting its VMs (see <see cref="CompleteAsync"/>), and returns
+    /// what the run did, or null when no test used it. A later <see cref="GetSharedAsync"/> starts a new one.
+    /// </summary>
+    public static async Task<ArkerRunSummary?> CompleteSharedAsync()
+    {
+        Task<ArkerTestEnvironment>? shared;
+        lock (SharedGate)
+        {
+            shared = _shared;
+            _shared = null;
+        }
+
+        if (shared is null)
+        {
+            return null;
+        }
+
+        ArkerTestEnvironment environment;
+        try
+        {
+            environment = await shared;
+        }
+        catch (Exception)
+        {
+            return null; // it never started, and the tests that asked for it saw why
+        }
+
+        return await environment.CompleteAsync();
     }
 
     /// <summary>Makes an environment: a client of the cloud, or of a new local server, or one that explains why neither works.</summary>
@@ -103,7 +162,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
         try
         {
-            LocalArkerServer server = await LocalArkerServer.StartAsync(localServer ?? new LocalArkerServerOptions(), cancellationToken);
+            LocalArkerServer server = await LocalArkerServer.StartAsync(localServer ?? new LocalArkerServerOptions { DataRoot = settings.LocalDataRoot }, cancellationToken);
             var client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = loggerFactory });
             logger.LogInformation("Started the local Arker server on {Url} ({Isolation})", server.BaseUrl, server.Isolation);
             return new ArkerTestEnvironment(settings, client, server, null, logger);
@@ -130,37 +189,44 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         return _bases.GetOrAdd(key, _ => new Lazy<Task<BaseVm>>(() => ProvisionAsync(template, cancellationToken))).Value;
     }
 
-    /// <summary>Deletes every VM of the run except those kept for failed tests, and stops the local server.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Ends the run: deletes every VM of the run except those kept for failed tests (looking up by
+    /// the run's id any that escaped the bookkeeping), stops the local server, and returns what the
+    /// run did. Calling it again returns the same summary.
+    /// </summary>
+    public Task<ArkerRunSummary> CompleteAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_completionGate)
         {
-            return;
+            return _completion ??= CompleteCoreAsync();
         }
+    }
 
-        await Task.WhenAll(_deleting.Keys);
-        foreach (Lazy<Task<BaseVm>> lazy in _bases.Values.Where(l => l.IsValueCreated))
+    /// <summary>Ends the run as <see cref="CompleteAsync"/> does.</summary>
+    public async ValueTask DisposeAsync() => await CompleteAsync();
+
+    /// <summary>
+    /// Deletes what a run that died left behind: with an API key, every VM named with
+    /// <paramref name="runId"/>; on the embedded local server, everything of every server instance
+    /// whose process is gone. Returns how many VMs were deleted.
+    /// </summary>
+    public static async Task<int> CleanUpAbandonedRunAsync(ArkerTestingSettings settings, string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        if (settings.ApiKey is { } apiKey)
         {
-            try
+            using var client = new ArkerClient(new ArkerClientOptions { ApiKey = apiKey, BaseUrl = settings.BaseUrl, GlobalUrl = settings.GlobalUrl });
+            int deleted = 0;
+            foreach (string id in await ListRunVmsAsync(client, runId, cancellationToken))
             {
-                await (await lazy.Value).DisposeAsync();
+                deleted += await client.Vm(id).TryDeleteAsync(cancellationToken) ? 1 : 0;
             }
-            catch (TemplateProvisioningException)
-            {
-                // Nothing was left behind by a failed provisioning.
-            }
+
+            return deleted;
         }
 
-        if (_client is not null && _server is null)
-        {
-            await DeleteRunVmsAsync(_client);
-        }
-
-        _client?.Dispose();
-        if (_server is not null && OperatingSystem.IsLinux())
-        {
-            await _server.DisposeAsync(); // deletes every VM it holds
-        }
+        return OperatingSystem.IsLinux() ? await LocalArkerServer.CleanUpAfterDeadServersAsync(settings.LocalDataRoot) : 0;
     }
 
     internal async Task<Computer> ForkAsync(Computer from, CancellationToken cancellationToken, string? name = null)
@@ -168,7 +234,10 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         await _liveVms.WaitAsync(cancellationToken);
         try
         {
-            return await from.ForkAsync(new ForkOptions { Name = name ?? RunId }, cancellationToken);
+            long started = Statistics.Now;
+            Computer vm = await from.ForkAsync(new ForkOptions { Name = name ?? RunId }, cancellationToken);
+            Statistics.Created(vm.Id, started);
+            return vm;
         }
         catch
         {
@@ -190,6 +259,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         try
         {
             await vm.TryDeleteAsync();
+            Statistics.Deleted(vm.Id);
         }
         catch (ArkerException ex)
         {
@@ -239,6 +309,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             throw new TemplateProvisioningException(template.Name, ex);
         }
 
+        Statistics.Provisioned(clock.Elapsed);
         Logger.LogInformation("Provisioned base {Vm} of template {Template} in {Seconds:0.00} s", vm.Id, template.Name, clock.Elapsed.TotalSeconds);
         return new BaseVm(this, template, vm, owned: !Settings.ReuseBases, clock.Elapsed);
     }
@@ -256,34 +327,70 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         return null;
     }
 
-    private async Task DeleteRunVmsAsync(ArkerClient client)
+    private async Task<ArkerRunSummary> CompleteCoreAsync()
     {
-        var leftovers = new List<string>();
-        await foreach (VmSummary summary in client.ListAllAsync(new ListOptions { Query = RunId }))
+        await Task.WhenAll(_deleting.Keys);
+        foreach (Lazy<Task<BaseVm>> lazy in _bases.Values.Where(l => l.IsValueCreated))
         {
-            if (!_kept.ContainsKey(summary.VmId))
+            try
             {
-                leftovers.Add(summary.VmId);
+                await (await lazy.Value).DisposeAsync();
+            }
+            catch (TemplateProvisioningException)
+            {
+                // Nothing was left behind by a failed provisioning.
             }
         }
 
-        foreach (string id in leftovers)
+        int leftBehind = 0;
+        if (_client is not null)
         {
-            await client.Vm(id).TryDeleteAsync();
+            leftBehind = await DeleteLeftoversAsync(_client);
+        }
+
+        ArkerRunSummary summary = Statistics.Summarize(RunId, _kept.Count, leftBehind);
+        _client?.Dispose();
+        if (_server is not null && OperatingSystem.IsLinux())
+        {
+            await _server.DisposeAsync(); // deletes every VM it holds, kept ones too
+        }
+
+        return summary;
+    }
+
+    /// <summary>Deletes the run's VMs that are still there and not kept; returns how many remain after that.</summary>
+    private async Task<int> DeleteLeftoversAsync(ArkerClient client)
+    {
+        try
+        {
+            foreach (string id in (await ListRunVmsAsync(client, RunId, CancellationToken.None)).Where(id => !_kept.ContainsKey(id)))
+            {
+                Logger.LogWarning("VM {Vm} of the run was still there at its end; deleting it", id);
+                await client.Vm(id).TryDeleteAsync();
+                Statistics.Deleted(id);
+            }
+
+            return (await ListRunVmsAsync(client, RunId, CancellationToken.None)).Count(id => !_kept.ContainsKey(id));
+        }
+        catch (ArkerException ex)
+        {
+            int unaccounted = Statistics.LiveVms.Count(id => !_kept.ContainsKey(id));
+            Logger.LogWarning(ex, "Could not look up the run's VMs at its end; {Count} VM(s) may be left behind, named {RunId}", unaccounted, RunId);
+            return unaccounted;
         }
     }
 
-    private static void DisposeShared()
+    private static async Task<List<string>> ListRunVmsAsync(ArkerClient client, string runId, CancellationToken cancellationToken)
     {
-        Task<ArkerTestEnvironment>? shared;
-        lock (SharedGate)
+        var ids = new List<string>();
+        await foreach (VmSummary summary in client.ListAllAsync(new ListOptions { Query = runId }, cancellationToken))
         {
-            shared = _shared;
+            if (summary.Name?.Contains(runId, StringComparison.Ordinal) == true)
+            {
+                ids.Add(summary.VmId);
+            }
         }
 
-        if (shared is { IsCompletedSuccessfully: true })
-        {
-            shared.Result.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(60));
-        }
+        return ids;
     }
 }

@@ -6,7 +6,7 @@ namespace Arker.Testing.Fixtures;
 /// How a test run reaches Arker, read once from the environment. Every setting is an environment
 /// variable, so the same test code runs locally, on CI and against the cloud.
 /// </summary>
-public sealed class ArkerTestingSettings
+public sealed record ArkerTestingSettings
 {
     /// <summary>The Arker API key (<c>ARKER_API_KEY</c>). Set: the Arker cloud. Unset: the embedded local server.</summary>
     public string? ApiKey { get; init; }
@@ -32,6 +32,16 @@ public sealed class ArkerTestingSettings
     /// <summary>Keep provisioned bases after the run and reuse them while their recipe is unchanged (<c>ARKER_TESTING_REUSE=1</c>).</summary>
     public bool ReuseBases { get; init; }
 
+    /// <summary>
+    /// The run's id (<c>ARKER_TESTING_RUN_ID</c>), which names every VM the run makes; a new one
+    /// per run when unset. The Microsoft.Testing.Platform extension sets it for the test host, so
+    /// it can delete the run's VMs should the host die.
+    /// </summary>
+    public string? RunId { get; init; }
+
+    /// <summary>Where the embedded local server keeps its VMs (<c>ARKER_TESTING_LOCAL_DATA_ROOT</c>); the system's temporary folder when unset.</summary>
+    public string? LocalDataRoot { get; init; }
+
     /// <summary>Reads the settings from environment variables.</summary>
     public static ArkerTestingSettings FromEnvironment() => FromVariables(Environment.GetEnvironmentVariable);
 
@@ -49,8 +59,18 @@ public sealed class ArkerTestingSettings
             PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
             MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
             ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
+            RunId = RunIdentifier(variable, "ARKER_TESTING_RUN_ID"),
+            LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
         };
     }
+
+    /// <summary>A new run id: the time it started and a random suffix, so runs sort by time and never collide.</summary>
+    public static string NewRunId() =>
+        "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+
+    /// <summary>Whether <paramref name="runId"/> can name VMs: 1 to 64 letters, digits, '-' or '_'.</summary>
+    public static bool IsValidRunId(string runId) =>
+        !string.IsNullOrEmpty(runId) && runId.Length <= 64 && runId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
@@ -60,6 +80,19 @@ public sealed class ArkerTestingSettings
         NonEmpty(variable(name)) is not { } text ? null
         : Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) ? uri
         : throw new ArgumentException($"{name} must be an absolute URL such as https://aws-us-west-2.burst.arker.ai (got '{text}').");
+
+    // Records print every property; the API key must never reach a log or a test's output.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture, $"ApiKey = {(ApiKey is null ? "(none)" : "(set)")}, BaseUrl = {BaseUrl}, GlobalUrl = {GlobalUrl}, Require = {Require}, KeepFailed = {KeepFailed}, ");
+        builder.Append(CultureInfo.InvariantCulture, $"PoolSize = {PoolSize}, MaxLiveVms = {MaxLiveVms}, ReuseBases = {ReuseBases}, RunId = {RunId}, LocalDataRoot = {LocalDataRoot}");
+        return true;
+    }
+
+    private static string? RunIdentifier(Func<string, string?> variable, string name) =>
+        NonEmpty(variable(name)) is not { } text ? null
+        : IsValidRunId(text) ? text
+        : throw new ArgumentException($"{name} must be 1 to 64 letters, digits, '-' or '_' (got '{text}').");
 
     private static int Number(Func<string, string?> variable, string name, int fallback, int minimum) =>
         NonEmpty(variable(name)) is not { } text ? fallback

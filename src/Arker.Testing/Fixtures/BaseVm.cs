@@ -30,8 +30,12 @@ public sealed class BaseVm : IAsyncDisposable
     public TimeSpan ProvisioningTime { get; }
 
     /// <summary>A fork of the base for one test; release it when the test ends.</summary>
-    public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default) =>
-        new(_environment, await _pool.TakeAsync(cancellationToken), testName);
+    public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default)
+    {
+        Computer fork = await _pool.TakeAsync(cancellationToken);
+        _environment.Statistics.Leased();
+        return new VmLease(_environment, fork, testName);
+    }
 
     /// <summary>
     /// The base's files below <paramref name="directory"/> (path, size, hash), read once through a

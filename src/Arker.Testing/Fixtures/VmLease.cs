@@ -1,5 +1,4 @@
 using Arker.Testing.Client;
-using Microsoft.Extensions.Logging;
 
 namespace Arker.Testing.Fixtures;
 
@@ -38,9 +37,7 @@ public sealed class VmLease : IAsyncDisposable
 
         if (testFailed && _environment.Settings.KeepFailed)
         {
-            string note = _environment.DescribeKeptVm(Vm);
-            _environment.Logger.LogInformation("{Note}", note);
-            return Task.FromResult<string?>(note);
+            return Task.FromResult<string?>(_environment.DescribeKeptVm(Vm));
         }
 
         // The test need not wait for the deletion; the end of the run does.

@@ -101,6 +101,27 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task Start_WithADataRootTheVmUserCannotReach_FailsSayingWhichFolderAndWhatToDo()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string closed = Directory.CreateDirectory(temporary.Path + "-closed").FullName;
+        File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() =>
+                LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = Path.Combine(closed, "data") }, TestContext.Current.CancellationToken));
+
+            Assert.Contains($"is inside {closed}, which other users cannot enter (mode 700)", error.Message);
+            Assert.Contains($"chmod o+x {closed}", error.Message);
+            Assert.False(Directory.Exists(Path.Combine(closed, "data")));
+        }
+        finally
+        {
+            Directory.Delete(closed, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task DeepForkChains_AreMergedInTheBackground_StacksStayShort_AndKeepEveryFile()
     {
         using var temporary = new TemporaryDataRoot();

@@ -63,6 +63,25 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
     }
 
     [Fact]
+    public void RunIdAndLocalDataRoot_ComeFromTheEnvironment_AndTheApiKeyIsNeverPrinted()
+    {
+        ArkerTestingSettings settings = ArkerTestingSettings.FromVariables(n => n switch
+        {
+            "ARKER_TESTING_RUN_ID" => "nightly-42",
+            "ARKER_TESTING_LOCAL_DATA_ROOT" => "/var/tmp/arker",
+            "ARKER_API_KEY" => "ark_secret_value",
+            _ => null,
+        });
+        var badRunId = Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_RUN_ID" ? "has spaces" : null));
+
+        Assert.Equal(("nightly-42", "/var/tmp/arker"), (settings.RunId, settings.LocalDataRoot));
+        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 64 letters, digits, '-' or '_' (got 'has spaces')", badRunId.Message);
+        Assert.DoesNotContain("ark_secret_value", settings.ToString());
+        Assert.Contains("ApiKey = (set)", settings.ToString());
+        Assert.Matches("^arker-run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", ArkerTestingSettings.NewRunId());
+    }
+
+    [Fact]
     public async Task ABase_IsProvisionedOncePerScope_AndEveryLeaseIsItsOwnFork()
     {
         await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
@@ -149,6 +168,46 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         await environment.DisposeAsync();
 
         Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
+    }
+
+    [Fact]
+    public async Task TheEndOfTheRun_SummarizesWhatTheRunDid_CountingKeptVmsApart()
+    {
+        ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
+            new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.BaseUrl, PoolSize = 0, KeepFailed = true, RunId = "summary-" + Guid.NewGuid().ToString("N")[..8] },
+            cancellationToken: Cancellation);
+        BaseVm baseVm = await environment.GetBaseAsync(new MarkerTemplate(), "summary", Cancellation);
+        VmLease passed = await baseVm.LeaseAsync("passed", Cancellation);
+        VmLease failed = await baseVm.LeaseAsync("failed", Cancellation);
+        await passed.ReleaseAsync(testFailed: false);
+        await failed.ReleaseAsync(testFailed: true);
+        _ = await environment.Client.Vm("arkuntu").ForkAsync(new ForkOptions { Name = environment.RunId + "-made-outside-the-bookkeeping" }, Cancellation);
+
+        ArkerRunSummary summary = await environment.CompleteAsync();
+
+        Assert.Equal((3, 2, 1, 1, 0), (summary.VmsCreated, summary.TestForks, summary.BasesProvisioned, summary.KeptForFailedTests, summary.LeftBehind));
+        Assert.Equal(environment.RunId, summary.RunId);
+        Assert.True(summary.MedianForkTime > TimeSpan.Zero && summary.MedianProvisioningTime > TimeSpan.Zero && summary.VmTime > TimeSpan.Zero, summary.ToString());
+        Assert.Equal([environment.RunId], await TestEnvironments.NamesAsync(local.Client, environment.RunId)); // only the kept one's name is the run id itself
+        Assert.Same(summary, await environment.CompleteAsync());
+        Assert.True(await local.Client.Vm(failed.Vm.Id).TryDeleteAsync(Cancellation)); // the kept VM outlives the run's client
+        Assert.Matches($@"^Arker run {environment.RunId}: 3 VMs created, 2 test forks \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 1 kept for failed tests, 0 VMs left behind\.$", summary.ToString());
+    }
+
+    [Fact]
+    public async Task CleaningUpAnAbandonedRun_DeletesEveryVmNamedWithItsId_AndNothingElse()
+    {
+        string runId = "abandoned-" + Guid.NewGuid().ToString("N")[..8];
+        Computer image = local.Client.Vm("arkuntu");
+        await image.ForkAsync(new ForkOptions { Name = runId }, Cancellation);
+        await image.ForkAsync(new ForkOptions { Name = runId + "-provisioning-x" }, Cancellation);
+        Computer bystander = await image.ForkAsync(new ForkOptions { Name = "another-run" }, Cancellation);
+
+        int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.BaseUrl }, runId, Cancellation);
+
+        Assert.Equal(2, deleted);
+        Assert.Empty(await TestEnvironments.NamesAsync(local.Client, runId));
+        Assert.True(await bystander.TryDeleteAsync(Cancellation));
     }
 
     [Fact]

@@ -1,0 +1,81 @@
+using Arker.Testing.Fixtures;
+using Microsoft.Testing.Platform.CommandLine;
+using Microsoft.Testing.Platform.Extensions;
+using Microsoft.Testing.Platform.Extensions.CommandLine;
+
+namespace Arker.Testing.Platform;
+
+/// <summary>
+/// The <c>--arker-*</c> options. Each mirrors an environment variable and, when given, wins over
+/// it; both are read by <see cref="ArkerTestingSettings.FromVariables"/>, so an option and its
+/// variable take the same values. The API key has no option: command lines are visible to every
+/// user of the machine.
+/// </summary>
+internal sealed class ArkerCommandLineOptions : ArkerExtension, ICommandLineOptionsProvider
+{
+    private static readonly ArkerOption[] Options =
+    [
+        new("arker-keep-failed", "ARKER_TESTING_KEEP_FAILED", ArgumentArity.Zero, "Keep a failed test's VM for inspection, and print its id in the test's output."),
+        new("arker-require", "ARKER_TESTING_REQUIRE", ArgumentArity.Zero, "Fail, rather than skip, Arker tests when no Arker can be reached (on by default when CI=true)."),
+        new("arker-reuse", "ARKER_TESTING_REUSE", ArgumentArity.Zero, "Keep provisioned bases after the run and reuse them while their recipe is unchanged."),
+        new("arker-pool-size", "ARKER_TESTING_POOL_SIZE", ArgumentArity.ExactlyOne, "Forks made ahead of time for each base VM (default 2; 0 turns the warm pool off)."),
+        new("arker-max-vms", "ARKER_TESTING_MAX_VMS", ArgumentArity.ExactlyOne, "The most VMs the run keeps alive at once (default 64)."),
+        new("arker-base-url", "ARKER_BASE_URL", ArgumentArity.ExactlyOne, "The Arker regional API host (with ARKER_API_KEY set)."),
+        new("arker-global-url", "ARKER_GLOBAL_URL", ArgumentArity.ExactlyOne, "The Arker global API host (with ARKER_API_KEY set)."),
+        new("arker-run-id", "ARKER_TESTING_RUN_ID", ArgumentArity.ExactlyOne, "The id that names every VM of the run (default: a new one per run)."),
+        new("arker-local-data-root", "ARKER_TESTING_LOCAL_DATA_ROOT", ArgumentArity.ExactlyOne, "Where the embedded local Arker server keeps its VMs (default: the temporary folder)."),
+    ];
+
+    public override string Description => "Options of Arker.Testing: VMs per test on Arker.";
+
+    public IReadOnlyCollection<CommandLineOption> GetCommandLineOptions() =>
+        [.. Options.Select(o => new CommandLineOption(o.Name, $"{o.Description} Same as {o.Variable}{(o.Arity == ArgumentArity.Zero ? "=1" : "")}.", o.Arity, isHidden: false))];
+
+    public Task<ValidationResult> ValidateOptionArgumentsAsync(CommandLineOption commandOption, string[] arguments)
+    {
+        ArkerOption option = Options.Single(o => o.Name == commandOption.Name);
+        if (option.Arity == ArgumentArity.Zero)
+        {
+            return ValidationResult.ValidTask;
+        }
+
+        string? error = Check(name => name == option.Variable ? arguments[0] : null);
+        return error is null ? ValidationResult.ValidTask : ValidationResult.InvalidTask(error.Replace(option.Variable, "--" + option.Name, StringComparison.Ordinal));
+    }
+
+    public Task<ValidationResult> ValidateCommandLineOptionsAsync(ICommandLineOptions commandLineOptions) =>
+        Check(Variables(commandLineOptions)) is { } error ? ValidationResult.InvalidTask(error) : ValidationResult.ValidTask;
+
+    /// <summary>The run's settings: the environment, overridden by the options given.</summary>
+    public static ArkerTestingSettings ReadSettings(ICommandLineOptions commandLineOptions) =>
+        ArkerTestingSettings.FromVariables(Variables(commandLineOptions));
+
+    private static Func<string, string?> Variables(ICommandLineOptions commandLineOptions)
+    {
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (ArkerOption option in Options)
+        {
+            if (commandLineOptions.TryGetOptionArgumentList(option.Name, out string[]? arguments))
+            {
+                given[option.Variable] = option.Arity == ArgumentArity.Zero ? "1" : arguments[0];
+            }
+        }
+
+        return name => given.TryGetValue(name, out string? value) ? value : Environment.GetEnvironmentVariable(name);
+    }
+
+    private static string? Check(Func<string, string?> variables)
+    {
+        try
+        {
+            ArkerTestingSettings.FromVariables(variables);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    private sealed record ArkerOption(string Name, string Variable, ArgumentArity Arity, string Description);
+}

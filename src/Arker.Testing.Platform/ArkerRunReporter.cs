@@ -1,0 +1,51 @@
+using Arker.Testing.Fixtures;
+using Microsoft.Testing.Platform.Configurations;
+using Microsoft.Testing.Platform.Extensions.Messages;
+using Microsoft.Testing.Platform.Extensions.OutputDevice;
+using Microsoft.Testing.Platform.Extensions.TestHost;
+using Microsoft.Testing.Platform.OutputDevice;
+using Microsoft.Testing.Platform.Services;
+using Microsoft.Testing.Platform.TestHost;
+
+namespace Arker.Testing.Platform;
+
+/// <summary>
+/// In the test host: gives the shared test environment the settings of the command line when a
+/// test session starts; when it ends, deletes the session's VMs, prints what the run did, and
+/// saves it as a file in the test results folder (<c>dotnet test</c> lists the file; it shows
+/// test applications' own output only when a run fails).
+/// </summary>
+internal sealed class ArkerRunReporter(IServiceProvider services) : ArkerExtension, ITestSessionLifetimeHandler, IOutputDeviceDataProducer, IDataProducer
+{
+    public override string Description => "Configures Arker.Testing from the command line and reports each run's VMs.";
+
+    public Type[] DataTypesProduced => [typeof(SessionFileArtifact)];
+
+    public Task OnTestSessionStartingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
+    {
+        ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+        return Task.CompletedTask;
+    }
+
+    public async Task OnTestSessionFinishingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
+    {
+        if (await ArkerTestEnvironment.CompleteSharedAsync() is not { } summary)
+        {
+            return; // no test asked for a VM
+        }
+
+        IOutputDevice output = services.GetOutputDevice();
+        await output.DisplayAsync(this, new TextOutputDeviceData(summary.ToString()));
+        if (summary.LeftBehind > 0)
+        {
+            await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
+                $"{summary.LeftBehind} VM(s) of the run could not be deleted; they are named {summary.RunId}. Delete them with the Arker API, or start the run again with --arker-run-id {summary.RunId} to have them cleaned up at its end."));
+        }
+
+        string folder = services.GetConfiguration().GetTestResultDirectory();
+        Directory.CreateDirectory(folder);
+        var file = new FileInfo(Path.Combine(folder, $"{summary.RunId}.arker-summary.json"));
+        await RunSummaryFile.WriteAsync(file, summary);
+        await services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(sessionUid, file, "Arker run summary", summary.ToString()));
+    }
+}

@@ -1,0 +1,69 @@
+using Arker.Testing.Fixtures;
+using Microsoft.Testing.Platform.Extensions;
+using Microsoft.Testing.Platform.Extensions.OutputDevice;
+using Microsoft.Testing.Platform.Extensions.TestHostControllers;
+using Microsoft.Testing.Platform.OutputDevice;
+using Microsoft.Testing.Platform.Services;
+
+namespace Arker.Testing.Platform;
+
+/// <summary>
+/// In the process that starts the test host: names the run (so every VM of it can be found) and,
+/// when the host dies before it could clean up after itself — a crash, an out-of-memory kill,
+/// SIGKILL — deletes the run's VMs.
+/// </summary>
+internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
+{
+    private const string RunIdVariable = "ARKER_TESTING_RUN_ID";
+    private ArkerTestingSettings? _settings;
+
+    public override string Description => "Deletes a run's Arker VMs when its test host dies.";
+
+    private ArkerTestingSettings Settings
+    {
+        get
+        {
+            if (_settings is null)
+            {
+                ArkerTestingSettings given = ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions());
+                _settings = given with { RunId = given.RunId ?? ArkerTestingSettings.NewRunId() };
+            }
+
+            return _settings;
+        }
+    }
+
+    public Task UpdateAsync(IEnvironmentVariables environmentVariables)
+    {
+        environmentVariables.SetVariable(new EnvironmentVariable(RunIdVariable, Settings.RunId!, isSecret: false, isLocked: true));
+        return Task.CompletedTask;
+    }
+
+    public Task<ValidationResult> ValidateTestHostEnvironmentVariablesAsync(IReadOnlyEnvironmentVariables environmentVariables) => ValidationResult.ValidTask;
+
+    public Task BeforeTestHostProcessStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task OnTestHostProcessStartedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellation) => Task.CompletedTask;
+
+    public async Task OnTestHostProcessExitedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellation)
+    {
+        if (testHostProcessInformation.HasExitedGracefully)
+        {
+            return; // the host deleted its VMs and reported them itself
+        }
+
+        string runId = Settings.RunId!;
+        IOutputDevice output = services.GetOutputDevice();
+        try
+        {
+            int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(Settings, runId, cancellation);
+            await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
+                $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); deleted the {deleted} VM(s) it left behind."));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await output.DisplayAsync(this, new ErrorMessageOutputDeviceData(
+                $"Arker run {runId}: the test host exited without finishing, and its VMs could not be deleted ({ex.Message}). Delete the VMs named {runId} with the Arker API."));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>What one test run did with Arker VMs, reported when it ends.</summary>
+public sealed record ArkerRunSummary
+{
+    /// <summary>The run's id, which named each of its VMs.</summary>
+    public required string RunId { get; init; }
+
+    /// <summary>Every VM the run made: bases, warm-pool forks and tests' forks.</summary>
+    public int VmsCreated { get; init; }
+
+    /// <summary>VMs handed to tests (each a fork of a base).</summary>
+    public int TestForks { get; init; }
+
+    /// <summary>Bases the run provisioned (not those reused from an earlier run).</summary>
+    public int BasesProvisioned { get; init; }
+
+    /// <summary>The median time a fork took, seen by the client; null when the run made none.</summary>
+    public TimeSpan? MedianForkTime { get; init; }
+
+    /// <summary>The median time provisioning a base took; null when the run provisioned none.</summary>
+    public TimeSpan? MedianProvisioningTime { get; init; }
+
+    /// <summary>The lifetimes of all the run's VMs added together (what a cloud run is billed by).</summary>
+    public TimeSpan VmTime { get; init; }
+
+    /// <summary>VMs of failed tests kept on purpose (<c>ARKER_TESTING_KEEP_FAILED=1</c>).</summary>
+    public int KeptForFailedTests { get; init; }
+
+    /// <summary>VMs of the run that still exist after its clean-up and were not kept on purpose; should be 0.</summary>
+    public int LeftBehind { get; init; }
+
+    /// <summary>The summary in one line, as test runs print it.</summary>
+    public override string ToString()
+    {
+        var line = new System.Text.StringBuilder();
+        line.Append(CultureInfo.InvariantCulture, $"Arker run {RunId}: {Count(VmsCreated, "VM")} created, {Count(TestForks, "test fork")}");
+        if (MedianForkTime is { } fork)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" (fork p50 {fork.TotalMilliseconds:0.0} ms)");
+        }
+
+        line.Append(CultureInfo.InvariantCulture, $", {Count(BasesProvisioned, "base")} provisioned");
+        if (MedianProvisioningTime is { } provisioning)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" (p50 {provisioning.TotalSeconds:0.00} s)");
+        }
+
+        line.Append(CultureInfo.InvariantCulture, $", {VmTime.TotalSeconds:0.0} VM-seconds");
+        if (KeptForFailedTests > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $", {KeptForFailedTests} kept for failed tests");
+        }
+
+        line.Append(CultureInfo.InvariantCulture, $", {Count(LeftBehind, "VM")} left behind.");
+        return line.ToString();
+    }
+
+    private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
+}

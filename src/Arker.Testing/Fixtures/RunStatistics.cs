@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// What a run did with VMs, counted as it happens: every VM made (with how long its fork took),
+/// every lease, every provisioning, and how long each VM lived.
+/// </summary>
+internal sealed class RunStatistics
+{
+    private readonly TimeProvider _clock;
+    private readonly ConcurrentDictionary<string, long> _bornAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TimeSpan> _forkTimes = new();
+    private readonly ConcurrentQueue<TimeSpan> _provisioningTimes = new();
+    private long _leases;
+    private long _vmTicks;
+
+    public RunStatistics(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
+
+    public long Now => _clock.GetTimestamp();
+
+    /// <summary>The VMs made and not yet seen deleted.</summary>
+    public IEnumerable<string> LiveVms => _bornAt.Keys;
+
+    public void Created(string vmId, long forkStartedAt)
+    {
+        long now = Now;
+        _forkTimes.Enqueue(_clock.GetElapsedTime(forkStartedAt, now));
+        _bornAt[vmId] = now;
+    }
+
+    public void Deleted(string vmId)
+    {
+        if (_bornAt.TryRemove(vmId, out long bornAt))
+        {
+            Interlocked.Add(ref _vmTicks, _clock.GetElapsedTime(bornAt).Ticks);
+        }
+    }
+
+    public void Leased() => Interlocked.Increment(ref _leases);
+
+    public void Provisioned(TimeSpan duration) => _provisioningTimes.Enqueue(duration);
+
+    /// <summary>The figures so far; VMs still alive count as living until now.</summary>
+    public ArkerRunSummary Summarize(string runId, int kept, int leftBehind)
+    {
+        long now = Now;
+        long stillAlive = _bornAt.Values.Sum(bornAt => _clock.GetElapsedTime(bornAt, now).Ticks);
+        return new ArkerRunSummary
+        {
+            RunId = runId,
+            VmsCreated = _forkTimes.Count,
+            TestForks = (int)Interlocked.Read(ref _leases),
+            BasesProvisioned = _provisioningTimes.Count,
+            MedianForkTime = Median(_forkTimes),
+            MedianProvisioningTime = Median(_provisioningTimes),
+            VmTime = TimeSpan.FromTicks(Interlocked.Read(ref _vmTicks) + stillAlive),
+            KeptForFailedTests = kept,
+            LeftBehind = leftBehind,
+        };
+    }
+
+    private static TimeSpan? Median(IEnumerable<TimeSpan> values)
+    {
+        TimeSpan[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? null : sorted[(sorted.Length - 1) / 2];
+    }
+}

@@ -1,0 +1,11 @@
+using Arker.Testing.Fixtures;
+using Arker.Testing.NUnit;
+
+namespace Arker.Testing.Apps.NUnit;
+
+[ArkerVm]
+public sealed class AppTests : ArkerTest
+{
+    [Test]
+    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, Environment, message => Assert.Fail(message), CancellationToken);
+}

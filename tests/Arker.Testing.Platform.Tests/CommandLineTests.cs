@@ -1,0 +1,58 @@
+namespace Arker.Testing.Platform.Tests;
+
+public sealed class CommandLineTests
+{
+    private static readonly string[] OptionNames =
+    [
+        "--arker-keep-failed", "--arker-require", "--arker-reuse", "--arker-pool-size", "--arker-max-vms",
+        "--arker-base-url", "--arker-global-url", "--arker-run-id", "--arker-local-data-root",
+    ];
+
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task Help_lists_every_arker_option_with_its_environment_variable(string app)
+    {
+        AppRun run = await TestApp.Named(app).RunAsync(["--help"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (string option in OptionNames)
+        {
+            Assert.Contains(option, run.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("Same as ARKER_TESTING_KEEP_FAILED=1.", run.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task A_bad_option_value_stops_the_run_before_any_test_and_says_what_is_wrong(string app)
+    {
+        AppRun run = await TestApp.Named(app).RunAsync(["--arker-pool-size", "many"]);
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Contains("--arker-pool-size must be a whole number of at least 0 (got 'many')", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Arker run ", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_environment_variable_stops_the_run_too()
+    {
+        AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_RUN_ID"] = "no spaces allowed" });
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 64 letters, digits, '-' or '_' (got 'no spaces allowed')", run.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task Keep_failed_keeps_the_failed_tests_VM_and_the_summary_counts_it(string app)
+    {
+        AppRun run = await TestApp.Named(app).RunAsync(["--arker-keep-failed"], new Dictionary<string, string> { ["ARKER_APP_MODE"] = "fail" });
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Contains("Failing on purpose", run.Output, StringComparison.Ordinal);
+        Assert.Contains("of the failed test (ARKER_TESTING_KEEP_FAILED=1)", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"Arker run arker-run-\S+: .*, 1 kept for failed tests, 0 VMs left behind\.", run.Output);
+        Assert.DoesNotContain("exited without finishing", run.Output, StringComparison.Ordinal);
+    }
+}

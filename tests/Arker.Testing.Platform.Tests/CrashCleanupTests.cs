@@ -1,0 +1,133 @@
+using System.Diagnostics;
+
+namespace Arker.Testing.Platform.Tests;
+
+/// <summary>
+/// A test host killed with SIGKILL in the middle of a test: the process that started it (the
+/// platform's test host controller, where the extension's watcher lives) deletes what it left.
+/// </summary>
+public sealed class CrashCleanupTests : IAsyncDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("arker-crash-test-").FullName;
+
+    public CrashCleanupTests() =>
+        File.SetUnixFileMode(_scratch, (UnixFileMode)0b111_101_101); // the VM user must reach the embedded server's data root inside it
+
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task A_killed_test_host_leaves_no_VM_of_its_run_on_the_Arker_server(string app)
+    {
+        await using ArkerCloudStandIn cloud = await ArkerCloudStandIn.StartAsync();
+        string runId = "crash-" + Guid.NewGuid().ToString("N")[..12];
+
+        using RunningApp running = TestApp.Named(app).Start(["--arker-run-id", runId], HangingIn(cloud.Variables));
+        HungHost host = await WaitForHungHostAsync(running);
+        Assert.Equal(runId, host.RunId);
+        Assert.NotEqual(running.Process.Id, host.ProcessId); // the host is a child of the watcher, not the process we started
+        Assert.True((await cloud.VmsOfRunAsync(runId)).Count >= 3, "the run should have a base, its test's fork and an extra fork by now");
+
+        Kill(host.ProcessId);
+        AppRun run = await running.WaitForExitAsync();
+
+        Assert.Empty(await cloud.VmsOfRunAsync(runId));
+        Assert.Matches($@"Arker run {runId}: the test host exited without finishing \(exit code 137\); deleted the [3-9] VM\(s\) it left behind\.", run.Output);
+    }
+
+    [Fact]
+    public async Task A_killed_test_host_leaves_no_mount_cgroup_process_or_file_of_its_embedded_server()
+    {
+        string dataRoot = Path.Combine(_scratch, "data");
+        using RunningApp running = TestApp.Xunit.Start([], HangingIn(new() { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = dataRoot }));
+        HungHost host = await WaitForHungHostAsync(running);
+        string instance = Assert.Single(Directory.GetDirectories(dataRoot));
+        string cgroup = "arker-local-" + Path.GetFileName(instance);
+        Assert.NotEmpty(MountsUnder(dataRoot));
+        Assert.NotEmpty(CgroupsNamed(cgroup));
+
+        Kill(host.ProcessId);
+        AppRun run = await running.WaitForExitAsync();
+
+        Assert.Matches(@"the test host exited without finishing \(exit code 137\); deleted the [3-9] VM\(s\) it left behind\.", run.Output);
+        Assert.Empty(Directory.GetFileSystemEntries(dataRoot));
+        Assert.Empty(MountsUnder(dataRoot));
+        Assert.Empty(CgroupsNamed(cgroup));
+        Assert.Empty(ProcessesInCgroup(cgroup));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Should a test fail, what its dead server left must still go before the folder does.
+        await Arker.Testing.Local.LocalArkerServer.CleanUpAfterDeadServersAsync(Path.Combine(_scratch, "data"));
+        Directory.Delete(_scratch, recursive: true);
+    }
+
+    private Dictionary<string, string> HangingIn(Dictionary<string, string> variables)
+    {
+        variables["ARKER_APP_MODE"] = "hang";
+        variables["ARKER_APP_SIGNAL_FILE"] = Path.Combine(_scratch, "hung");
+        return variables;
+    }
+
+    private async Task<HungHost> WaitForHungHostAsync(RunningApp running)
+    {
+        string signal = Path.Combine(_scratch, "hung");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(signal))
+        {
+            if (running.Process.HasExited || clock.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                Assert.Fail($"The test app never reached its hanging test. Its output:\n{running.Output}");
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        string[] lines = await File.ReadAllLinesAsync(signal, TestContext.Current.CancellationToken);
+        return new HungHost(int.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), lines[1]);
+    }
+
+    private static void Kill(int processId)
+    {
+        using var host = Process.GetProcessById(processId);
+        Assert.Equal(0, Native.Kill(processId, 9));
+        host.WaitForExit();
+    }
+
+    private static List<string> MountsUnder(string directory) =>
+        [.. File.ReadLines("/proc/self/mountinfo").Select(line => line.Split(' ')[4]).Where(point => point.StartsWith(directory, StringComparison.Ordinal))];
+
+    private static List<string> CgroupsNamed(string name) =>
+        [.. Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup").Select(root => Path.Combine(root, name)).Where(Directory.Exists)];
+
+    /// <summary>Live processes in a cgroup of that name; zombies are dead already, left for init to reap.</summary>
+    private static List<int> ProcessesInCgroup(string name)
+    {
+        var found = new List<int>();
+        foreach (string process in Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))
+        {
+            try
+            {
+                bool inCgroup = File.ReadAllText(Path.Combine(process, "cgroup")).Contains(name, StringComparison.Ordinal);
+                bool zombie = File.ReadLines(Path.Combine(process, "status")).Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains("Z (zombie)", StringComparison.Ordinal));
+                if (inCgroup && !zombie)
+                {
+                    found.Add(int.Parse(Path.GetFileName(process), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return found;
+    }
+
+    private sealed record HungHost(int ProcessId, string RunId);
+
+    private static class Native
+    {
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
+    }
+}

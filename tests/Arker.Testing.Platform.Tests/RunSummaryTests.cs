@@ -1,0 +1,56 @@
+namespace Arker.Testing.Platform.Tests;
+
+public sealed class RunSummaryTests
+{
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task A_run_on_the_embedded_server_ends_with_a_summary_of_its_VMs(string app)
+    {
+        AppRun run = await TestApp.Named(app).RunAsync([]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"Arker run arker-run-\d{8}-\d{6}-[0-9a-f]{6}: \d+ VMs created, 1 test fork \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 0 VMs left behind\.", run.Output);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task The_run_id_option_names_the_run_and_its_VMs_are_gone_from_the_server_at_its_end(string app)
+    {
+        await using ArkerCloudStandIn cloud = await ArkerCloudStandIn.StartAsync();
+        string runId = "summary-" + Guid.NewGuid().ToString("N")[..12];
+
+        AppRun run = await TestApp.Named(app).RunAsync(["--arker-run-id", runId], cloud.Variables);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches($@"Arker run {runId}: [3-9] VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
+        Assert.Empty(await cloud.VmsOfRunAsync(runId));
+    }
+
+    [Fact]
+    public async Task The_summary_is_saved_as_JSON_in_the_test_results_folder_for_dotnet_test_and_CI()
+    {
+        string results = Directory.CreateTempSubdirectory("arker-results-").FullName;
+        try
+        {
+            AppRun run = await TestApp.Xunit.RunAsync(["--results-directory", results, "--arker-run-id", "json-summary"]);
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            string file = Path.Combine(results, "json-summary.arker-summary.json");
+            Assert.Contains(file, run.Output, StringComparison.Ordinal); // listed as the session's file artifact
+            using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
+            System.Text.Json.JsonElement root = json.RootElement;
+            Assert.Equal("json-summary", root.GetProperty("run_id").GetString());
+            Assert.Equal(1, root.GetProperty("test_forks").GetInt32());
+            Assert.Equal(1, root.GetProperty("bases_provisioned").GetInt32());
+            Assert.InRange(root.GetProperty("vms_created").GetInt32(), 2, 9);
+            Assert.True(root.GetProperty("fork_p50_ms").GetDouble() > 0);
+            Assert.True(root.GetProperty("vm_seconds").GetDouble() > 0);
+            Assert.Equal(0, root.GetProperty("left_behind").GetInt32());
+            Assert.Equal([file], Directory.GetFiles(results, "*.arker-summary.json*"));
+        }
+        finally
+        {
+            Directory.Delete(results, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace Arker.Testing.Platform.Tests;
+
+/// <summary>
+/// One of the small test applications in tests/Apps, started as a real process the way a user's
+/// test run starts: through Microsoft.Testing.Platform, with the Arker extension registered by its
+/// builder hook. Its environment is this process's, minus every Arker and test-platform variable
+/// (this run's own), plus what the test gives.
+/// </summary>
+internal sealed class TestApp
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
+    private TestApp(string name) => Name = name;
+
+    public static TestApp Xunit { get; } = new("Arker.Testing.Apps.Xunit");
+
+    public static TestApp NUnit { get; } = new("Arker.Testing.Apps.NUnit");
+
+    public static TheoryData<string> Both => [Xunit.Name, NUnit.Name];
+
+    public string Name { get; }
+
+    public static TestApp Named(string name) => name == Xunit.Name ? Xunit : name == NUnit.Name ? NUnit : throw new ArgumentException($"No test app {name}", nameof(name));
+
+    /// <summary>Runs the app to its end.</summary>
+    public async Task<AppRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        using RunningApp app = Start(arguments, environment);
+        return await app.WaitForExitAsync();
+    }
+
+    /// <summary>Starts the app; dispose the result to kill whatever of it still runs.</summary>
+    public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments.Append("--no-ansi").Append("--no-progress"))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (string inherited in start.Environment.Keys.Where(k => k.StartsWith("ARKER_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        return new RunningApp(Process.Start(start)!, Patience);
+    }
+
+    private string Executable
+    {
+        get
+        {
+            Assembly tests = typeof(TestApp).Assembly;
+            string Metadata(string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+            return Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
+        }
+    }
+}
+
+/// <summary>A started test app: its process (the one that starts the test host) and its output so far.</summary>
+internal sealed class RunningApp : IDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly TimeSpan _patience;
+
+    public RunningApp(Process process, TimeSpan patience)
+    {
+        Process = process;
+        _patience = patience;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Process Process { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task<AppRun> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(_patience);
+        try
+        {
+            await Process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The test app did not finish within {_patience.TotalSeconds} s. Its output:\n{Output}");
+        }
+
+        return new AppRun(Process.ExitCode, Output);
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            Process.WaitForExit();
+        }
+
+        Process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
+
+/// <summary>How a test app's run ended.</summary>
+internal sealed record AppRun(int ExitCode, string Output)
+{
+    public override string ToString() => $"exit code {ExitCode}; output:\n{Output}";
+}
