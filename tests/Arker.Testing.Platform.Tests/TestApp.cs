@@ -66,7 +66,9 @@ internal sealed class TestApp
         {
             Assembly tests = typeof(TestApp).Assembly;
             string Metadata(string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
-            return Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
+            string path = Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
+            return File.Exists(path) ? path
+                : throw new FileNotFoundException($"The test app {Name} is not built at {path}; building this test project builds it (dotnet build -c {Metadata("Configuration")}).", path);
         }
     }
 }
