@@ -53,4 +53,23 @@ public sealed class RunSummaryTests
             Directory.Delete(results, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task In_VSTest_mode_the_environment_variables_still_apply_and_the_run_ends_with_its_VMs_deleted()
+    {
+        await using ArkerCloudStandIn cloud = await ArkerCloudStandIn.StartAsync();
+        string runId = "vstest-" + Guid.NewGuid().ToString("N")[..12];
+        Dictionary<string, string> variables = cloud.Variables;
+        variables["ARKER_TESTING_RUN_ID"] = runId;
+        variables["ARKER_TESTING_KEEP_FAILED"] = "1";
+        variables["ARKER_APP_MODE"] = "fail";
+
+        AppRun run = await TestApp.NUnitOnVSTest.RunAsync([], variables);
+
+        Assert.True(run.ExitCode != 0, run.ToString());
+        Assert.Contains("Failing on purpose", run.Output, StringComparison.Ordinal);
+        VmSummary kept = Assert.Single(await cloud.VmsOfRunAsync(runId)); // the failed test's VM, kept; the base and pool are gone
+        Assert.Contains($"Kept VM {kept.VmId} of the failed test", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Arker run ", run.Output, StringComparison.Ordinal); // no platform, no summary
+    }
 }

@@ -14,11 +14,20 @@ internal sealed class TestApp
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    private TestApp(string name) => Name = name;
+    private readonly bool _vstest;
+
+    private TestApp(string name, bool vstest = false)
+    {
+        Name = name;
+        _vstest = vstest;
+    }
 
     public static TestApp Xunit { get; } = new("Arker.Testing.Apps.Xunit");
 
     public static TestApp NUnit { get; } = new("Arker.Testing.Apps.NUnit");
+
+    /// <summary>The NUnit app in VSTest mode, run by <c>dotnet vstest</c>: no Microsoft.Testing.Platform, so no extension.</summary>
+    public static TestApp NUnitOnVSTest { get; } = new("Arker.Testing.Apps.VSTest", vstest: true);
 
     public static TheoryData<string> Both => [Xunit.Name, NUnit.Name];
 
@@ -36,13 +45,14 @@ internal sealed class TestApp
     /// <summary>Starts the app; dispose the result to kill whatever of it still runs.</summary>
     public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Executable)
+        var start = new ProcessStartInfo(_vstest ? "dotnet" : Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in arguments.Append("--no-ansi").Append("--no-progress"))
+        IEnumerable<string> all = _vstest ? arguments.Prepend(Executable + ".dll").Prepend("vstest") : arguments.Append("--no-ansi").Append("--no-progress");
+        foreach (string argument in all)
         {
             start.ArgumentList.Add(argument);
         }
@@ -67,7 +77,7 @@ internal sealed class TestApp
             Assembly tests = typeof(TestApp).Assembly;
             string Metadata(string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
             string path = Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
-            return File.Exists(path) ? path
+            return File.Exists(path) || File.Exists(path + ".dll") ? path
                 : throw new FileNotFoundException($"The test app {Name} is not built at {path}; building this test project builds it (dotnet build -c {Metadata("Configuration")}).", path);
         }
     }
