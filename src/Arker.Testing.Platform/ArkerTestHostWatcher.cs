@@ -57,8 +57,9 @@ internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExt
         try
         {
             int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(Settings, runId, cancellation);
+            string outcome = deleted > 0 ? $"deleted the {deleted} VM(s) it left behind" : "it left no VMs behind";
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
-                $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); deleted the {deleted} VM(s) it left behind."));
+                $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); {outcome}."));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
