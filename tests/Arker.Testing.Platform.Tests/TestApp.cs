@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text;
 
 namespace Arker.Testing.Platform.Tests;
@@ -7,8 +6,7 @@ namespace Arker.Testing.Platform.Tests;
 /// <summary>
 /// One of the small test applications in tests/Apps, started as a real process the way a user's
 /// test run starts: through Microsoft.Testing.Platform, with the Arker extension registered by its
-/// builder hook. Its environment is this process's, minus every Arker and test-platform variable
-/// (this run's own), plus what the test gives.
+/// builder hook.
 /// </summary>
 internal sealed class TestApp
 {
@@ -43,16 +41,43 @@ internal sealed class TestApp
     }
 
     /// <summary>Starts the app; dispose the result to kill whatever of it still runs.</summary>
-    public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        _vstest
+            ? RunningApp.Start("dotnet", arguments.Prepend(Executable + ".dll").Prepend("vstest"), environment, Patience)
+            : RunningApp.Start(Executable, arguments.Append("--no-ansi").Append("--no-progress"), environment, Patience);
+
+    private string Executable
     {
-        var start = new ProcessStartInfo(_vstest ? "dotnet" : Executable)
+        get
+        {
+            string Metadata(string key) => BuildMetadata.Get(key);
+            string path = Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
+            return File.Exists(path) || File.Exists(path + ".dll") ? path
+                : throw new FileNotFoundException($"The test app {Name} is not built at {path}; building this test project builds it (dotnet build -c {Metadata("Configuration")}).", path);
+        }
+    }
+}
+
+/// <summary>A started test app: its process (the one that starts the test host) and its output so far.</summary>
+internal sealed class RunningApp : IDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly TimeSpan _patience;
+
+    /// <summary>
+    /// Starts a program with this process's environment minus every Arker and test-platform
+    /// variable (this run's own), plus <paramref name="environment"/>.
+    /// </summary>
+    public static RunningApp Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan patience, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
-        IEnumerable<string> all = _vstest ? arguments.Prepend(Executable + ".dll").Prepend("vstest") : arguments.Append("--no-ansi").Append("--no-progress");
-        foreach (string argument in all)
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -67,29 +92,10 @@ internal sealed class TestApp
             start.Environment[name] = value;
         }
 
-        return new RunningApp(Process.Start(start)!, Patience);
+        return new RunningApp(Process.Start(start)!, patience);
     }
 
-    private string Executable
-    {
-        get
-        {
-            Assembly tests = typeof(TestApp).Assembly;
-            string Metadata(string key) => tests.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
-            string path = Path.Combine(Metadata("AppsFolder"), Name, "bin", Metadata("Configuration"), "net10.0", Name);
-            return File.Exists(path) || File.Exists(path + ".dll") ? path
-                : throw new FileNotFoundException($"The test app {Name} is not built at {path}; building this test project builds it (dotnet build -c {Metadata("Configuration")}).", path);
-        }
-    }
-}
-
-/// <summary>A started test app: its process (the one that starts the test host) and its output so far.</summary>
-internal sealed class RunningApp : IDisposable
-{
-    private readonly StringBuilder _output = new();
-    private readonly TimeSpan _patience;
-
-    public RunningApp(Process process, TimeSpan patience)
+    private RunningApp(Process process, TimeSpan patience)
     {
         Process = process;
         _patience = patience;

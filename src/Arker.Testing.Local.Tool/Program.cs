@@ -1,0 +1,3 @@
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+return await Arker.Testing.Local.LocalServerCommand.RunAsync(args);

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using Arker.Testing.Local.Sandbox;
+
+namespace Arker.Testing.Local;
+
+/// <summary>
+/// The <c>arker-local</c> command: parses its options (refusing bad values with a message),
+/// serves until SIGINT or SIGTERM, then deletes every VM and cleans up. Exit codes: 0 after a
+/// clean stop, 1 for bad options, 3 when this machine cannot run sandboxes.
+/// </summary>
+public static class LocalServerCommand
+{
+    /// <summary>Runs the command with <paramref name="args"/>; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var urls = new Option<string>("--urls") { Description = "The address to listen on.", DefaultValueFactory = _ => "http://127.0.0.1:8787" };
+        var apiKeys = new Option<string[]>("--api-key")
+        {
+            Description = "An API key to accept, as KEY or KEY=ORGANISATION (repeatable). Default: one generated key, printed at start.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var dataRoot = new Option<string?>("--data-root") { Description = "Where VM layers and uploads live. Default: $TMPDIR/arker-local." };
+        var rootfs = new Option<string?>("--rootfs") { Description = "A root filesystem directory to use as the base image instead of the host's /usr." };
+        var storage = new Option<VmStorage>("--storage") { Description = "Where VM files live: Memory (a tmpfs, forks in about 1 ms) or Disk (the data root, for large data).", DefaultValueFactory = _ => VmStorage.Memory };
+        var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => 2048 };
+        var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => 512 };
+        var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => 600 };
+        var shareNetwork = new Option<bool>("--share-network") { Description = "Give VMs the host's network (off: VMs have no network)." };
+        var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
+        var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };
+        var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
+        var verbose = new Option<bool>("--verbose") { Description = "Log debug details as well as one line per request." };
+
+        // Bad values are refused with a message before anything starts.
+        urls.Validators.Add(result =>
+        {
+            string value = result.GetValueOrDefault<string>();
+            if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttp)
+            {
+                result.AddError($"--urls must be an http:// address such as http://127.0.0.1:8787 (got '{value}').");
+            }
+        });
+        faultRate.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (value is < 0 or > 1 || double.IsNaN(value))
+            {
+                result.AddError($"--fault-rate is a fraction from 0 to 1 (got {value.ToString(CultureInfo.InvariantCulture)}).");
+            }
+        });
+        foreach ((Option<int> option, int minimum) in new[] { (memory, 16), (processes, 8), (runTimeout, 1), (maxLayers, 2) })
+        {
+            option.Validators.Add(result =>
+            {
+                int value = result.GetValueOrDefault<int>();
+                if (value < minimum)
+                {
+                    result.AddError($"{option.Name} must be at least {minimum} (got {value}).");
+                }
+            });
+        }
+
+        var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups).")
+        {
+            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, faultRate, faultSeed, maxLayers, verbose,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new LocalArkerServerOptions
+            {
+                Url = new Uri(parse.GetValue(urls)!),
+                DataRoot = parse.GetValue(dataRoot),
+                Storage = parse.GetValue(storage),
+                RootFilesystem = parse.GetValue(rootfs),
+                MemoryLimitBytes = parse.GetValue(memory) * 1024L * 1024L,
+                ProcessLimit = parse.GetValue(processes),
+                DefaultRunTimeout = TimeSpan.FromSeconds(parse.GetValue(runTimeout)),
+                ShareHostNetwork = parse.GetValue(shareNetwork),
+                FaultRate = parse.GetValue(faultRate),
+                FaultSeed = parse.GetValue(faultSeed),
+                MaxLayerDepth = parse.GetValue(maxLayers),
+                ConfigureLogging = logging =>
+                {
+                    logging.AddSimpleConsole(console =>
+                    {
+                        console.SingleLine = true;
+                        console.TimestampFormat = "HH:mm:ss.fff ";
+                    });
+                    logging.SetMinimumLevel(parse.GetValue(verbose) ? LogLevel.Debug : LogLevel.Information);
+                    logging.AddFilter("Microsoft", LogLevel.Warning);
+                },
+            };
+            foreach (string key in parse.GetValue(apiKeys) ?? [])
+            {
+                int equals = key.IndexOf('=', StringComparison.Ordinal);
+                options.ApiKeys[equals < 0 ? key : key[..equals]] = equals < 0 ? "local" : key[(equals + 1)..];
+            }
+
+            LocalArkerServer server;
+            try
+            {
+                server = await LocalArkerServer.StartAsync(options, cancellationToken);
+            }
+            catch (SandboxUnavailableException ex)
+            {
+                await Console.Error.WriteLineAsync("arker-local cannot start: " + ex.Message);
+                return 3;
+            }
+
+            await using (server)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Arker local server on {server.BaseUrl} (API key: {server.ApiKey}). Ctrl+C to stop."));
+                try
+                {
+                    await server.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: fall through to clean-up.
+                }
+
+                Console.WriteLine("Stopping: deleting VMs and cleaning up.");
+            }
+
+            return 0;
+        });
+
+        return await command.Parse(args).InvokeAsync();
+    }
+}
