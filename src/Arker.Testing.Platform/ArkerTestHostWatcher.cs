@@ -14,28 +14,20 @@ namespace Arker.Testing.Platform;
 /// </summary>
 internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
 {
-    private const string RunIdVariable = "ARKER_TESTING_RUN_ID";
-    private ArkerTestingSettings? _settings;
+    // The run id is made here, once, so the test host and this watcher name the same run.
+    private readonly Lazy<ArkerTestingSettings> _settings = new(() =>
+    {
+        ArkerTestingSettings given = ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions());
+        return given with { RunId = given.RunId ?? ArkerTestingSettings.NewRunId() };
+    });
 
     public override string Description => "Deletes a run's Arker VMs when its test host dies.";
 
-    private ArkerTestingSettings Settings
-    {
-        get
-        {
-            if (_settings is null)
-            {
-                ArkerTestingSettings given = ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions());
-                _settings = given with { RunId = given.RunId ?? ArkerTestingSettings.NewRunId() };
-            }
-
-            return _settings;
-        }
-    }
+    private ArkerTestingSettings Settings => _settings.Value;
 
     public Task UpdateAsync(IEnvironmentVariables environmentVariables)
     {
-        environmentVariables.SetVariable(new EnvironmentVariable(RunIdVariable, Settings.RunId!, isSecret: false, isLocked: true));
+        environmentVariables.SetVariable(new EnvironmentVariable(ArkerTestingSettings.RunIdVariable, Settings.RunId!, isSecret: false, isLocked: true));
         return Task.CompletedTask;
     }
 

@@ -39,6 +39,9 @@ public sealed record ArkerTestingSettings
     /// </summary>
     public string? RunId { get; init; }
 
+    /// <summary>The environment variable that carries <see cref="RunId"/>.</summary>
+    public const string RunIdVariable = "ARKER_TESTING_RUN_ID";
+
     /// <summary>Where the embedded local server keeps its VMs (<c>ARKER_TESTING_LOCAL_DATA_ROOT</c>); the system's temporary folder when unset.</summary>
     public string? LocalDataRoot { get; init; }
 
@@ -59,7 +62,7 @@ public sealed record ArkerTestingSettings
             PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
             MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
             ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
-            RunId = RunIdentifier(variable, "ARKER_TESTING_RUN_ID"),
+            RunId = RunIdentifier(variable, RunIdVariable),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
         };
     }
