@@ -39,7 +39,7 @@ internal sealed class ArkerRunReporter(IServiceProvider services) : ArkerExtensi
         if (summary.LeftBehind > 0)
         {
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
-                $"{summary.LeftBehind} VM(s) of the run could not be deleted; they are named {summary.RunId}. Delete them with the Arker API, or start the run again with --arker-run-id {summary.RunId} to have them cleaned up at its end."));
+                $"{summary.LeftBehind} VM(s) of the run could not be deleted; their names begin with {summary.RunId}. Delete them through the Arker API (ArkerTestEnvironment.CleanUpAbandonedRunAsync deletes them all)."));
         }
 
         string folder = services.GetConfiguration().GetTestResultDirectory();

@@ -14,20 +14,16 @@ namespace Arker.Testing.Platform;
 /// </summary>
 internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
 {
-    // The run id is made here, once, so the test host and this watcher name the same run.
-    private readonly Lazy<ArkerTestingSettings> _settings = new(() =>
-    {
-        ArkerTestingSettings given = ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions());
-        return given with { RunId = given.RunId ?? ArkerTestingSettings.NewRunId() };
-    });
+    private readonly Lazy<ArkerTestingSettings> _settings = new(() => ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+
+    // Made here, once, and handed to the test host, so both name the same run.
+    private readonly Lazy<string> _runId = new(() => ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()).MakeRunId());
 
     public override string Description => "Deletes a run's Arker VMs when its test host dies.";
 
-    private ArkerTestingSettings Settings => _settings.Value;
-
     public Task UpdateAsync(IEnvironmentVariables environmentVariables)
     {
-        environmentVariables.SetVariable(new EnvironmentVariable(ArkerTestingSettings.RunIdVariable, Settings.RunId!, isSecret: false, isLocked: true));
+        environmentVariables.SetVariable(new EnvironmentVariable(ArkerTestingSettings.AssignedRunIdVariable, _runId.Value, isSecret: false, isLocked: true));
         return Task.CompletedTask;
     }
 
@@ -44,11 +40,11 @@ internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExt
             return; // the host deleted its VMs and reported them itself
         }
 
-        string runId = Settings.RunId!;
+        string runId = _runId.Value;
         IOutputDevice output = services.GetOutputDevice();
         try
         {
-            int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(Settings, runId, cancellation);
+            int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(_settings.Value, runId, cancellation);
             string outcome = deleted > 0 ? $"deleted the {deleted} VM(s) it left behind" : "it left no VMs behind";
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
                 $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); {outcome}."));

@@ -40,7 +40,7 @@ public sealed class CommandLineTests
         AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_RUN_ID"] = "no spaces allowed" });
 
         Assert.True(run.ExitCode != 0, run.ToString());
-        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 64 letters, digits, '-' or '_' (got 'no spaces allowed')", run.Output, StringComparison.Ordinal);
+        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 57 letters, digits, '-' or '_' (got 'no spaces allowed')", run.Output, StringComparison.Ordinal);
     }
 
     [Theory]

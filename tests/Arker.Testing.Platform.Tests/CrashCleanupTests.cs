@@ -22,7 +22,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
 
         using RunningApp running = TestApp.Named(app).Start(["--arker-run-id", runId], HangingIn(cloud.Variables));
         HungHost host = await WaitForHungHostAsync(running);
-        Assert.Equal(runId, host.RunId);
+        Assert.Matches($"^{runId}-[0-9a-f]{{6}}$", host.RunId); // the given id, and a suffix of this test application's own
         Assert.NotEqual(running.Process.Id, host.ProcessId); // the host is a child of the watcher, not the process we started
         Assert.True((await cloud.VmsOfRunAsync(runId)).Count >= 3, "the run should have a base, its test's fork and an extra fork by now");
 
@@ -30,7 +30,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         AppRun run = await running.WaitForExitAsync();
 
         Assert.Empty(await cloud.VmsOfRunAsync(runId));
-        Assert.Matches($@"Arker run {runId}: the test host exited without finishing \(exit code 137\); deleted the [3-9] VM\(s\) it left behind\.", run.Output);
+        Assert.Matches($@"Arker run {host.RunId}: the test host exited without finishing \(exit code 137\); deleted the [3-9] VM\(s\) it left behind\.", run.Output);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class RunSummaryTests
         AppRun run = await TestApp.Named(app).RunAsync(["--arker-run-id", runId], cloud.Variables);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.Matches($@"Arker run {runId}: [3-9] VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
+        Assert.Matches($@"Arker run {runId}-[0-9a-f]{{6}}: [3-9] VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
         Assert.Empty(await cloud.VmsOfRunAsync(runId));
     }
 
@@ -35,11 +35,12 @@ public sealed class RunSummaryTests
             AppRun run = await TestApp.Xunit.RunAsync(["--results-directory", results, "--arker-run-id", "json-summary"]);
 
             Assert.True(run.ExitCode == 0, run.ToString());
-            string file = Path.Combine(results, "json-summary.arker-summary.json");
+            string file = Assert.Single(Directory.GetFiles(results, "json-summary-*.arker-summary.json"));
             Assert.Contains(file, run.Output, StringComparison.Ordinal); // listed as the session's file artifact
             using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken));
             System.Text.Json.JsonElement root = json.RootElement;
-            Assert.Equal("json-summary", root.GetProperty("run_id").GetString());
+            Assert.Equal(Path.GetFileName(file).Replace(".arker-summary.json", "", StringComparison.Ordinal), root.GetProperty("run_id").GetString());
+            Assert.Matches("^json-summary-[0-9a-f]{6}$", root.GetProperty("run_id").GetString());
             Assert.Equal(1, root.GetProperty("test_forks").GetInt32());
             Assert.Equal(1, root.GetProperty("bases_provisioned").GetInt32());
             Assert.InRange(root.GetProperty("vms_created").GetInt32(), 2, 9);

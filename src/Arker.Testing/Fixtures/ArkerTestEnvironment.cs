@@ -38,7 +38,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         _unavailable = unavailable;
         Logger = logger;
         _liveVms = new SemaphoreSlim(settings.MaxLiveVms, settings.MaxLiveVms);
-        RunId = settings.RunId ?? ArkerTestingSettings.NewRunId();
+        RunId = settings.MakeRunId();
     }
 
     /// <summary>The run's settings.</summary>

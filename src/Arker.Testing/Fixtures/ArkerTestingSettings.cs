@@ -33,14 +33,24 @@ public sealed record ArkerTestingSettings
     public bool ReuseBases { get; init; }
 
     /// <summary>
-    /// The run's id (<c>ARKER_TESTING_RUN_ID</c>), which names every VM the run makes; a new one
-    /// per run when unset. The Microsoft.Testing.Platform extension sets it for the test host, so
-    /// it can delete the run's VMs should the host die.
+    /// How the run's id begins (<c>ARKER_TESTING_RUN_ID</c>, 1 to 57 letters, digits, '-' or
+    /// '_'). Each test application adds a random suffix of its own (see <see cref="MakeRunId"/>),
+    /// so test applications started in parallel with the same prefix never touch each other's VMs.
     /// </summary>
     public string? RunId { get; init; }
 
     /// <summary>The environment variable that carries <see cref="RunId"/>.</summary>
     public const string RunIdVariable = "ARKER_TESTING_RUN_ID";
+
+    /// <summary>
+    /// The exact run id a test platform chose for this test application
+    /// (<c>ARKER_TESTING_ASSIGNED_RUN_ID</c>): the Microsoft.Testing.Platform extension sets it for
+    /// its test host, so that it knows which VMs to delete should the host die.
+    /// </summary>
+    public string? AssignedRunId { get; init; }
+
+    /// <summary>The environment variable that carries <see cref="AssignedRunId"/>.</summary>
+    public const string AssignedRunIdVariable = "ARKER_TESTING_ASSIGNED_RUN_ID";
 
     /// <summary>Where the embedded local server keeps its VMs (<c>ARKER_TESTING_LOCAL_DATA_ROOT</c>); the system's temporary folder when unset.</summary>
     public string? LocalDataRoot { get; init; }
@@ -62,18 +72,30 @@ public sealed record ArkerTestingSettings
             PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
             MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
             ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
-            RunId = RunIdentifier(variable, RunIdVariable),
+            RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
+            AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
         };
     }
 
-    /// <summary>A new run id: the time it started and a random suffix, so runs sort by time and never collide.</summary>
-    public static string NewRunId() =>
-        "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+    /// <summary>
+    /// The id this run's VMs are named with: <see cref="AssignedRunId"/> when a test platform chose
+    /// it, else <see cref="RunId"/> with a random suffix, else a new id made of the time and a
+    /// random suffix (so runs sort by time and never collide).
+    /// </summary>
+    public string MakeRunId()
+    {
+        if (AssignedRunId is { } assigned)
+        {
+            return assigned;
+        }
 
-    /// <summary>Whether <paramref name="runId"/> can name VMs: 1 to 64 letters, digits, '-' or '_'.</summary>
-    public static bool IsValidRunId(string runId) =>
-        !string.IsNullOrEmpty(runId) && runId.Length <= 64 && runId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        string prefix = RunId ?? "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        return prefix + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
+    }
+
+    private const int MaxRunIdLength = 64;
+    private const int RunIdSuffixLength = 7;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
@@ -88,14 +110,14 @@ public sealed record ArkerTestingSettings
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append(CultureInfo.InvariantCulture, $"ApiKey = {(ApiKey is null ? "(none)" : "(set)")}, BaseUrl = {BaseUrl}, GlobalUrl = {GlobalUrl}, Require = {Require}, KeepFailed = {KeepFailed}, ");
-        builder.Append(CultureInfo.InvariantCulture, $"PoolSize = {PoolSize}, MaxLiveVms = {MaxLiveVms}, ReuseBases = {ReuseBases}, RunId = {RunId}, LocalDataRoot = {LocalDataRoot}");
+        builder.Append(CultureInfo.InvariantCulture, $"PoolSize = {PoolSize}, MaxLiveVms = {MaxLiveVms}, ReuseBases = {ReuseBases}, RunId = {RunId}, AssignedRunId = {AssignedRunId}, LocalDataRoot = {LocalDataRoot}");
         return true;
     }
 
-    private static string? RunIdentifier(Func<string, string?> variable, string name) =>
+    private static string? RunIdentifier(Func<string, string?> variable, string name, int maxLength) =>
         NonEmpty(variable(name)) is not { } text ? null
-        : IsValidRunId(text) ? text
-        : throw new ArgumentException($"{name} must be 1 to 64 letters, digits, '-' or '_' (got '{text}').");
+        : text.Length <= maxLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_') ? text
+        : throw new ArgumentException($"{name} must be 1 to {maxLength} letters, digits, '-' or '_' (got '{text}').");
 
     private static int Number(Func<string, string?> variable, string name, int fallback, int minimum) =>
         NonEmpty(variable(name)) is not { } text ? fallback

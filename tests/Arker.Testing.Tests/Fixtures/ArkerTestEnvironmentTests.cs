@@ -75,10 +75,22 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         var badRunId = Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_RUN_ID" ? "has spaces" : null));
 
         Assert.Equal(("nightly-42", "/var/tmp/arker"), (settings.RunId, settings.LocalDataRoot));
-        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 64 letters, digits, '-' or '_' (got 'has spaces')", badRunId.Message);
+        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 57 letters, digits, '-' or '_' (got 'has spaces')", badRunId.Message);
         Assert.DoesNotContain("ark_secret_value", settings.ToString());
         Assert.Contains("ApiKey = (set)", settings.ToString());
-        Assert.Matches("^arker-run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", ArkerTestingSettings.NewRunId());
+    }
+
+    [Fact]
+    public void TheRunId_IsTheAssignedOne_ElseTheGivenPrefixWithASuffix_ElseANewOne()
+    {
+        var prefixed = new ArkerTestingSettings { RunId = "nightly-42" };
+
+        Assert.Matches("^nightly-42-[0-9a-f]{6}$", prefixed.MakeRunId());
+        Assert.NotEqual(prefixed.MakeRunId(), prefixed.MakeRunId());
+        Assert.Equal("exact-run", (prefixed with { AssignedRunId = "exact-run" }).MakeRunId());
+        Assert.Matches("^arker-run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", new ArkerTestingSettings().MakeRunId());
+        Assert.Equal("exact-run", ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_ASSIGNED_RUN_ID" ? "exact-run" : null).AssignedRunId);
+        Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_RUN_ID" ? new string('r', 58) : null));
     }
 
     [Fact]
@@ -192,6 +204,24 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Same(summary, await environment.CompleteAsync());
         Assert.True(await local.Client.Vm(failed.Vm.Id).TryDeleteAsync(Cancellation)); // the kept VM outlives the run's client
         Assert.Matches($@"^Arker run {environment.RunId}: 3 VMs created, 2 test forks \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 1 kept for failed tests, 0 VMs left behind\.$", summary.ToString());
+    }
+
+    [Fact]
+    public async Task RunsGivenTheSameRunId_NeverDeleteEachOthersVms()
+    {
+        var settings = new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.BaseUrl, PoolSize = 0, RunId = "shared-" + Guid.NewGuid().ToString("N")[..8] };
+        ArkerTestEnvironment first = await ArkerTestEnvironment.CreateAsync(settings, cancellationToken: Cancellation);
+        await using ArkerTestEnvironment second = await ArkerTestEnvironment.CreateAsync(settings, cancellationToken: Cancellation);
+        _ = await (await first.GetBaseAsync(new BaseImageTemplate(), "one", Cancellation)).LeaseAsync("first", Cancellation);
+        VmLease secondVm = await (await second.GetBaseAsync(new BaseImageTemplate(), "two", Cancellation)).LeaseAsync("second", Cancellation);
+
+        ArkerRunSummary summary = await first.CompleteAsync();
+
+        Assert.NotEqual(first.RunId, second.RunId);
+        Assert.StartsWith(settings.RunId + "-", first.RunId);
+        Assert.Equal(0, summary.LeftBehind);
+        Assert.Equal(0, (await secondVm.Vm.RunAsync("true", Cancellation)).ExitCode); // the other run's VM is still there
+        Assert.Empty(await TestEnvironments.NamesAsync(local.Client, first.RunId));
     }
 
     [Fact]
