@@ -64,6 +64,7 @@ public sealed class RunSummaryTests
         variables["ARKER_TESTING_RUN_ID"] = runId;
         variables["ARKER_TESTING_KEEP_FAILED"] = "1";
         variables["ARKER_APP_MODE"] = "fail";
+        variables["VSTEST_TESTHOST_SHUTDOWN_TIMEOUT"] = "30000"; // as the README says: else vstest kills the host 100 ms after the run
 
         AppRun run = await TestApp.NUnitOnVSTest.RunAsync([], variables);
 
