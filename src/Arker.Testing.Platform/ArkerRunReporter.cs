@@ -21,10 +21,17 @@ internal sealed class ArkerRunReporter(IServiceProvider services) : ArkerExtensi
 
     public Type[] DataTypesProduced => [typeof(SessionFileArtifact)];
 
-    public Task OnTestSessionStartingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
+    public async Task OnTestSessionStartingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
     {
-        ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
-        return Task.CompletedTask;
+        try
+        {
+            ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Code that ran before the session (a static constructor, say) already started it from the environment variables.
+            await services.GetOutputDevice().DisplayAsync(this, new WarningMessageOutputDeviceData(ex.Message + " The --arker-* options do not apply to this run; its environment variables do."));
+        }
     }
 
     public async Task OnTestSessionFinishingAsync(SessionUid sessionUid, CancellationToken cancellationToken)

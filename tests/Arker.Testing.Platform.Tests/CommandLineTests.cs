@@ -55,4 +55,14 @@ public sealed class CommandLineTests
         Assert.Matches(@"Arker run arker-run-\S+: .*, 1 kept for failed tests, 0 VMs left behind\.", run.Output);
         Assert.DoesNotContain("exited without finishing", run.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Options_given_after_the_environment_already_started_are_reported_not_silently_dropped()
+    {
+        AppRun run = await TestApp.Xunit.RunAsync(["--arker-pool-size", "0"], new Dictionary<string, string> { ["ARKER_APP_EARLY_START"] = "1" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("The shared Arker test environment has already started", run.Output, StringComparison.Ordinal);
+        Assert.Contains("The --arker-* options do not apply to this run; its environment variables do.", run.Output, StringComparison.Ordinal);
+    }
 }
