@@ -22,6 +22,7 @@ internal static class RunSummaryFile
             json.WriteNumber("vm_seconds", Math.Round(summary.VmTime.TotalSeconds, 3));
             json.WriteNumber("kept_for_failed_tests", summary.KeptForFailedTests);
             json.WriteNumber("left_behind", summary.LeftBehind);
+            json.WriteString("unavailable", summary.UnavailableReason);
             json.WriteString("summary", summary.ToString());
             json.WriteEndObject();
         }

@@ -56,6 +56,23 @@ public sealed class RunSummaryTests
     }
 
     [Fact]
+    public async Task Without_any_Arker_the_summary_says_why()
+    {
+        string closed = Directory.CreateTempSubdirectory("arker-closed-").FullName; // mode 700: the VM user cannot enter it
+        try
+        {
+            AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = Path.Combine(closed, "data") });
+
+            Assert.Matches(@"Arker run arker-run-\S+: no VMs\. No Arker VMs for these tests: ARKER_API_KEY is not set .* which other users cannot enter", run.Output);
+            Assert.False(Directory.Exists(Path.Combine(closed, "data")));
+        }
+        finally
+        {
+            Directory.Delete(closed, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task In_VSTest_mode_the_environment_variables_still_apply_and_the_run_ends_with_its_VMs_deleted()
     {
         await using ArkerCloudStandIn cloud = await ArkerCloudStandIn.StartAsync();

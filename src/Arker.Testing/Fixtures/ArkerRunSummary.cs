@@ -32,9 +32,17 @@ public sealed record ArkerRunSummary
     /// <summary>VMs of the run that still exist after its clean-up and were not kept on purpose; should be 0.</summary>
     public int LeftBehind { get; init; }
 
+    /// <summary>Why the run had no VMs at all (no API key, and the local server cannot run here); null when it had them.</summary>
+    public string? UnavailableReason { get; init; }
+
     /// <summary>The summary in one line, as test runs print it.</summary>
     public override string ToString()
     {
+        if (UnavailableReason is { } reason)
+        {
+            return $"Arker run {RunId}: no VMs. {reason}";
+        }
+
         var line = new System.Text.StringBuilder();
         line.Append(CultureInfo.InvariantCulture, $"Arker run {RunId}: {Count(VmsCreated, "VM")} created, {Count(TestForks, "test fork")}");
         if (MedianForkTime is { } fork)

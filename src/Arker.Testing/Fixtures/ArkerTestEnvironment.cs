@@ -348,7 +348,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             leftBehind = await DeleteLeftoversAsync(_client);
         }
 
-        ArkerRunSummary summary = Statistics.Summarize(RunId, _kept.Count, leftBehind);
+        ArkerRunSummary summary = Statistics.Summarize(RunId, _kept.Count, leftBehind) with { UnavailableReason = _unavailable };
         _client?.Dispose();
         if (_server is not null && OperatingSystem.IsLinux())
         {
