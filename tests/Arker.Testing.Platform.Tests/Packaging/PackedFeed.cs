@@ -40,6 +40,12 @@ public sealed class PackedFeed : IAsyncLifetime
             {
                 Directory.Delete(cached, recursive: true);
             }
+
+            string versions = Path.Combine(cache, id);
+            if (Directory.Exists(versions) && !Directory.EnumerateFileSystemEntries(versions).Any())
+            {
+                Directory.Delete(versions); // no other version of ours is cached
+            }
         }
 
         return ValueTask.CompletedTask;
