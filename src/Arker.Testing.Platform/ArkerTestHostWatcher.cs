@@ -12,12 +12,20 @@ namespace Arker.Testing.Platform;
 /// when the host dies before it could clean up after itself — a crash, an out-of-memory kill,
 /// SIGKILL — deletes the run's VMs.
 /// </summary>
-internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
+internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
 {
-    private readonly Lazy<ArkerTestingSettings> _settings = new(() => ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+    private readonly IServiceProvider _services;
+    private readonly Lazy<ArkerTestingSettings> _settings;
 
     // Made here, once, and handed to the test host, so both name the same run.
-    private readonly Lazy<string> _runId = new(() => ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()).MakeRunId());
+    private readonly Lazy<string> _runId;
+
+    public ArkerTestHostWatcher(IServiceProvider services)
+    {
+        _services = services;
+        _settings = new(() => ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+        _runId = new(() => _settings.Value.MakeRunId());
+    }
 
     public override string Description => "Deletes a run's Arker VMs when its test host dies.";
 
@@ -41,7 +49,7 @@ internal sealed class ArkerTestHostWatcher(IServiceProvider services) : ArkerExt
         }
 
         string runId = _runId.Value;
-        IOutputDevice output = services.GetOutputDevice();
+        IOutputDevice output = _services.GetOutputDevice();
         try
         {
             int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(_settings.Value, runId, cancellation);

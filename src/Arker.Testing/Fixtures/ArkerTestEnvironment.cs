@@ -217,13 +217,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         if (settings.ApiKey is { } apiKey)
         {
             using var client = new ArkerClient(new ArkerClientOptions { ApiKey = apiKey, BaseUrl = settings.BaseUrl, GlobalUrl = settings.GlobalUrl });
-            int deleted = 0;
-            foreach (string id in await ListRunVmsAsync(client, runId, cancellationToken))
-            {
-                deleted += await client.Vm(id).TryDeleteAsync(cancellationToken) ? 1 : 0;
-            }
-
-            return deleted;
+            return (await DeleteRunVmsAsync(client, runId, keep: _ => false, cancellationToken)).Count;
         }
 
         return OperatingSystem.IsLinux() ? await LocalArkerServer.CleanUpAfterDeadServersAsync(settings.LocalDataRoot) : 0;
@@ -363,10 +357,9 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     {
         try
         {
-            foreach (string id in (await ListRunVmsAsync(client, RunId, CancellationToken.None)).Where(id => !_kept.ContainsKey(id)))
+            foreach (string id in await DeleteRunVmsAsync(client, RunId, _kept.ContainsKey, CancellationToken.None))
             {
-                Logger.LogWarning("VM {Vm} of the run was still there at its end; deleting it", id);
-                await client.Vm(id).TryDeleteAsync();
+                Logger.LogWarning("VM {Vm} of the run was still there at its end; deleted it", id);
                 Statistics.Deleted(id);
             }
 
@@ -378,6 +371,21 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             Logger.LogWarning(ex, "Could not look up the run's VMs at its end; {Count} VM(s) may be left behind, named {RunId}", unaccounted, RunId);
             return unaccounted;
         }
+    }
+
+    /// <summary>Deletes the VMs named with <paramref name="runId"/> but those to <paramref name="keep"/>; returns the ids of those it deleted.</summary>
+    private static async Task<List<string>> DeleteRunVmsAsync(ArkerClient client, string runId, Func<string, bool> keep, CancellationToken cancellationToken)
+    {
+        var deleted = new List<string>();
+        foreach (string id in (await ListRunVmsAsync(client, runId, cancellationToken)).Where(id => !keep(id)))
+        {
+            if (await client.Vm(id).TryDeleteAsync(cancellationToken))
+            {
+                deleted.Add(id);
+            }
+        }
+
+        return deleted;
     }
 
     private static async Task<List<string>> ListRunVmsAsync(ArkerClient client, string runId, CancellationToken cancellationToken)
