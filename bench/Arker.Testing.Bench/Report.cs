@@ -20,6 +20,10 @@ internal sealed class Report(TextWriter output)
     public void Ratio(string measure, double ratio) =>
         Line(string.Create(CultureInfo.InvariantCulture, $"| {measure} | **{ratio:0.00}×** | | |"));
 
+    /// <summary>A single figure, such as a mean over many operations.</summary>
+    public void Value(string measure, string value) =>
+        Line($"| {measure} | {value} | | |");
+
     public void Throughput(string measure, long bytes, Samples samples)
     {
         double MegabytesPerSecond(double milliseconds) => bytes / 1e6 / (milliseconds / 1000);

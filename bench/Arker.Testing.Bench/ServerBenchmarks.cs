@@ -20,6 +20,7 @@ internal static class ServerBenchmarks
             ("10,000 files", "mkdir -p ~/many && cd ~/many && seq 10000 | xargs touch"),
             ("200 MB", "head -c 200000000 /dev/zero > ~/big"));
         await WarmRunAsync(api, report);
+        await FirstRunAsync(api, report);
         await ThroughputAsync(api, report);
         await MemoryAsync(api, server, report);
     }
@@ -102,6 +103,41 @@ internal static class ServerBenchmarks
         report.Row("run(\"true\") in a warm session, over HTTP", run, "ms");
         report.Row("baseline: spawn `bash -c true` on the host", spawn, "ms");
         report.Ratio("run(\"true\") ÷ spawning bash on the host (p50)", run.P50 / spawn.P50);
+    }
+
+    /// <summary>A new fork's first command, which starts its sandbox (bubblewrap and a shell); then the fork is deleted.</summary>
+    private static async Task FirstRunAsync(RawApi api, Report report)
+    {
+        var first = new Samples();
+        var cycle = new Samples();
+        const int Cycles = 200;
+        TimeSpan busyBefore = MachineBusyTime();
+        for (int i = 0; i < Cycles; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            string vm = await api.ForkAsync();
+            await first.TimeAsync(() => api.RunAsync(vm, "true"));
+            await api.DeleteAsync(vm);
+            cycle.Add(Stopwatch.GetElapsedTime(start));
+        }
+
+        TimeSpan busy = (MachineBusyTime() - busyBefore) / Cycles;
+        report.Row("run(\"true\") as a new fork's first command (starts its sandbox)", first, "ms");
+        report.Row("fork, first command, delete", cycle, "ms");
+        report.Value("CPU time per fork, first command, delete (whole machine: server, sandbox, kernel, this client)", $"{busy.TotalMilliseconds:0.0} ms");
+    }
+
+    /// <summary>Time all CPUs have spent busy since boot (every column of /proc/stat's first line but idle and iowait).</summary>
+    private static TimeSpan MachineBusyTime()
+    {
+        string[] fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long ticks = 0;
+        for (int i = 1; i < Math.Min(fields.Length, 9); i++)
+        {
+            ticks += i is 4 or 5 ? 0 : long.Parse(fields[i], CultureInfo.InvariantCulture);
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
     private static async Task ThroughputAsync(RawApi api, Report report)

@@ -83,7 +83,7 @@ internal sealed class VmFileSystem : IDisposable
                 throw ApiException.BadRequest($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
             }
 
-            _ = LibC.fchown(fd, Sandbox.BaseImage.VmUserId, Sandbox.BaseImage.VmGroupId);
+            _ = LibC.fchown(fd, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
             _ = LibC.fchmod(fd, 0x1A4);
             await using (var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0))
             {
@@ -158,7 +158,7 @@ internal sealed class VmFileSystem : IDisposable
                 int created = LibC.openat(fd, segments[i], LibC.ORdOnly | LibC.ODirectory | LibC.ONoFollow | LibC.OCloexec, 0);
                 if (created >= 0)
                 {
-                    _ = LibC.fchown(created, Sandbox.BaseImage.VmUserId, Sandbox.BaseImage.VmGroupId);
+                    _ = LibC.fchown(created, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
                     _ = LibC.close(created);
                 }
             }

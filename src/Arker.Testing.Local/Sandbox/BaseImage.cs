@@ -8,8 +8,17 @@ namespace Arker.Testing.Local.Sandbox;
 /// </summary>
 internal sealed class BaseImage
 {
+    /// <summary>The VM user's uid and gid as processes inside a VM see them.</summary>
     public const int VmUserId = 1000;
     public const int VmGroupId = 1000;
+
+    /// <summary>
+    /// The uid and gid the VM user has on the host, which the sandbox maps to 1000 inside: one no
+    /// account uses (not 1000, often the machine's first person), so a process that got out of
+    /// its sandbox could not touch anybody's files or processes. Files of VMs are owned by it.
+    /// </summary>
+    public const int HostUserId = 1_879_048_192;
+    public const int HostGroupId = 1_879_048_192;
     private static readonly string[] TopLevelLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
     private BaseImage(IReadOnlyList<string> layers, IReadOnlyList<string> hostReadOnlyBinds)
@@ -28,7 +37,7 @@ internal sealed class BaseImage
     {
         Directory.CreateDirectory(directory);
         MakeDirectory(directory, "home", 0x1ED);
-        MakeDirectory(directory, "home/user", 0x1ED, VmUserId);
+        MakeDirectory(directory, "home/user", 0x1ED, HostUserId);
         MakeDirectory(directory, "tmp", 0x3FF);
         MakeDirectory(directory, "var/tmp", 0x3FF);
         MakeDirectory(directory, "run", 0x1ED);

@@ -46,7 +46,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string UploadsDirectory { get; }
 
     /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
-    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000; no capabilities), overlayfs copy-on-write on {(_options.Storage == VmStorage.Memory ? "tmpfs" : "disk")}, {_cgroups.Describe()}";
+    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000 inside, an unused uid outside; no capabilities), overlayfs copy-on-write on {(_options.Storage == VmStorage.Memory ? "tmpfs" : "disk")}, {_cgroups.Describe()}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {

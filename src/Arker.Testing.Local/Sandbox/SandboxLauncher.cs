@@ -5,7 +5,8 @@ namespace Arker.Testing.Local.Sandbox;
 /// <summary>
 /// Starts processes inside a VM: bubblewrap over the VM's merged root, as uid/gid 1000, with no
 /// capabilities, in its own user, PID, mount, IPC, UTS (and by default network) namespaces, after
-/// joining the VM's cgroups. The process runs as uid 1000 on the host too (never as root).
+/// joining the VM's cgroups. On the host the process runs as <see cref="BaseImage.HostUserId"/>,
+/// a uid no account has (never as root, nor as a person's uid 1000).
 /// </summary>
 internal sealed class SandboxLauncher
 {
@@ -58,8 +59,8 @@ internal sealed class SandboxLauncher
 
         args.Add("--");
         args.Add(_setpriv);
-        args.Add($"--reuid={BaseImage.VmUserId}");
-        args.Add($"--regid={BaseImage.VmGroupId}");
+        args.Add($"--reuid={BaseImage.HostUserId}");
+        args.Add($"--regid={BaseImage.HostGroupId}");
         args.Add("--clear-groups");
         args.Add("--");
         args.Add(_bwrap);
@@ -116,7 +117,7 @@ internal sealed class SandboxLauncher
 
         foreach (string arg in (string[])[
             "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "1000", "--gid", "1000", "--hostname", "arker", "--chdir", "/home/user", "--clearenv"])
+            "--uid", $"{BaseImage.VmUserId}", "--gid", $"{BaseImage.VmGroupId}", "--hostname", "arker", "--chdir", "/home/user", "--clearenv"])
         {
             yield return arg;
         }

@@ -7,25 +7,28 @@ public static class HostProcesses
     /// How many host processes have exactly one of these command lines (arguments joined by
     /// spaces). Tests use command lines no other test uses, such as <c>sleep 6101</c>.
     /// </summary>
-    public static int Count(params string[] commandLines)
+    public static int Count(params string[] commandLines) => Find(commandLines).Count();
+
+    /// <summary>The <c>/proc</c> folders of the host processes with exactly one of these command lines.</summary>
+    public static IEnumerable<string> Find(params string[] commandLines)
     {
-        int count = 0;
         foreach (string directory in Directory.EnumerateDirectories("/proc"))
         {
+            string commandLine;
             try
             {
-                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').TrimEnd();
-                if (commandLines.Contains(commandLine))
-                {
-                    count++;
-                }
+                commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ').TrimEnd();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // The process ended while we looked.
+                continue;
+            }
+
+            if (commandLines.Contains(commandLine))
+            {
+                yield return directory;
             }
         }
-
-        return count;
     }
 }

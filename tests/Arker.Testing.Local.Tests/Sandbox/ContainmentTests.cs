@@ -1,3 +1,5 @@
+using System.Globalization;
+using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Tests.Infrastructure;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
@@ -6,6 +8,15 @@ namespace Arker.Testing.Local.Tests.Sandbox;
 public sealed class ContainmentTests(LocalServerFixture fixture)
 {
     private readonly ApiClient _api = fixture.Api;
+
+    /// <summary>The owner of a file as the host sees it.</summary>
+    private static string HostOwner(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true })!;
+        string owner = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return owner;
+    }
 
     [Fact]
     public async Task Vm_CannotSeeHostHomesTheCheckoutOrTheServersData()
@@ -22,6 +33,26 @@ public sealed class ContainmentTests(LocalServerFixture fixture)
         Assert.Contains("\nuser\n", "\n" + result.StdoutText);
         Assert.DoesNotContain("root:", result.StdoutText);
         Assert.True(File.Exists(Path.Combine(checkout, "Arker.Testing.Local.Tests.dll")));
+    }
+
+    [Fact]
+    public async Task Vm_IsUid1000Inside_ButAnUnusedUidOnTheHost_NotAPersonsUid1000()
+    {
+        string vm = await _api.ForkAsync();
+        await _api.WriteAsync(vm, "/home/user/from-api", "x"u8.ToArray());
+
+        RunResult result = await _api.RunAsync(vm, "echo made > ~/made-inside; id -u; stat -c %u ~/from-api; sleep 6301 &");
+
+        Assert.Equal("1000\n1000\n", result.StdoutText);
+        string process = Assert.Single(HostProcesses.Find("sleep 6301"));
+        string hostUid = BaseImage.HostUserId.ToString(CultureInfo.InvariantCulture);
+        string uids = File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal));
+        Assert.Equal(["Uid:", hostUid, hostUid, hostUid, hostUid], uids.Split('\t', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(hostUid, HostOwner(Path.Combine(process, "root/home/user/made-inside")));
+        Assert.Equal(hostUid, HostOwner(Path.Combine(process, "root/home/user/from-api")));
+        Assert.DoesNotContain($":{hostUid}:", File.ReadAllText("/etc/passwd"));
+        (await _api.DeleteAsync($"/api/v1/vms/{vm}")).Ok();
+        Assert.Empty(HostProcesses.Find("sleep 6301"));
     }
 
     [Fact]
