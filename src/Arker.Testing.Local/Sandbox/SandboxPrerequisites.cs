@@ -39,8 +39,8 @@ internal static class SandboxPrerequisites
     }
 
     /// <summary>
-    /// The sandbox starts as the VM user (an unprivileged uid on the host), which must be able to pass through every
-    /// folder above the data root to reach its VM's files.
+    /// The sandbox starts as the VM user (an unprivileged uid on the host), which must be able to
+    /// pass through every folder above the data root to reach its VM's files.
     /// </summary>
     public static void CheckDataRoot(string dataRoot)
     {
