@@ -116,7 +116,7 @@ public sealed class ComputerSyncTests(LocalServer local)
     {
         Computer vm = await NewVmAsync();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        using var slow = new SlowStream(64 * 1024 * 1024, afterBytes: 8 * 1024 * 1024, cancel);
+        using var slow = new ZeroStream(64 * 1024 * 1024, cancelAfterBytes: 8 * 1024 * 1024, cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => vm.Sync.WriteFileAsync("/home/user/partial.bin", slow, cancel.Token));
 
@@ -157,49 +157,5 @@ public sealed class ComputerSyncTests(LocalServer local)
             inner.Dispose();
             base.Dispose(disposing);
         }
-    }
-
-    /// <summary>A seekable stream of zeros that cancels the upload once it has given out some bytes.</summary>
-    private sealed class SlowStream(long length, long afterBytes, CancellationTokenSource cancel) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position { get => _position; set => _position = value; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_position >= afterBytes)
-            {
-                cancel.Cancel();
-            }
-
-            int n = (int)Math.Min(count, length - _position);
-            Array.Clear(buffer, offset, n);
-            _position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => _position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => length + offset,
-        };
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -118,36 +118,4 @@ public sealed class ErrorTests(LocalServer local)
             return answered;
         }
     }
-
-    /// <summary>Zeros, seekable, of a given length.</summary>
-    private sealed class ZeroStream(long length) : Stream
-    {
-        public override bool CanRead => true;
-
-        public override bool CanSeek => true;
-
-        public override bool CanWrite => false;
-
-        public override long Length => length;
-
-        public override long Position { get; set; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = (int)Math.Min(count, length - Position);
-            Array.Clear(buffer, offset, n);
-            Position += n;
-            return n;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => Position = offset;
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
