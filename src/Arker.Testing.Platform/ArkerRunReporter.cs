@@ -21,7 +21,7 @@ internal sealed class ArkerRunReporter(IServiceProvider services) : ArkerExtensi
 
     public Type[] DataTypesProduced => [typeof(SessionFileArtifact)];
 
-    public async Task OnTestSessionStartingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
+    public async Task OnTestSessionStartingAsync(ITestSessionContext testSessionContext)
     {
         try
         {
@@ -30,29 +30,34 @@ internal sealed class ArkerRunReporter(IServiceProvider services) : ArkerExtensi
         catch (InvalidOperationException ex)
         {
             // Code that ran before the session (a static constructor, say) already started it from the environment variables.
-            await services.GetOutputDevice().DisplayAsync(this, new WarningMessageOutputDeviceData(ex.Message + " The --arker-* options do not apply to this run; its environment variables do."));
+            await services.GetOutputDevice().DisplayAsync(
+                this,
+                new WarningMessageOutputDeviceData(ex.Message + " The --arker-* options do not apply to this run; its environment variables do."),
+                testSessionContext.CancellationToken);
         }
     }
 
-    public async Task OnTestSessionFinishingAsync(SessionUid sessionUid, CancellationToken cancellationToken)
+    public async Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
     {
+        CancellationToken cancellationToken = testSessionContext.CancellationToken;
         if (await ArkerTestEnvironment.CompleteSharedAsync() is not { } summary)
         {
             return; // no test asked for a VM
         }
 
         IOutputDevice output = services.GetOutputDevice();
-        await output.DisplayAsync(this, new TextOutputDeviceData(summary.ToString()));
+        await output.DisplayAsync(this, new TextOutputDeviceData(summary.ToString()), cancellationToken);
         if (summary.LeftBehind > 0)
         {
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
-                $"{summary.LeftBehind} VM(s) of the run could not be deleted; their names begin with {summary.RunId}. Delete them through the Arker API (ArkerTestEnvironment.CleanUpAbandonedRunAsync deletes them all)."));
+                $"{summary.LeftBehind} VM(s) of the run could not be deleted; their names begin with {summary.RunId}. Delete them through the Arker API (ArkerTestEnvironment.CleanUpAbandonedRunAsync deletes them all)."),
+                cancellationToken);
         }
 
         string folder = services.GetConfiguration().GetTestResultDirectory();
         Directory.CreateDirectory(folder);
         var file = new FileInfo(Path.Combine(folder, $"{summary.RunId}.arker-summary.json"));
         await RunSummaryFile.WriteAsync(file, summary);
-        await services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(sessionUid, file, "Arker run summary", summary.ToString()));
+        await services.GetMessageBus().PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, file, "Arker run summary", summary.ToString()));
     }
 }

@@ -55,12 +55,14 @@ internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmen
             int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(_settings.Value, runId, cancellation);
             string outcome = deleted > 0 ? $"deleted the {deleted} VM(s) it left behind" : "it left no VMs behind";
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
-                $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); {outcome}."));
+                $"Arker run {runId}: the test host exited without finishing (exit code {testHostProcessInformation.ExitCode}); {outcome}."),
+                cancellation);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await output.DisplayAsync(this, new ErrorMessageOutputDeviceData(
-                $"Arker run {runId}: the test host exited without finishing, and its VMs could not be deleted ({ex.Message}). Delete the VMs named {runId} with the Arker API."));
+                $"Arker run {runId}: the test host exited without finishing, and its VMs could not be deleted ({ex.Message}). Delete the VMs named {runId} with the Arker API."),
+                cancellation);
         }
     }
 }

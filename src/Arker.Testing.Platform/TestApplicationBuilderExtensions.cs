@@ -14,7 +14,7 @@ public static class TestApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.CommandLine.AddProvider(() => new ArkerCommandLineOptions());
-        builder.TestHost.AddTestSessionLifetimeHandle(services => new ArkerRunReporter(services));
+        builder.TestHost.AddTestSessionLifetimeHandler(services => new ArkerRunReporter(services));
 
         // One watcher both hands the run id to the test host and cleans up after it.
         var watcher = new CompositeExtensionFactory<ArkerTestHostWatcher>(services => new ArkerTestHostWatcher(services));

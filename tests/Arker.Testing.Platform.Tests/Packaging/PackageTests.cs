@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Arker.Testing.Platform.Tests.Packaging;
 
 /// <summary>
@@ -8,12 +10,15 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
 {
     private readonly string _project = Directory.CreateTempSubdirectory("arker-consumer-").FullName;
 
+    // Every supported combination (README, "Supported versions"): the newest, and the lowest where it differs.
     [Theory]
-    [InlineData("xunit")]
-    [InlineData("nunit")]
-    public async Task A_test_project_with_only_the_adapter_package_gets_the_extension_and_a_VM(string framework)
+    [InlineData("xunit", "xunit.v3/4.0.3")]
+    [InlineData("xunit", "xunit.v3/4.0.0")]
+    [InlineData("nunit", "NUnit/5.0.0 NUnit3TestAdapter/6.3.1")]
+    [InlineData("nunit", "NUnit/4.4.0 NUnit3TestAdapter/6.3.1")]
+    public async Task A_test_project_with_only_the_adapter_package_gets_the_extension_and_a_VM(string framework, string packages)
     {
-        WriteProject(framework);
+        WriteProject(framework, packages);
 
         AppRun build = await Dotnet.RunAsync(["build", "-c", "Release"], _project);
         Assert.True(build.ExitCode == 0, build.ToString());
@@ -24,6 +29,22 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         Assert.Contains("--arker-keep-failed", help.Output, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(@"Arker run arker-run-\S+: \d+ VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
+    }
+
+    // The previous generation (Microsoft.Testing.Platform 1): NuGet only warns (NU1608), so the package's
+    // build check stops the build with what to update, instead of a TypeLoadException when the tests start.
+    [Theory]
+    [InlineData("xunit", "xunit.v3/3.2.2", "ARKERT001")]
+    [InlineData("nunit", "NUnit/4.4.0 NUnit3TestAdapter/5.2.0 Microsoft.Testing.Extensions.VSTestBridge/1.9.1", "ARKERT002")]
+    public async Task A_test_project_on_an_unsupported_framework_version_fails_to_build_saying_what_to_update(string framework, string packages, string code)
+    {
+        WriteProject(framework, packages);
+
+        AppRun build = await Dotnet.RunAsync(["build", "-c", "Release"], _project);
+
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains($"error {code}", build.Output, StringComparison.Ordinal);
+        Assert.Contains(framework == "xunit" ? "Update xunit.v3 to 4.x" : "Update NUnit3TestAdapter to 6.x", build.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -48,7 +69,8 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         return await app.WaitForExitAsync();
     }
 
-    private void WriteProject(string framework)
+    /// <summary>Writes the user's project: <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
+    private void WriteProject(string framework, string packages)
     {
         File.WriteAllText(Path.Combine(_project, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -58,17 +80,11 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
               </packageSources>
             </configuration>
             """);
-        string references = framework == "xunit"
-            ? $"""
-                <PackageReference Include="xunit.v3" Version="3.2.2" />
-                <PackageReference Include="Arker.Testing.Xunit" Version="{feed.Version}" />
-              """
-            : $"""
-                <PackageReference Include="NUnit" Version="4.4.0" />
-                <PackageReference Include="NUnit3TestAdapter" Version="5.2.0" />
-                <PackageReference Include="Microsoft.Testing.Extensions.VSTestBridge" Version="1.9.1" />
-                <PackageReference Include="Arker.Testing.NUnit" Version="{feed.Version}" />
-              """;
+        string adapter = framework == "xunit" ? "Arker.Testing.Xunit" : "Arker.Testing.NUnit";
+        string references = string.Join("\n", packages.Split(' ')
+            .Select(package => package.Split('/'))
+            .Append([adapter, feed.Version])
+            .Select(package => $"    <PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
         File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -80,33 +96,31 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
               </PropertyGroup>
               <ItemGroup>
             {references}
+                <None Include="testdata/**" CopyToOutputDirectory="PreserveNewest" />
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(_project, "Tests.cs"), framework == "xunit"
-            ? """
-                using Arker.Testing.Fixtures;
-                using Arker.Testing.Xunit;
-                using Xunit;
+        // The test is the README's quick start of that framework, so the README shows code that compiles and passes.
+        File.WriteAllText(Path.Combine(_project, "Tests.cs"), ReadmeSnippet(framework + "-quickstart"));
+        CopyDirectory(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata"));
+    }
 
-                [ArkerVm]
-                public sealed class EchoTests : ArkerTest
-                {
-                    [Fact]
-                    public async Task Echo() => Assert.Equal("hi\n", (await Vm.RunAsync("echo hi", CancellationToken)).StdoutText);
-                }
-                """
-            : """
-                using Arker.Testing.Fixtures;
-                using Arker.Testing.NUnit;
-                using NUnit.Framework;
+    /// <summary>The C# block that follows <c>&lt;!-- snippet: name … --&gt;</c> in the README.</summary>
+    private static string ReadmeSnippet(string name)
+    {
+        string readme = File.ReadAllText(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "README.md"));
+        Match snippet = Regex.Match(readme, $@"<!-- snippet: {Regex.Escape(name)}\b[^>]*-->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
+        Assert.True(snippet.Success, $"README.md has no C# block after <!-- snippet: {name} -->.");
+        return snippet.Groups["code"].Value;
+    }
 
-                [ArkerVm]
-                public sealed class EchoTests : ArkerTest
-                {
-                    [Test]
-                    public async Task Echo() => Assert.That((await Vm.RunAsync("echo hi", CancellationToken)).StdoutText, Is.EqualTo("hi\n"));
-                }
-                """);
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target); // keeps the mode: the install scripts are executable
+        }
     }
 }
