@@ -28,6 +28,10 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _kept = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, byte> _deleting = new();
     private readonly Lock _completionGate = new();
+
+    // Work shared by several tests (provisioning a base, say) runs under the run's lifetime, never
+    // under the token of the test that happened to start it; each test stops waiting on its own.
+    private readonly CancellationTokenSource _lifetime = new();
     private Task<ArkerRunSummary>? _completion;
 
     private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalArkerServer? server, string? unavailable, ILogger logger)
@@ -65,6 +69,9 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     internal ILogger Logger { get; }
 
     internal RunStatistics Statistics { get; } = new();
+
+    /// <summary>Cancelled when the run ends: the token of work that outlives the test that started it.</summary>
+    internal CancellationToken Lifetime => _lifetime.Token;
 
     /// <summary>Where the shared environment logs (test adapters route it to the test output).</summary>
     /// <value>The default is <see langword="null"/>: no logging.</value>
@@ -180,13 +187,14 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     /// <summary>
     /// The provisioned base of <paramref name="template"/> for <paramref name="scope"/> (a test
     /// class, or the whole run): provisioned on first use, then shared. A provisioning failure is
-    /// kept and thrown to every caller.
+    /// kept and thrown to every caller. Cancelling <paramref name="cancellationToken"/> stops this
+    /// caller's wait, not the provisioning, which other callers may be waiting for.
     /// </summary>
     public Task<BaseVm> GetBaseAsync(VmTemplate template, string scope, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
         string key = scope + "\n" + template.GetType().FullName + "\n" + template.BaseImage;
-        return _bases.GetOrAdd(key, _ => new Lazy<Task<BaseVm>>(() => ProvisionAsync(template, cancellationToken))).Value;
+        return _bases.GetOrAdd(key, _ => new Lazy<Task<BaseVm>>(() => ProvisionAsync(template, Lifetime))).Value.WaitAsync(cancellationToken);
     }
 
     /// <summary>
@@ -323,6 +331,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
     private async Task<ArkerRunSummary> CompleteCoreAsync()
     {
+        await _lifetime.CancelAsync();
         await Task.WhenAll(_deleting.Keys);
         foreach (Lazy<Task<BaseVm>> lazy in _bases.Values.Where(l => l.IsValueCreated))
         {
@@ -330,9 +339,9 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             {
                 await (await lazy.Value).DisposeAsync();
             }
-            catch (TemplateProvisioningException)
+            catch (Exception ex) when (ex is TemplateProvisioningException or OperationCanceledException)
             {
-                // Nothing was left behind by a failed provisioning.
+                // Nothing was left behind by a failed provisioning; a cancelled one is swept below by the run's id.
             }
         }
 
@@ -344,6 +353,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
         ArkerRunSummary summary = Statistics.Summarize(RunId, _kept.Count, leftBehind) with { UnavailableReason = _unavailable };
         _client?.Dispose();
+        _lifetime.Dispose();
         if (_server is not null && OperatingSystem.IsLinux())
         {
             await _server.DisposeAsync(); // deletes every VM it holds, kept ones too

@@ -39,21 +39,22 @@ public sealed class BaseVm : IAsyncDisposable
 
     /// <summary>
     /// The base's files below <paramref name="directory"/> (path, size, hash), read once through a
-    /// throwaway fork, so the base itself never runs a command while tests fork it.
+    /// throwaway fork, so the base itself never runs a command while tests fork it. Cancelling
+    /// <paramref name="cancellationToken"/> stops this caller's wait, not the listing others share.
     /// </summary>
     public Task<string> ListingAsync(string directory, CancellationToken cancellationToken = default) =>
         _listings.GetOrAdd(directory, _ => new Lazy<Task<string>>(async () =>
         {
-            Computer probe = await _environment.ForkAsync(Vm, cancellationToken);
+            Computer probe = await _environment.ForkAsync(Vm, _environment.Lifetime);
             try
             {
-                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, cancellationToken);
+                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, _environment.Lifetime);
             }
             finally
             {
                 _environment.DeleteVmInBackground(probe);
             }
-        })).Value;
+        })).Value.WaitAsync(cancellationToken);
 
     /// <summary>Deletes the pool's forks and, unless it is kept for reuse, the base.</summary>
     public async ValueTask DisposeAsync()

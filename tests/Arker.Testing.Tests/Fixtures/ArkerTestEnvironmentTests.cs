@@ -169,6 +169,20 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
     }
 
     [Fact]
+    public async Task ATestCancelledWhileTheBaseProvisions_StopsOnlyItsOwnWait_AndTheNextTestGetsTheBase()
+    {
+        await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
+        using var timedOut = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timedOut.CancelAfter(TimeSpan.FromMilliseconds(200)); // as [Fact(Timeout = 200)] would
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => environment.GetBaseAsync(new SlowTemplate(), "timeout", timedOut.Token));
+        BaseVm baseVm = await environment.GetBaseAsync(new SlowTemplate(), "timeout", Cancellation);
+        await using VmLease lease = await baseVm.LeaseAsync("the next test", Cancellation);
+
+        Assert.Equal("slow and steady\n", await lease.Vm.Sync.ReadFileTextAsync("/home/user/slow.txt", Cancellation));
+    }
+
+    [Fact]
     public async Task TheEndOfTheRun_DeletesEveryVmOfTheRun()
     {
         ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server, poolSize: 2);

@@ -38,3 +38,10 @@ public sealed class BrokenTemplate : VmTemplate
     public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) =>
         (await vm.RunAsync("echo installing; echo 'E: package not found' >&2; exit 100", cancellationToken)).ShouldSucceed();
 }
+
+/// <summary>A template whose provisioning takes a second, long enough to cancel a caller while it runs.</summary>
+public sealed class SlowTemplate : VmTemplate
+{
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) =>
+        (await vm.RunAsync("sleep 1 && echo slow and steady > ~/slow.txt", cancellationToken)).ShouldSucceed();
+}
