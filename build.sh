@@ -40,7 +40,7 @@ case "${1:-test}" in
     ;;
   server)
     ensure_prerequisites
-    dotnet run --project src/Arker.Testing.Local -c Release -- --urls http://127.0.0.1:8787 --api-key ark_local_test
+    dotnet run --project src/Arker.Testing.Local.Tool -c Release -- --urls http://127.0.0.1:8787 --api-key ark_local_test
     ;;
   bench)
     ensure_prerequisites

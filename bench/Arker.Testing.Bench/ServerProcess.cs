@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace Arker.Testing.Bench;
 
@@ -18,7 +19,7 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public static async Task<ServerProcess> StartAsync()
     {
-        string dll = typeof(Arker.Testing.Local.LocalArkerServer).Assembly.Location;
+        string dll = typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!;
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey]) { RedirectStandardOutput = true, RedirectStandardError = true };
         var process = Process.Start(start)!;
         const string Banner = "Arker local server on ";

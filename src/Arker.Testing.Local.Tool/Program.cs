@@ -1,3 +1,3 @@
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-return await Arker.Testing.Local.LocalServerCommand.RunAsync(args);
+return await Arker.Testing.Local.Tool.LocalServerCommand.RunAsync(args);

@@ -11,7 +11,7 @@ public sealed class SkipPolicyTests
     public async Task NoArker_IsIgnoredLocally_AndFailsWhenRequired(bool required, Type expected)
     {
         await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }, TestContext.CurrentContext.CancellationToken);
+            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerBackend(() => new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }), TestContext.CurrentContext.CancellationToken);
 
         // Caught by hand: the exception must reach NUnit only when a real test ends with it.
         Exception? outcome = null;

@@ -41,5 +41,5 @@ public sealed class SkipPolicyTests
 
     private static Task<ArkerTestEnvironment> UnavailableAsync(bool required) =>
         ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }, TestContext.Current.CancellationToken);
+            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerBackend(() => new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }), TestContext.Current.CancellationToken);
 }

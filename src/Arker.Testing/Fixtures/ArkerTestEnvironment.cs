@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Arker.Testing.Client;
-using Arker.Testing.Local;
-using Arker.Testing.Local.Sandbox;
+using Arker.Testing.Extensibility;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +20,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     private static bool _completesAtExit;
 
     private readonly ArkerClient? _client;
-    private readonly LocalArkerServer? _server;
+    private readonly LocalBackendInstance? _server;
     private readonly string? _unavailable;
     private readonly SemaphoreSlim _liveVms;
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseVm>>> _bases = new(StringComparer.Ordinal);
@@ -34,7 +33,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private Task<ArkerRunSummary>? _completion;
 
-    private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalArkerServer? server, string? unavailable, ILogger logger)
+    private ArkerTestEnvironment(ArkerTestingSettings settings, ArkerClient? client, LocalBackendInstance? server, string? unavailable, ILogger logger)
     {
         Settings = settings;
         _client = client;
@@ -147,12 +146,15 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         return await environment.CompleteAsync();
     }
 
-    /// <summary>Makes an environment: a client of the cloud, or of a new local server, or one that explains why neither works.</summary>
+    /// <summary>
+    /// Makes an environment: a client of the cloud (with an API key), else of a new instance of the
+    /// embedded local server, else one that explains why neither works.
+    /// </summary>
     public static Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default) =>
-        CreateAsync(settings, loggerFactory, localServer: null, cancellationToken);
+        CreateAsync(settings, loggerFactory, LocalBackends.Find(), cancellationToken);
 
-    /// <summary>As above, with the settings of the embedded local server (for tests of the environment itself).</summary>
-    internal static async Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory, LocalArkerServerOptions? localServer, CancellationToken cancellationToken)
+    /// <summary>As above, with the local backend given (null: none).</summary>
+    internal static async Task<ArkerTestEnvironment> CreateAsync(ArkerTestingSettings settings, ILoggerFactory? loggerFactory, LocalBackend? localBackend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ILogger logger = loggerFactory?.CreateLogger("Arker.Testing") ?? NullLogger.Instance;
@@ -162,19 +164,19 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             return new ArkerTestEnvironment(settings, client, null, null, logger);
         }
 
-        if (!OperatingSystem.IsLinux())
+        if (localBackend is null)
         {
-            return Unavailable($"The local Arker server runs on Linux only, and this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.");
+            return Unavailable(LocalBackends.Missing);
         }
 
         try
         {
-            LocalArkerServer server = await LocalArkerServer.StartAsync(localServer ?? new LocalArkerServerOptions { DataRoot = settings.LocalDataRoot }, cancellationToken);
+            LocalBackendInstance server = await localBackend.StartAsync(new LocalBackendOptions { DataRoot = settings.LocalDataRoot }, cancellationToken);
             var client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = loggerFactory });
             logger.LogInformation("Started the local Arker server on {Url} ({Isolation})", server.BaseUrl, server.Isolation);
             return new ArkerTestEnvironment(settings, client, server, null, logger);
         }
-        catch (SandboxUnavailableException ex)
+        catch (LocalBackendUnavailableException ex)
         {
             return Unavailable(ex.Message);
         }
@@ -228,7 +230,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
             return (await DeleteRunVmsAsync(client, runId, keep: _ => false, cancellationToken)).Count;
         }
 
-        return OperatingSystem.IsLinux() ? await LocalArkerServer.CleanUpAfterDeadServersAsync(settings.LocalDataRoot) : 0;
+        return LocalBackends.Find() is { } localBackend ? await localBackend.CleanUpAfterDeadInstancesAsync(settings.LocalDataRoot, cancellationToken) : 0;
     }
 
     internal async Task<Computer> ForkAsync(Computer from, CancellationToken cancellationToken, string? name = null)
@@ -354,7 +356,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         ArkerRunSummary summary = Statistics.Summarize(RunId, _kept.Count, leftBehind) with { UnavailableReason = _unavailable };
         _client?.Dispose();
         _lifetime.Dispose();
-        if (_server is not null && OperatingSystem.IsLinux())
+        if (_server is not null)
         {
             await _server.DisposeAsync(); // deletes every VM it holds, kept ones too
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace Arker.Testing.Local.Tests.Infrastructure;
 
@@ -15,7 +16,9 @@ public sealed class ServerProcess : IDisposable
 
     public Uri BaseUrl { get; }
 
-    public static string ServerDll => typeof(LocalArkerServer).Assembly.Location;
+    /// <summary>The arker-local command's assembly (src/Arker.Testing.Local.Tool), built before these tests.</summary>
+    public static string ServerDll { get; } = Path.GetFullPath(typeof(ServerProcess).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
 
     /// <summary>Starts the server on a free port and waits until it says where it listens.</summary>
     public static async Task<ServerProcess> StartAsync(params string[] args)

@@ -47,6 +47,42 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         Assert.Contains(framework == "xunit" ? "Update xunit.v3 to 4.x" : "Update NUnit3TestAdapter to 6.x", build.Output, StringComparison.Ordinal);
     }
 
+    // A cloud user's project (on any OS) gets the client and fixtures, not the local server and ASP.NET Core.
+    [Fact]
+    public async Task A_project_with_only_the_core_package_gets_no_server_and_says_where_the_local_server_comes_from()
+    {
+        WriteNugetConfig();
+        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_project, "Program.cs"), """
+            await using var environment = await Arker.Testing.Fixtures.ArkerTestEnvironment.CreateAsync(new Arker.Testing.Fixtures.ArkerTestingSettings());
+            Console.WriteLine(environment.UnavailableReason);
+            """);
+
+        AppRun build = await Dotnet.RunAsync(["build", "-c", "Release"], _project);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        string assets = File.ReadAllText(Path.Combine(_project, "obj", "project.assets.json"));
+        string runtimeConfig = File.ReadAllText(Path.Combine(_project, "bin", "Release", "net10.0", "Consumer.runtimeconfig.json"));
+        AppRun run = await RunningAppOf(Path.Combine(_project, "bin", "Release", "net10.0", "Consumer"), []);
+
+        Assert.DoesNotContain("Arker.Testing.Local", assets, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("AspNetCore", assets, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.CommandLine", assets, StringComparison.Ordinal);
+        Assert.DoesNotContain("AspNetCore", runtimeConfig, StringComparison.Ordinal);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("The embedded local Arker server (Arker.Testing.Local) is not part of this test application", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_arker_local_tool_package_installs_and_runs()
     {
@@ -72,14 +108,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     /// <summary>Writes the user's project: <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
     private void WriteProject(string framework, string packages)
     {
-        File.WriteAllText(Path.Combine(_project, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="arker-under-test" value="{feed.Folder}" />
-              </packageSources>
-            </configuration>
-            """);
+        WriteNugetConfig();
         string adapter = framework == "xunit" ? "Arker.Testing.Xunit" : "Arker.Testing.NUnit";
         string references = string.Join("\n", packages.Split(' ')
             .Select(package => package.Split('/'))
@@ -104,6 +133,15 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         File.WriteAllText(Path.Combine(_project, "Tests.cs"), ReadmeSnippet(framework + "-quickstart"));
         CopyDirectory(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata"));
     }
+
+    private void WriteNugetConfig() => File.WriteAllText(Path.Combine(_project, "nuget.config"), $"""
+        <?xml version="1.0" encoding="utf-8"?>
+        <configuration>
+          <packageSources>
+            <add key="arker-under-test" value="{feed.Folder}" />
+          </packageSources>
+        </configuration>
+        """);
 
     /// <summary>The C# block that follows <c>&lt;!-- snippet: name … --&gt;</c> in the README.</summary>
     private static string ReadmeSnippet(string name)

@@ -28,7 +28,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
     public async Task WhenNoArkerCanRun_TheClientExplainsWhy_AndSaysWhetherTheRunRequiresIt(bool required)
     {
         await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }, Cancellation);
+            new ArkerTestingSettings { Require = required }, null, new LocalArkerServerBackend(() => new LocalArkerServerOptions { RootFilesystem = "/nonexistent/rootfs" }), Cancellation);
 
         var error = Assert.Throws<ArkerUnavailableException>(() => environment.Client);
 

@@ -1,15 +1,16 @@
 using System.CommandLine;
 using System.Globalization;
 using Arker.Testing.Local.Sandbox;
+using Microsoft.Extensions.Logging;
 
-namespace Arker.Testing.Local;
+namespace Arker.Testing.Local.Tool;
 
 /// <summary>
 /// The <c>arker-local</c> command: parses its options (refusing bad values with a message),
 /// serves until SIGINT or SIGTERM, then deletes every VM and cleans up. Exit codes: 0 after a
 /// clean stop, 1 for bad options, 3 when this machine cannot run sandboxes.
 /// </summary>
-public static class LocalServerCommand
+internal static class LocalServerCommand
 {
     /// <summary>Runs the command with <paramref name="args"/>; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
