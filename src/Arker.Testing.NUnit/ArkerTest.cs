@@ -23,7 +23,7 @@ public abstract class ArkerTest
     protected BaseVm BaseVm => Current.Base;
 
     /// <summary>The run's environment (client, settings, run id).</summary>
-    protected ArkerTestEnvironment Environment { get; private set; } = null!;
+    protected ArkerTestEnvironment TestEnvironment { get; private set; } = null!;
 
     /// <summary>The test's cancellation token.</summary>
     protected static CancellationToken CancellationToken => TestContext.CurrentContext.CancellationToken;
@@ -37,12 +37,12 @@ public abstract class ArkerTest
     [SetUp]
     public async Task ArkerSetUpAsync()
     {
-        Environment = await ArkerTestEnvironment.GetSharedAsync();
-        NUnitAvailability.EnsureAvailable(Environment);
+        TestEnvironment = await ArkerTestEnvironment.GetSharedAsync();
+        NUnitAvailability.EnsureAvailable(TestEnvironment);
 
         ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), TestContext.CurrentContext.Test.Method?.MethodInfo);
         string scope = choice.ScopeKey(GetType());
-        BaseVm baseVm = await Environment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
+        BaseVm baseVm = await TestEnvironment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
         VmLease lease = await baseVm.LeaseAsync(TestContext.CurrentContext.Test.FullName, CancellationToken);
         _leases[TestContext.CurrentContext.Test.ID] = (lease, baseVm);
         await TestContext.Out.WriteLineAsync($"[arker] VM {lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");

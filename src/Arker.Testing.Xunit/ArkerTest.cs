@@ -31,7 +31,7 @@ public abstract class ArkerTest : IAsyncLifetime
     protected BaseVm BaseVm { get; private set; } = null!;
 
     /// <summary>The run's environment (client, settings, run id).</summary>
-    protected ArkerTestEnvironment Environment { get; private set; } = null!;
+    protected ArkerTestEnvironment TestEnvironment { get; private set; } = null!;
 
     /// <summary>The test's output.</summary>
     protected static ITestOutputHelper Output => TestContext.Current.TestOutputHelper ?? throw new InvalidOperationException("No test is running.");
@@ -42,12 +42,12 @@ public abstract class ArkerTest : IAsyncLifetime
     /// <summary>Gets the base VM (provisioning it on first use) and leases this test's fork.</summary>
     public virtual async ValueTask InitializeAsync()
     {
-        Environment = await ArkerTestEnvironment.GetSharedAsync();
-        ArkerAvailability.EnsureAvailable(Environment);
+        TestEnvironment = await ArkerTestEnvironment.GetSharedAsync();
+        ArkerAvailability.EnsureAvailable(TestEnvironment);
 
         ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), (TestContext.Current.TestMethod as IXunitTestMethod)?.Method);
         string scope = choice.ScopeKey(GetType());
-        BaseVm baseVm = BaseVm = await Environment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
+        BaseVm baseVm = BaseVm = await TestEnvironment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
         string testName = TestContext.Current.Test?.TestDisplayName ?? GetType().Name;
         _lease = await baseVm.LeaseAsync(testName, CancellationToken);
         TestContext.Current.TestOutputHelper?.WriteLine($"[arker] VM {_lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");

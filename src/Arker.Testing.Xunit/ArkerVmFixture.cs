@@ -25,25 +25,25 @@ public class ArkerVmFixture<TTemplate> : IAsyncLifetime
     public BaseVm Base { get; private set; } = null!;
 
     /// <summary>The run's environment.</summary>
-    public ArkerTestEnvironment Environment { get; private set; } = null!;
+    public ArkerTestEnvironment TestEnvironment { get; private set; } = null!;
 
     /// <summary>A fork of the base for the current test; dispose it (or release it with the test's outcome) when the test ends.</summary>
     public Task<VmLease> LeaseAsync()
     {
-        ArkerAvailability.EnsureAvailable(Environment);
+        ArkerAvailability.EnsureAvailable(TestEnvironment);
         return Base.LeaseAsync(TestContext.Current.Test?.TestDisplayName ?? "test", TestContext.Current.CancellationToken);
     }
 
     /// <summary>Provisions the base (or finds the one of its scope).</summary>
     public virtual async ValueTask InitializeAsync()
     {
-        Environment = await ArkerTestEnvironment.GetSharedAsync();
-        if (Environment.UnavailableReason is not null)
+        TestEnvironment = await ArkerTestEnvironment.GetSharedAsync();
+        if (TestEnvironment.UnavailableReason is not null)
         {
             return; // each test skips or fails when it asks for a VM
         }
 
-        Base = await Environment.GetBaseAsync(new TTemplate(), _scope, TestContext.Current.CancellationToken);
+        Base = await TestEnvironment.GetBaseAsync(new TTemplate(), _scope, TestContext.Current.CancellationToken);
     }
 
     /// <summary>The base lives until the end of the run, with the environment that made it.</summary>

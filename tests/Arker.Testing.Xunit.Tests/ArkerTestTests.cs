@@ -39,7 +39,7 @@ public sealed class ArkerTestTests : ArkerTest
     [Fact]
     public void TheVmIsNamedWithTheRunsId()
     {
-        Assert.StartsWith("arker-run-", Environment.RunId);
+        Assert.StartsWith("arker-run-", TestEnvironment.RunId);
         Assert.False(string.IsNullOrEmpty(Vm.Id));
     }
 }

@@ -7,5 +7,5 @@ namespace Arker.Testing.Apps.NUnit;
 public sealed class AppTests : ArkerTest
 {
     [Test]
-    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, Environment, message => Assert.Fail(message), CancellationToken);
+    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, TestEnvironment, message => Assert.Fail(message), CancellationToken);
 }

@@ -7,7 +7,7 @@ namespace Arker.Testing.Apps.Xunit;
 public sealed class AppTests : ArkerTest
 {
     [Fact]
-    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, Environment, message => Assert.Fail(message), CancellationToken);
+    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, TestEnvironment, message => Assert.Fail(message), CancellationToken);
 }
 
 /// <summary>With ARKER_APP_EARLY_START=1, starts the shared environment before the test session does, as a user's static code might.</summary>
