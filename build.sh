@@ -17,6 +17,11 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  if [ "${1:-}" = "test" ]; then
+    # A test publishes a program with NativeAOT, which links with a C compiler and zlib.
+    command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)
+    [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} ..."
@@ -30,7 +35,7 @@ ensure_prerequisites() {
 
 case "${1:-test}" in
   test)
-    ensure_prerequisites
+    ensure_prerequisites test
     dotnet test -c Release
     ;;
   sample)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Arker.Testing.Platform.Tests.Packaging;
@@ -81,6 +82,58 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         Assert.DoesNotContain("AspNetCore", runtimeConfig, StringComparison.Ordinal);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("The embedded local Arker server (Arker.Testing.Local) is not part of this test application", run.Output, StringComparison.Ordinal);
+    }
+
+    // The client is trimming- and AOT-compatible: a user's console app built on it publishes with
+    // NativeAOT without a warning, and the native program works against a real server.
+    [Fact]
+    public async Task A_NativeAOT_app_using_the_client_publishes_without_warnings_and_runs()
+    {
+        WriteNugetConfig();
+        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <PublishAot>true</PublishAot>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_project, "Program.cs"), """
+            using Arker.Testing.Client;
+
+            using var arker = new ArkerClient(); // ARKER_API_KEY, ARKER_BASE_URL
+            Computer vm = await arker.Vm("arkuntu").ForkAsync(new ForkOptions { Name = "native-app" });
+            await vm.Sync.WriteFileAsync("/home/user/greeting.txt", "hello from native code\n");
+            RunResult run = await vm.RunAsync("cat greeting.txt; exit 3");
+            VmList page = await arker.ListAsync(new ListOptions { Query = "native-app" });
+            Console.WriteLine($"{run.StdoutText.Trim()}|{run.ExitCode}|{page.Items.Count}");
+            await vm.DeleteAsync();
+            try
+            {
+                await vm.RunAsync("true");
+            }
+            catch (ArkerException ex)
+            {
+                Console.WriteLine($"after delete: {ex.Code}");
+            }
+            """);
+        await using ArkerCloudStandIn arker = await ArkerCloudStandIn.StartAsync();
+
+        AppRun publish = await Dotnet.RunAsync(["publish", "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-o", "native"], _project);
+        Assert.True(publish.ExitCode == 0, publish.ToString());
+        using RunningApp native = RunningApp.Start(Path.Combine(_project, "native", "Consumer"), [], arker.Variables, TimeSpan.FromMinutes(1));
+        AppRun run = await native.WaitForExitAsync();
+
+        Assert.DoesNotContain("warning IL", publish.Output, StringComparison.Ordinal); // trimming (IL2xxx) and AOT (IL3xxx) analysis
+        Assert.False(File.Exists(Path.Combine(_project, "native", "Consumer.dll")), "the program should be native, not IL");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("hello from native code|3|1", run.Output, StringComparison.Ordinal);
+        Assert.Contains("after delete: not_found", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
