@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Arker.Testing.Fixtures;
+using Arker.Testing.Extensibility;
 using NUnit.Framework.Interfaces;
 
 namespace Arker.Testing.NUnit;
@@ -13,59 +13,42 @@ namespace Arker.Testing.NUnit;
 /// </summary>
 public abstract class ArkerTest
 {
-    // Tests of one fixture instance may run in parallel: each test's lease is found by its id.
-    private readonly ConcurrentDictionary<string, (VmLease Lease, BaseVm Base)> _leases = new(StringComparer.Ordinal);
+    // Tests of one fixture instance may run in parallel: each test's scope is found by its id.
+    private readonly ConcurrentDictionary<string, ArkerTestScope> _scopes = new(StringComparer.Ordinal);
 
     /// <summary>This test's own VM.</summary>
-    protected Computer Vm => Current.Lease.Vm;
+    protected Computer Vm => Scope.Vm;
 
     /// <summary>The provisioned base this test's VM was forked from.</summary>
-    protected BaseVm BaseVm => Current.Base;
+    protected BaseVm BaseVm => Scope.Base;
 
     /// <summary>The run's environment (client, settings, run id).</summary>
-    protected ArkerTestEnvironment TestEnvironment { get; private set; } = null!;
+    protected ArkerTestEnvironment TestEnvironment => Scope.Environment;
 
     /// <summary>The test's cancellation token.</summary>
     protected static CancellationToken CancellationToken => TestContext.CurrentContext.CancellationToken;
 
-    private (VmLease Lease, BaseVm Base) Current =>
-        _leases.TryGetValue(TestContext.CurrentContext.Test.ID, out var current)
-            ? current
+    private ArkerTestScope Scope =>
+        _scopes.TryGetValue(TestContext.CurrentContext.Test.ID, out ArkerTestScope? scope)
+            ? scope
             : throw new InvalidOperationException("The VM is ready once the test starts (after the Arker set-up).");
 
     /// <summary>Gets the base VM (provisioning it on first use) and leases this test's fork.</summary>
     [SetUp]
-    public async Task ArkerSetUpAsync()
-    {
-        TestEnvironment = await ArkerTestEnvironment.GetSharedAsync();
-        NUnitAvailability.EnsureAvailable(TestEnvironment);
-
-        ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), TestContext.CurrentContext.Test.Method?.MethodInfo);
-        string scope = choice.ScopeKey(GetType());
-        BaseVm baseVm = await TestEnvironment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
-        VmLease lease = await baseVm.LeaseAsync(TestContext.CurrentContext.Test.FullName, CancellationToken);
-        _leases[TestContext.CurrentContext.Test.ID] = (lease, baseVm);
-        await TestContext.Out.WriteLineAsync($"[arker] VM {lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
-    }
+    public async Task ArkerSetUpAsync() =>
+        _scopes[TestContext.CurrentContext.Test.ID] = await ArkerTestScope.BeginAsync(NUnitTestFramework.RequireCurrentTest(), CancellationToken);
 
     /// <summary>Deletes the test's VM, or keeps it when the test failed and keeping is on.</summary>
     [TearDown]
     public async Task ArkerTearDownAsync()
     {
-        if (!_leases.TryRemove(TestContext.CurrentContext.Test.ID, out var current))
+        if (_scopes.TryRemove(TestContext.CurrentContext.Test.ID, out ArkerTestScope? scope))
         {
-            return;
-        }
-
-        bool failed = TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed;
-        if (await current.Lease.ReleaseAsync(failed) is { } note)
-        {
-            await TestContext.Out.WriteLineAsync("[arker] " + note);
+            await scope.EndAsync(testFailed: TestContext.CurrentContext.Result.Outcome.Status == TestStatus.Failed);
         }
     }
 
     /// <summary>Verifies what this test changed below <paramref name="directory"/>, compared with its base.</summary>
     protected Task VerifyChangesAsync(string directory, Snapshots.SnapshotSettings? settings = null, [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "", [System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
         Snapshots.ComputerSnapshots.VerifyChangesAsync(Vm, BaseVm, [directory], settings, CancellationToken, sourceFile, member);
-
 }

@@ -1,5 +1,4 @@
-using Arker.Testing.Fixtures;
-using Xunit.v3;
+using Arker.Testing.Extensibility;
 
 namespace Arker.Testing.Xunit;
 
@@ -22,16 +21,16 @@ namespace Arker.Testing.Xunit;
 /// </example>
 public abstract class ArkerTest : IAsyncLifetime
 {
-    private VmLease? _lease;
+    private ArkerTestScope? _scope;
 
     /// <summary>This test's own VM.</summary>
-    protected Computer Vm => _lease?.Vm ?? throw new InvalidOperationException("The VM is ready once the test starts (after InitializeAsync).");
+    protected Computer Vm => Scope.Vm;
 
     /// <summary>The provisioned base this test's VM was forked from.</summary>
-    protected BaseVm BaseVm { get; private set; } = null!;
+    protected BaseVm BaseVm => Scope.Base;
 
     /// <summary>The run's environment (client, settings, run id).</summary>
-    protected ArkerTestEnvironment TestEnvironment { get; private set; } = null!;
+    protected ArkerTestEnvironment TestEnvironment => Scope.Environment;
 
     /// <summary>The test's output.</summary>
     protected static ITestOutputHelper Output => TestContext.Current.TestOutputHelper ?? throw new InvalidOperationException("No test is running.");
@@ -39,19 +38,11 @@ public abstract class ArkerTest : IAsyncLifetime
     /// <summary>The test's cancellation token (cancelled when the run is aborted or the test times out).</summary>
     protected static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
-    /// <summary>Gets the base VM (provisioning it on first use) and leases this test's fork.</summary>
-    public virtual async ValueTask InitializeAsync()
-    {
-        TestEnvironment = await ArkerTestEnvironment.GetSharedAsync();
-        ArkerAvailability.EnsureAvailable(TestEnvironment);
+    private ArkerTestScope Scope => _scope ?? throw new InvalidOperationException("The VM is ready once the test starts (after InitializeAsync).");
 
-        ArkerVmAttribute choice = ArkerVmAttribute.For(GetType(), (TestContext.Current.TestMethod as IXunitTestMethod)?.Method);
-        string scope = choice.ScopeKey(GetType());
-        BaseVm baseVm = BaseVm = await TestEnvironment.GetBaseAsync(choice.CreateTemplate(), scope, CancellationToken);
-        string testName = TestContext.Current.Test?.TestDisplayName ?? GetType().Name;
-        _lease = await baseVm.LeaseAsync(testName, CancellationToken);
-        TestContext.Current.TestOutputHelper?.WriteLine($"[arker] VM {_lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
-    }
+    /// <summary>Gets the base VM (provisioning it on first use) and leases this test's fork.</summary>
+    public virtual async ValueTask InitializeAsync() =>
+        _scope = await ArkerTestScope.BeginAsync(XunitTestFramework.RequireCurrentTest(), CancellationToken);
 
     /// <summary>Verifies what this test changed below <paramref name="directory"/>, compared with its base (created, modified, deleted).</summary>
     protected Task VerifyChangesAsync(string directory, Snapshots.SnapshotSettings? settings = null, [System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "", [System.Runtime.CompilerServices.CallerMemberName] string member = "") =>
@@ -60,19 +51,11 @@ public abstract class ArkerTest : IAsyncLifetime
     /// <summary>Deletes the test's VM, or keeps it when the test failed and keeping is on.</summary>
     public virtual async ValueTask DisposeAsync()
     {
-        if (_lease is null)
+        if (_scope is not null)
         {
-            return;
-        }
-
-        bool failed = TestContext.Current.TestState?.Result == TestResult.Failed;
-        string? note = await _lease.ReleaseAsync(failed);
-        if (note is not null)
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine("[arker] " + note);
+            await _scope.EndAsync(testFailed: TestContext.Current.TestState?.Result == TestResult.Failed);
         }
 
         GC.SuppressFinalize(this);
     }
-
 }

@@ -1,3 +1,4 @@
+using Arker.Testing.Extensibility;
 using Arker.Testing.Fixtures;
 
 namespace Arker.Testing.Xunit;
@@ -30,8 +31,9 @@ public class ArkerVmFixture<TTemplate> : IAsyncLifetime
     /// <summary>A fork of the base for the current test; dispose it (or release it with the test's outcome) when the test ends.</summary>
     public Task<VmLease> LeaseAsync()
     {
-        ArkerAvailability.EnsureAvailable(TestEnvironment);
-        return Base.LeaseAsync(TestContext.Current.Test?.TestDisplayName ?? "test", TestContext.Current.CancellationToken);
+        TestInfo test = XunitTestFramework.RequireCurrentTest();
+        ArkerTestScope.EnsureAvailable(TestEnvironment, test);
+        return Base.LeaseAsync(test.DisplayName, TestContext.Current.CancellationToken);
     }
 
     /// <summary>Provisions the base (or finds the one of its scope).</summary>

@@ -43,6 +43,11 @@ public sealed class ArkerTestTests : ArkerTest
     [TestCase("alice")]
     public Task Snapshots_AreNamedAfterTheNUnitTest(string name) =>
         Vm.VerifyRunAsync($"greet {name}", cancellationToken: CancellationToken);
+
+    // The xunit adapter's tests have the same test with [InlineData("a/b c")]: both name the file the same way (..._name=a_b_c).
+    [TestCase("a/b c")]
+    public Task Arguments_AreCleanedForTheFileName(string name) =>
+        Vm.VerifyRunAsync($"echo '{name}'", cancellationToken: CancellationToken);
 }
 
 [ArkerVm(typeof(GreetTemplate))]

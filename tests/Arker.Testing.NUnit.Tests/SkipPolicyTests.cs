@@ -1,3 +1,4 @@
+using Arker.Testing.Extensibility;
 using Arker.Testing.Fixtures;
 using Arker.Testing.Local;
 
@@ -17,7 +18,7 @@ public sealed class SkipPolicyTests
         Exception? outcome = null;
         try
         {
-            NUnitAvailability.EnsureAvailable(environment);
+            ArkerTestScope.EnsureAvailable(environment, NUnitTestFramework.RequireCurrentTest());
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using Arker.Testing.Extensibility;
 using Arker.Testing.Fixtures;
 using Arker.Testing.Local;
 
@@ -15,7 +16,7 @@ public sealed class SkipPolicyTests
         ArkerUnavailableException? skip = null;
         try
         {
-            ArkerAvailability.EnsureAvailable(environment);
+            ArkerTestScope.EnsureAvailable(environment, XunitTestFramework.RequireCurrentTest());
         }
         catch (ArkerUnavailableException ex)
         {
@@ -32,7 +33,7 @@ public sealed class SkipPolicyTests
     {
         await using ArkerTestEnvironment environment = await UnavailableAsync(required: true);
 
-        var failure = Assert.Throws<ArkerUnavailableException>(() => ArkerAvailability.EnsureAvailable(environment));
+        var failure = Assert.Throws<ArkerUnavailableException>(() => ArkerTestScope.EnsureAvailable(environment, XunitTestFramework.RequireCurrentTest()));
 
         Assert.DoesNotContain("$XunitDynamicSkip$", failure.Message);
         Assert.Contains("This run requires Arker", failure.Message);

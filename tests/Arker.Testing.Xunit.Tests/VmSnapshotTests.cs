@@ -16,6 +16,12 @@ public sealed class VmSnapshotTests : ArkerTest
     public Task TheoryParameters_NameTheFile(string name) =>
         Vm.VerifyRunAsync($"greet {name}", cancellationToken: CancellationToken);
 
+    // The NUnit adapter's tests have the same test with [TestCase("a/b c")]: both name the file the same way (..._name=a_b_c).
+    [Theory]
+    [InlineData("a/b c")]
+    public Task Arguments_AreCleanedForTheFileName(string name) =>
+        Vm.VerifyRunAsync($"echo '{name}'", cancellationToken: CancellationToken);
+
     [Fact]
     public Task VmIdsAndTimes_AreScrubbed() =>
         Vm.VerifyRunAsync($"echo {Vm.Id} {BaseVm.Vm.Id} {Vm.Id}; date -u +%Y-%m-%dT%H:%M:%SZ", cancellationToken: CancellationToken);

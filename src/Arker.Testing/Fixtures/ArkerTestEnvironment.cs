@@ -72,10 +72,6 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     /// <summary>Cancelled when the run ends: the token of work that outlives the test that started it.</summary>
     internal CancellationToken Lifetime => _lifetime.Token;
 
-    /// <summary>Where the shared environment logs (test adapters route it to the test output).</summary>
-    /// <value>The default is <see langword="null"/>: no logging.</value>
-    public static ILoggerFactory? SharedLoggerFactory { get; set; }
-
     /// <summary>
     /// The environment of this test process, made on first use with the settings given to
     /// <see cref="ConfigureShared"/> (else read from the environment), and completed by
@@ -87,7 +83,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         {
             if (_shared is null)
             {
-                _shared = CreateAsync(_sharedSettings ?? ArkerTestingSettings.FromEnvironment(), SharedLoggerFactory);
+                _shared = CreateAsync(_sharedSettings ?? ArkerTestingSettings.FromEnvironment(), new TestOutputLoggerFactory()); // logs reach the running test's output
                 if (!_completesAtExit)
                 {
                     _completesAtExit = true;

@@ -34,7 +34,7 @@ public sealed class ArkerVmAttribute : Attribute
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Class;
 
     /// <summary>The attribute that applies to a test: the method's, else the class's, else the plain image.</summary>
-    public static ArkerVmAttribute For(Type testClass, MethodInfo? testMethod)
+    internal static ArkerVmAttribute For(Type testClass, MethodInfo? testMethod)
     {
         ArgumentNullException.ThrowIfNull(testClass);
         return testMethod?.GetCustomAttribute<ArkerVmAttribute>()
@@ -43,10 +43,10 @@ public sealed class ArkerVmAttribute : Attribute
     }
 
     /// <summary>A fresh instance of the template this attribute names.</summary>
-    public VmTemplate CreateTemplate() => VmTemplate.Create(Template, Image);
+    internal VmTemplate CreateTemplate() => VmTemplate.Create(Template, Image);
 
     /// <summary>The scope key under which <paramref name="testClass"/>'s base is shared (see <see cref="ArkerTestEnvironment.GetBaseAsync"/>).</summary>
-    public string ScopeKey(Type testClass)
+    internal string ScopeKey(Type testClass)
     {
         ArgumentNullException.ThrowIfNull(testClass);
         return Scope == ArkerVmScope.Run ? "run" : testClass.FullName!;

@@ -39,12 +39,12 @@ public abstract class VmTemplate
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
 
     /// <summary>A new template of <paramref name="templateType"/>, or the plain <paramref name="image"/> when there is none.</summary>
-    public static VmTemplate Create([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? templateType, string image = "arkuntu") =>
+    internal static VmTemplate Create([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? templateType, string image = "arkuntu") =>
         templateType is null ? new BaseImageTemplate(image) : (VmTemplate)Activator.CreateInstance(EnsureTemplateType(templateType))!;
 
     /// <summary>Checks that <paramref name="templateType"/> is a <see cref="VmTemplate"/>; returns it.</summary>
     [return: DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
-    public static Type EnsureTemplateType([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type templateType)
+    internal static Type EnsureTemplateType([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type templateType)
     {
         ArgumentNullException.ThrowIfNull(templateType);
         return typeof(VmTemplate).IsAssignableFrom(templateType)

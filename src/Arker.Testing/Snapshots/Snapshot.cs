@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Arker.Testing.Extensibility;
 
 namespace Arker.Testing.Snapshots;
 
@@ -12,20 +13,14 @@ namespace Arker.Testing.Snapshots;
 public static class Snapshot
 {
     /// <summary>
-    /// Resolves the current test's identity; test adapters set it (xunit.v3: class, method and theory
-    /// parameters). Without it, the class is taken from the source file's name.
+    /// Compares <paramref name="text"/>, scrubbed, with the verified snapshot of the calling test:
+    /// named after the running test's class, method and arguments when an adapter runs it, else
+    /// after the source file and the calling member.
     /// </summary>
-    public static Func<string, string, SnapshotIdentity?>? IdentityResolver { get; set; }
-
-    /// <summary>Called with the path of each <c>.received</c> file written (NUnit attaches it to the test).</summary>
-    public static Action<string>? ReceivedWritten { get; set; }
-
-    /// <summary>Compares <paramref name="text"/>, scrubbed, with the verified snapshot of the calling test.</summary>
     public static Task VerifyAsync(string text, SnapshotSettings? settings = null, string extension = "txt", [CallerFilePath] string sourceFile = "", [CallerMemberName] string member = "")
     {
         ArgumentNullException.ThrowIfNull(text);
-        SnapshotIdentity identity = IdentityResolver?.Invoke(sourceFile, member)
-            ?? new SnapshotIdentity(SnapshotIdentity.SourceDirectory(sourceFile), Path.GetFileNameWithoutExtension(sourceFile), member);
+        SnapshotIdentity identity = SnapshotIdentity.Of(ArkerTestFrameworks.CurrentTest, sourceFile, member);
         return VerifyAsync(text, identity, settings ?? new SnapshotSettings(), extension);
     }
 
@@ -66,7 +61,7 @@ public static class Snapshot
         }
 
         await File.WriteAllTextAsync(receivedPath, actual);
-        ReceivedWritten?.Invoke(receivedPath);
+        ArkerTestFrameworks.CurrentTest?.AddAttachment?.Invoke(receivedPath, "received snapshot: rename to .verified to accept");
         throw Assertions.AssertionFailures.Create(
             $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}",
             m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });

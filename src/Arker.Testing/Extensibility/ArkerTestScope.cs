@@ -1,0 +1,81 @@
+using Arker.Testing.Client;
+using Arker.Testing.Fixtures;
+
+namespace Arker.Testing.Extensibility;
+
+/// <summary>
+/// One test's VM, from set-up to clean-up: the entry point of the test-framework adapters, which
+/// only read their framework's context into a <see cref="TestInfo"/> and map its lifecycle here.
+/// </summary>
+public sealed class ArkerTestScope
+{
+    private ArkerTestScope(TestInfo test, ArkerTestEnvironment environment, BaseVm baseVm, VmLease lease)
+    {
+        Test = test;
+        Environment = environment;
+        Base = baseVm;
+        Lease = lease;
+    }
+
+    /// <summary>The test.</summary>
+    public TestInfo Test { get; }
+
+    /// <summary>The run the test belongs to.</summary>
+    public ArkerTestEnvironment Environment { get; }
+
+    /// <summary>The provisioned base the test's VM was forked from.</summary>
+    public BaseVm Base { get; }
+
+    /// <summary>The test's lease of its VM.</summary>
+    public VmLease Lease { get; }
+
+    /// <summary>The test's own VM.</summary>
+    public Computer Vm => Lease.Vm;
+
+    /// <summary>
+    /// Gets the run (started on first use), applies its skip policy, finds or provisions the base
+    /// the test's <see cref="ArkerVmAttribute"/> names, and leases the test's own fork of it.
+    /// </summary>
+    public static async Task<ArkerTestScope> BeginAsync(TestInfo test, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(test);
+        ArkerTestEnvironment environment = await ArkerTestEnvironment.GetSharedAsync();
+        EnsureAvailable(environment, test);
+
+        ArkerVmAttribute choice = ArkerVmAttribute.For(test.TestClass, test.TestMethod);
+        BaseVm baseVm = await environment.GetBaseAsync(choice.CreateTemplate(), choice.ScopeKey(test.TestClass), cancellationToken);
+        VmLease lease = await baseVm.LeaseAsync(test.DisplayName, cancellationToken);
+        test.WriteOutput($"[arker] VM {lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
+        return new ArkerTestScope(test, environment, baseVm, lease);
+    }
+
+    /// <summary>
+    /// The run's skip policy: returns when VMs can be had; otherwise ends the test as skipped, or
+    /// as failed when the run requires Arker, with what is missing.
+    /// </summary>
+    public static void EnsureAvailable(ArkerTestEnvironment environment, TestInfo test)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(test);
+        if (environment.UnavailableReason is not { } reason)
+        {
+            return;
+        }
+
+        if (environment.Settings.Require)
+        {
+            throw test.CreateAssertionFailure?.Invoke(environment.UnavailableMessage!) ?? new ArkerUnavailableException(environment.UnavailableMessage!, required: true);
+        }
+
+        throw test.CreateSkip(reason);
+    }
+
+    /// <summary>Deletes the test's VM, or keeps it (saying so in the test's output) when the test failed and keeping is on.</summary>
+    public async Task EndAsync(bool testFailed)
+    {
+        if (await Lease.ReleaseAsync(testFailed) is { } note)
+        {
+            Test.WriteOutput("[arker] " + note);
+        }
+    }
+}
