@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Arker.Testing.Extensibility;
+using DiffEngine;
 
 namespace Arker.Testing.Snapshots;
 
@@ -7,8 +8,9 @@ namespace Arker.Testing.Snapshots;
 /// Snapshot testing in Verify's style. The text is scrubbed and compared with
 /// <c>{Class}.{Method}.verified.txt</c> beside the test's source file. On a mismatch (or the first
 /// time) <c>.received.txt</c> is written beside it and the check fails with a unified diff; accept by
-/// renaming it, or run with <c>ARKER_SNAPSHOTS_ACCEPT=1</c>. On CI (<c>CI=true</c>) nothing is written:
-/// the failure message carries the diff.
+/// renaming it, or run with <c>ARKER_SNAPSHOTS_ACCEPT=1</c>. Off CI, the user's diff tool opens on the
+/// two files (DiffEngine; <c>DiffEngine_Disabled=true</c> or <c>DiffRunner.Disabled</c> turns it off).
+/// On CI (<c>CI=true</c>) nothing is written: the failure message carries the diff.
 /// </summary>
 public static class Snapshot
 {
@@ -40,7 +42,12 @@ public static class Snapshot
         string? verified = File.Exists(verifiedPath) ? (await File.ReadAllTextAsync(verifiedPath)).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
         if (verified == actual)
         {
-            File.Delete(receivedPath);
+            if (File.Exists(receivedPath))
+            {
+                DiffRunner.Kill(receivedPath, verifiedPath); // a diff tool still open on the old mismatch
+                File.Delete(receivedPath);
+            }
+
             return;
         }
 
@@ -62,6 +69,7 @@ public static class Snapshot
 
         await File.WriteAllTextAsync(receivedPath, actual);
         ArkerTestFrameworks.CurrentTest?.AddAttachment?.Invoke(receivedPath, "received snapshot: rename to .verified to accept");
+        await DiffRunner.LaunchAsync(receivedPath, verifiedPath); // the user's diff tool, unless DiffEngine is off or finds none
         throw Assertions.AssertionFailures.Create(
             $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}",
             m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });

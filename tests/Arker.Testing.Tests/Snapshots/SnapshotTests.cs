@@ -1,4 +1,5 @@
 using Arker.Testing.Snapshots;
+using DiffEngine;
 
 namespace Arker.Testing.Tests.Snapshots;
 
@@ -23,6 +24,32 @@ public sealed class SnapshotTests : IDisposable
         Assert.Equal("hello\n", File.ReadAllText(ReceivedPath));
         Assert.False(File.Exists(VerifiedPath));
         Assert.Contains(typeof(SnapshotMismatchException).GetInterfaces(), i => i.Name == "IAssertionException");
+    }
+
+    [Fact]
+    public async Task AMismatchUnderReview_OpensTheDiffTool_OnTheReceivedAndVerifiedFiles()
+    {
+        File.WriteAllText(VerifiedPath, "expected\n");
+        string calls = Path.Combine(_directory, "diff-tool-calls.txt");
+        string tool = Path.Combine(_directory, "record-diff");
+        File.WriteAllText(tool, $"#!/bin/sh\necho \"$1|$2\" >> '{calls}'\n");
+        File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // A diff tool that records how it was called; tools added last are tried first.
+        DiffTools.AddTool("arker-test-recorder", autoRefresh: false, isMdi: false, supportsText: true, requiresTarget: false, useShellExecute: false,
+            new LaunchArguments((temp, target) => $"\"{temp}\" \"{target}\"", (temp, target) => $"\"{temp}\" \"{target}\""), tool, binaryExtensions: []);
+        DiffRunner.Disabled = false;
+        try
+        {
+            await Assert.ThrowsAsync<SnapshotMismatchException>(() =>
+                Snapshot.VerifyAsync("actual\n", Identity(), new SnapshotSettings { Behavior = SnapshotBehavior.Review }));
+        }
+        finally
+        {
+            DiffRunner.Disabled = true; // as the rest of this test run has it (DiffToolsOff)
+        }
+
+        string called = await WaitForFileAsync(calls);
+        Assert.Equal($"{ReceivedPath}|{VerifiedPath}\n", called);
     }
 
     [Fact]
@@ -103,4 +130,14 @@ public sealed class SnapshotTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static async Task<string> WaitForFileAsync(string path)
+    {
+        for (int i = 0; i < 100 && !File.Exists(path); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        return File.Exists(path) ? await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken) : "(the diff tool was not started)";
+    }
 }
