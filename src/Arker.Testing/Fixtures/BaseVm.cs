@@ -5,19 +5,19 @@ namespace Arker.Testing.Fixtures;
 /// <summary>A provisioned base VM of a template, and its warm pool of forks.</summary>
 public sealed class BaseVm : IAsyncDisposable
 {
-    private readonly ArkerTestEnvironment _environment;
+    private readonly RunVms _vms;
     private readonly ForkPool _pool;
     private readonly bool _owned;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> _listings = new(StringComparer.Ordinal);
 
-    internal BaseVm(ArkerTestEnvironment environment, VmTemplate template, Computer vm, bool owned, TimeSpan provisioningTime)
+    internal BaseVm(RunVms vms, VmTemplate template, Computer vm, bool owned, TimeSpan provisioningTime)
     {
-        _environment = environment;
+        _vms = vms;
         Template = template;
         Vm = vm;
         _owned = owned;
         ProvisioningTime = provisioningTime;
-        _pool = new ForkPool(environment, vm, environment.Settings.PoolSize);
+        _pool = new ForkPool(vms, vm, vms.Settings.PoolSize);
     }
 
     /// <summary>The template this base was provisioned from.</summary>
@@ -33,8 +33,8 @@ public sealed class BaseVm : IAsyncDisposable
     public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default)
     {
         Computer fork = await _pool.TakeAsync(cancellationToken);
-        _environment.Statistics.Leased();
-        return new VmLease(_environment, fork, testName);
+        _vms.Statistics.Leased();
+        return new VmLease(_vms, fork, testName);
     }
 
     /// <summary>
@@ -45,14 +45,14 @@ public sealed class BaseVm : IAsyncDisposable
     public Task<string> ListingAsync(string directory, CancellationToken cancellationToken = default) =>
         _listings.GetOrAdd(directory, _ => new Lazy<Task<string>>(async () =>
         {
-            Computer probe = await _environment.ForkAsync(Vm, _environment.Lifetime);
+            Computer probe = await _vms.ForkAsync(Vm, _vms.Lifetime);
             try
             {
-                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, _environment.Lifetime);
+                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, _vms.Lifetime);
             }
             finally
             {
-                _environment.DeleteVmInBackground(probe);
+                _vms.DeleteInBackground(probe);
             }
         })).Value.WaitAsync(cancellationToken);
 
@@ -62,7 +62,7 @@ public sealed class BaseVm : IAsyncDisposable
         await _pool.DisposeAsync();
         if (_owned)
         {
-            await _environment.DeleteVmAsync(Vm);
+            await _vms.DeleteAsync(Vm);
         }
     }
 }

@@ -11,16 +11,16 @@ namespace Arker.Testing.Fixtures;
 /// </summary>
 internal sealed class ForkPool : IAsyncDisposable
 {
-    private readonly ArkerTestEnvironment _environment;
+    private readonly RunVms _vms;
     private readonly Computer _base;
     private readonly Channel<Computer> _ready;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _room;
     private readonly Task _filling;
 
-    public ForkPool(ArkerTestEnvironment environment, Computer baseVm, int size)
+    public ForkPool(RunVms vms, Computer baseVm, int size)
     {
-        _environment = environment;
+        _vms = vms;
         _base = baseVm;
         _ready = Channel.CreateUnbounded<Computer>();
         _room = new SemaphoreSlim(size, Math.Max(1, size));
@@ -39,7 +39,7 @@ internal sealed class ForkPool : IAsyncDisposable
             return ready;
         }
 
-        return await _environment.ForkAsync(_base, cancellationToken);
+        return await _vms.ForkAsync(_base, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -56,7 +56,7 @@ internal sealed class ForkPool : IAsyncDisposable
         _ready.Writer.TryComplete();
         while (_ready.Reader.TryRead(out Computer? unused))
         {
-            await _environment.DeleteVmAsync(unused);
+            await _vms.DeleteAsync(unused);
         }
 
         _stopping.Dispose();
@@ -72,12 +72,12 @@ internal sealed class ForkPool : IAsyncDisposable
             Computer fork;
             try
             {
-                fork = await _environment.ForkAsync(_base, stopping);
+                fork = await _vms.ForkAsync(_base, stopping);
             }
             catch (ArkerException ex)
             {
                 // Tests fork for themselves meanwhile, and see the error if it persists.
-                _environment.Logger.LogWarning(ex, "The warm pool of {Base} could not fork; retrying in a second", _base.Id);
+                _vms.Logger.LogWarning(ex, "The warm pool of {Base} could not fork; retrying in a second", _base.Id);
                 _room.Release();
                 await Task.Delay(TimeSpan.FromSeconds(1), stopping);
                 continue;
@@ -90,7 +90,7 @@ internal sealed class ForkPool : IAsyncDisposable
             catch (ArkerException ex)
             {
                 // Still a good fork: its first command starts the shell instead.
-                _environment.Logger.LogDebug(ex, "Could not start the shell of pooled fork {Vm}", fork.Id);
+                _vms.Logger.LogDebug(ex, "Could not start the shell of pooled fork {Vm}", fork.Id);
             }
             catch (OperationCanceledException)
             {
@@ -100,7 +100,7 @@ internal sealed class ForkPool : IAsyncDisposable
 
             if (!_ready.Writer.TryWrite(fork))
             {
-                await _environment.DeleteVmAsync(fork);
+                await _vms.DeleteAsync(fork);
             }
         }
     }

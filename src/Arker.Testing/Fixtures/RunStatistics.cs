@@ -19,6 +19,9 @@ internal sealed class RunStatistics
 
     public long Now => _clock.GetTimestamp();
 
+    /// <summary>The time since <paramref name="startedAt"/> (a <see cref="Now"/>).</summary>
+    public TimeSpan Since(long startedAt) => _clock.GetElapsedTime(startedAt);
+
     /// <summary>The VMs made and not yet seen deleted.</summary>
     public IEnumerable<string> LiveVms => _bornAt.Keys;
 

@@ -8,12 +8,12 @@ namespace Arker.Testing.Fixtures;
 /// </summary>
 public sealed class VmLease : IAsyncDisposable
 {
-    private readonly ArkerTestEnvironment _environment;
+    private readonly RunVms _vms;
     private int _released;
 
-    internal VmLease(ArkerTestEnvironment environment, Computer vm, string testName)
+    internal VmLease(RunVms vms, Computer vm, string testName)
     {
-        _environment = environment;
+        _vms = vms;
         Vm = vm;
         TestName = testName;
     }
@@ -35,13 +35,13 @@ public sealed class VmLease : IAsyncDisposable
             return Task.FromResult<string?>(null);
         }
 
-        if (testFailed && _environment.Settings.KeepFailed)
+        if (testFailed && _vms.Settings.KeepFailed)
         {
-            return Task.FromResult<string?>(_environment.DescribeKeptVm(Vm));
+            return Task.FromResult<string?>(_vms.Keep(Vm));
         }
 
         // The test need not wait for the deletion; the end of the run does.
-        _environment.DeleteVmInBackground(Vm);
+        _vms.DeleteInBackground(Vm);
         return Task.FromResult<string?>(null);
     }
 

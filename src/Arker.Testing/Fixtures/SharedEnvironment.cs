@@ -1,0 +1,74 @@
+using Arker.Testing.Extensibility;
+
+namespace Arker.Testing.Fixtures;
+
+/// <summary>
+/// The one environment of this test process: made on first use with the settings it was
+/// configured with (else the environment variables), logging to the running test's output, and
+/// completed by the test platform at the end of the session or when the process exits.
+/// </summary>
+internal static class SharedEnvironment
+{
+    private static readonly Lock Gate = new();
+    private static Task<ArkerTestEnvironment>? _shared;
+    private static ArkerTestingSettings? _settings;
+    private static bool _completesAtExit;
+
+    public static Task<ArkerTestEnvironment> GetAsync()
+    {
+        lock (Gate)
+        {
+            if (_shared is null)
+            {
+                _shared = ArkerTestEnvironment.CreateAsync(_settings ?? ArkerTestingSettings.FromEnvironment(), new TestOutputLoggerFactory());
+                if (!_completesAtExit)
+                {
+                    _completesAtExit = true;
+                    AppDomain.CurrentDomain.ProcessExit += (_, _) => CompleteAsync().Wait(TimeSpan.FromSeconds(60));
+                }
+            }
+
+            return _shared;
+        }
+    }
+
+    public static void Configure(ArkerTestingSettings settings)
+    {
+        lock (Gate)
+        {
+            if (_shared is not null)
+            {
+                throw new InvalidOperationException("The shared Arker test environment has already started; configure it before the first test asks for a VM.");
+            }
+
+            _settings = settings;
+        }
+    }
+
+    public static async Task<ArkerRunSummary?> CompleteAsync()
+    {
+        Task<ArkerTestEnvironment>? shared;
+        lock (Gate)
+        {
+            shared = _shared;
+            _shared = null;
+        }
+
+        if (shared is null)
+        {
+            return null;
+        }
+
+        ArkerTestEnvironment environment;
+        try
+        {
+            environment = await shared;
+        }
+        catch (Exception)
+        {
+            return null; // it never started, and the tests that asked for it saw why
+        }
+
+        return await environment.CompleteAsync();
+    }
+}
