@@ -66,7 +66,7 @@ public sealed class ArkerAssemblyFixture<TTemplate> : ArkerVmFixture<TTemplate>
 {
     /// <summary>The run-wide base of <typeparamref name="TTemplate"/>.</summary>
     public ArkerAssemblyFixture()
-        : base("run")
+        : base(ArkerTestEnvironment.RunScope)
     {
     }
 }

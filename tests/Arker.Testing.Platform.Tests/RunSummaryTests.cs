@@ -12,6 +12,19 @@ public sealed class RunSummaryTests
         Assert.Matches(@"Arker run arker-run-\d{8}-\d{6}-[0-9a-f]{6}: \d+ VMs created, 1 test fork \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 0 VMs left behind\.", run.Output);
     }
 
+    // Both adapters route the run's logs into the test's output (or the framework's diagnostics outside a test).
+    [Theory]
+    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    public async Task The_run_logs_where_its_server_and_base_came_from_in_each_framework(string app)
+    {
+        AppRun run = await TestApp.Named(app).RunAsync(["--output", "Detailed"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("[arker] Started the local Arker server on http://127.0.0.1:", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"\[arker\] Provisioned base \S+ of template arkuntu in [\d.]+ s", run.Output);
+        Assert.Matches(@"\[arker\] VM \S+ \(fork of \S+, template arkuntu\)", run.Output);
+    }
+
     [Theory]
     [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
     public async Task The_run_id_option_names_the_run_and_its_VMs_are_gone_from_the_server_at_its_end(string app)

@@ -44,7 +44,7 @@ internal sealed class TestApp
     public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         _vstest
             ? RunningApp.Start("dotnet", arguments.Prepend(Executable + ".dll").Prepend("vstest"), environment, Patience)
-            : RunningApp.Start(Executable, arguments.Append("--no-ansi").Append("--no-progress"), environment, Patience);
+            : RunningApp.Start(Executable, arguments.Append("--no-ansi").Append("--progress").Append("off"), environment, Patience);
 
     private string Executable
     {

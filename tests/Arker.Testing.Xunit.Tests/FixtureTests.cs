@@ -22,7 +22,7 @@ public sealed class AssemblyFixtureTests(ArkerAssemblyFixture<EchoToolTemplate> 
         await using VmLease lease = await fixture.LeaseAsync();
 
         (await lease.Vm.RunAsync("greet assembly", TestContext.Current.CancellationToken)).ShouldSucceed();
-        Assert.Same(fixture.Base, await fixture.TestEnvironment.GetBaseAsync(new EchoToolTemplate(), "run", TestContext.Current.CancellationToken));
+        Assert.Same(fixture.Base, await fixture.TestEnvironment.GetBaseAsync(new EchoToolTemplate(), ArkerTestEnvironment.RunScope, TestContext.Current.CancellationToken));
     }
 }
 

@@ -71,7 +71,7 @@ public static class RunResultAssertions
     }
 
     /// <summary>Everything the command did, as a failure message shows it.</summary>
-    public static string Describe(RunResult result, string expectation)
+    internal static string Describe(RunResult result, string expectation)
     {
         ArgumentNullException.ThrowIfNull(result);
         var text = new StringBuilder();

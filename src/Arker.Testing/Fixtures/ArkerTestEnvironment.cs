@@ -31,6 +31,9 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         _bases = new BaseVmCache(_vms, () => Client);
     }
 
+    /// <summary>The scope key of bases shared by the whole run (see <see cref="GetBaseAsync"/>, <see cref="ArkerVmScope.Run"/>).</summary>
+    public const string RunScope = "run";
+
     /// <summary>The run's settings.</summary>
     public ArkerTestingSettings Settings { get; }
 

@@ -49,6 +49,6 @@ public sealed class ArkerVmAttribute : Attribute
     internal string ScopeKey(Type testClass)
     {
         ArgumentNullException.ThrowIfNull(testClass);
-        return Scope == ArkerVmScope.Run ? "run" : testClass.FullName!;
+        return Scope == ArkerVmScope.Run ? ArkerTestEnvironment.RunScope : testClass.FullName!;
     }
 }
