@@ -46,7 +46,11 @@ internal readonly struct JsonFields
 
     public bool Has(string name) => _object.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null;
 
-    public string? String(string name, bool required = false) => Read(name, required, JsonValueKind.String, "a string", e => e.GetString());
+    public string? String(string name, bool required = false)
+    {
+        string prefix = _prefix;
+        return Read(name, required, JsonValueKind.String, "a string", e => Text(prefix, name, e));
+    }
 
     public bool Boolean(string name, bool defaultValue)
     {
@@ -79,6 +83,19 @@ internal readonly struct JsonFields
         return element.TryGetInt64(out long n) ? n : throw ApiException.BadRequest($"field '{_prefix}{name}' must be an integer (got {element.GetRawText()})");
     }
 
+    /// <summary>A JSON string's text; a string that is not valid UTF-8 is a <c>bad_request</c> naming the field.</summary>
+    private static string Text(string prefix, string name, JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.BadRequest($"field '{prefix}{name}' is not valid UTF-8");
+        }
+    }
+
     public double? Number(string name)
     {
         JsonElement? value = Find(name, required: false);
@@ -97,7 +114,7 @@ internal readonly struct JsonFields
 
         return value.ValueKind switch
         {
-            JsonValueKind.String => value.GetString(),
+            JsonValueKind.String => Text(_prefix, name, value),
             JsonValueKind.Number when value.TryGetInt64(out long n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _ => throw WrongType(name, "a string or an integer", value),
         };

@@ -7,6 +7,13 @@ namespace Arker.Testing.Local.Api;
 internal sealed class VmEndpoints
 {
     private const long MaxJsonBodyBytes = 1024 * 1024;
+
+    /// <summary>The longest VM name (local choice; the contract sets none).</summary>
+    private const int MaxNameLength = 255;
+
+    /// <summary>The longest run timeout: what the runtime's timers can wait (2^32 - 2 ms, about 49 days).</summary>
+    private const int MaxTimeoutSeconds = 4_294_967;
+
     private static readonly string[] Sorts = ["created_at", "-created_at", "region", "-region"];
     private readonly VmService _vms;
     private readonly TimeSpan _defaultTimeout;
@@ -44,6 +51,11 @@ internal sealed class VmEndpoints
     private async Task ForkAsync(HttpContext context, VmRecord parent, JsonFields body)
     {
         string? name = body.String("name");
+        if (name?.Length > MaxNameLength)
+        {
+            throw ApiException.BadRequest($"field 'name' must be at most {MaxNameLength} characters (got {name.Length})");
+        }
+
         bool isPublic = body.Boolean("is_public", defaultValue: false);
         string? region = body.String("region");
         if (region is not null && region != VmService.RegionName)
@@ -60,6 +72,11 @@ internal sealed class VmEndpoints
     {
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         string command = body.String("command", required: true)!;
+        if (string.IsNullOrWhiteSpace(command))
+        {
+            throw ApiException.BadRequest("field 'command' must not be empty: give a shell command (such as 'true')");
+        }
+
         if (command.Contains('\0', StringComparison.Ordinal))
         {
             throw ApiException.BadRequest("field 'command' must not contain a NUL byte");
@@ -72,8 +89,13 @@ internal sealed class VmEndpoints
             throw ApiException.BadRequest($"field 'timeout' must be a number of seconds >= 0 (got {seconds})");
         }
 
+        if (seconds > MaxTimeoutSeconds)
+        {
+            throw ApiException.BadRequest($"field 'timeout' must be at most {MaxTimeoutSeconds} seconds, about 49 days (got {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}); 0 means the server's default limit");
+        }
+
         VmRecord vm = _vms.FindOwned(context.Organisation(), id);
-        TimeSpan timeout = seconds == 0 ? _defaultTimeout : TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2));
+        TimeSpan timeout = seconds == 0 ? _defaultTimeout : TimeSpan.FromSeconds(seconds);
         var outcome = await vm.Sandbox.RunAsync(sessionId, command, timeout, context.RequestAborted);
         (string stdout, string stdoutEncoding) = ApiResponses.EncodeOutput(outcome.Stdout);
         (string stderr, string stderrEncoding) = ApiResponses.EncodeOutput(outcome.Stderr);

@@ -15,7 +15,7 @@ internal sealed class ShellSession
 {
     private const string Driver = """
         trap 'builtin printf "\036%s x%s %s\n" "$__arker_token" "$?" "$PWD"; builtin printf "\036%s\n" "$__arker_token" >&2' EXIT
-        while builtin read -r __arker_line; do
+        while IFS= builtin read -r __arker_line; do
           __arker_token=${__arker_line%% *}
           builtin printf -v __arker_command '%b' "${__arker_line#* }"
           builtin eval "$__arker_command" </dev/null

@@ -23,6 +23,9 @@ public sealed class MalformedRequestTests(LocalServerFixture fixture)
     [InlineData("{\"command\": \"true\", \"session_id\": true}", "session_id")]
     [InlineData("{\"command\": \"true\", \"timeout\": \"soon\"}", "timeout")]
     [InlineData("{\"command\": \"true\", \"timeout\": -1}", "timeout")]
+    [InlineData("{\"command\": \"true\", \"timeout\": 1e308}", "timeout")]
+    [InlineData("{\"command\": \"\"}", "command")]
+    [InlineData("{\"command\": \"  \\n \"}", "command")]
     public async Task Run_WrongOrMissingField_IsBadRequestNamingTheField(string body, string field)
     {
         string vm = await _api.ForkAsync();
@@ -40,6 +43,26 @@ public sealed class MalformedRequestTests(LocalServerFixture fixture)
         ApiResponse response = (await _api.PostRawAsync($"/api/v1/vms/{ApiClient.BaseVmId}/fork", body)).Error(400, "bad_request");
 
         Assert.Contains($"'{field}'", response.ErrorMessage);
+    }
+
+    [Fact]
+    public async Task Fork_NameLongerThan255Characters_IsBadRequestSayingTheLimit()
+    {
+        ApiResponse response = (await _api.PostAsync($"/api/v1/vms/{ApiClient.BaseVmId}/fork", new { name = new string('a', 100_000) })).Error(400, "bad_request");
+
+        Assert.Contains("field 'name' must be at most 255 characters (got 100000)", response.ErrorMessage);
+    }
+
+    [Theory]
+    [InlineData("run", "{\"command\": \"echo \xFF\xFE\"}", "command")]
+    [InlineData("fork", "{\"name\": \"\xC3\"}", "name")]
+    public async Task AStringThatIsNotValidUtf8_IsBadRequestNamingTheField(string route, string latin1Body, string field)
+    {
+        string vm = await _api.ForkAsync();
+
+        ApiResponse response = (await _api.PostBytesAsync($"/api/v1/vms/{vm}/{route}", System.Text.Encoding.Latin1.GetBytes(latin1Body))).Error(400, "bad_request");
+
+        Assert.Contains($"field '{field}' is not valid UTF-8", response.ErrorMessage);
     }
 
     [Theory]

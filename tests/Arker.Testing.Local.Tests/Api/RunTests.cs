@@ -23,6 +23,18 @@ public sealed class RunTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task Run_CommandWithLeadingAndTrailingWhitespace_RunsAsGiven()
+    {
+        string vm = await _api.ForkAsync();
+
+        // The session reads each command as one line: surrounding blanks are the command's own (an escaped space here).
+        RunResult result = await _api.RunAsync(vm, "  printf '[%s]' a\\ ");
+
+        Assert.Equal("[a ]", result.StdoutText);
+        Assert.Equal(0, result.ExitCode);
+    }
+
+    [Fact]
     public async Task Run_AsTheVmUser_InBashWithHome()
     {
         string vm = await _api.ForkAsync();

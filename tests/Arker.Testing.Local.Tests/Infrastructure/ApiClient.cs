@@ -29,21 +29,22 @@ public sealed class ApiClient
 
     public Task<ApiResponse> PostRawAsync(string path, string body) => SendJsonAsync(HttpMethod.Post, path, body);
 
+    /// <summary>Posts <paramref name="body"/> as it is: bytes that need not be valid UTF-8.</summary>
+    public Task<ApiResponse> PostBytesAsync(string path, byte[] body) => SendAsync(HttpMethod.Post, path, new ByteArrayContent(body) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } });
+
     public Task<ApiResponse> GetAsync(string path) => SendJsonAsync(HttpMethod.Get, path, null);
 
     public Task<ApiResponse> DeleteAsync(string path) => SendJsonAsync(HttpMethod.Delete, path, null);
 
-    public async Task<ApiResponse> SendJsonAsync(HttpMethod method, string path, string? body)
+    public Task<ApiResponse> SendJsonAsync(HttpMethod method, string path, string? body) =>
+        SendAsync(method, path, body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"));
+
+    private async Task<ApiResponse> SendAsync(HttpMethod method, string path, HttpContent? content)
     {
-        using var request = new HttpRequestMessage(method, new Uri(BaseUrl, path));
+        using var request = new HttpRequestMessage(method, new Uri(BaseUrl, path)) { Content = content };
         if (ApiKey is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
 
         using HttpResponseMessage response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
