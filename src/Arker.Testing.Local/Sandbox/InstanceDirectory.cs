@@ -97,7 +97,7 @@ internal sealed class InstanceDirectory : IDisposable
         if (!File.Exists(lockPath))
         {
             // A folder without a lock is either being created this instant or was never finished.
-            return DateTime.UtcNow - Directory.GetCreationTimeUtc(directory) > TimeSpan.FromMinutes(1);
+            return TimeProvider.System.GetUtcNow().UtcDateTime - Directory.GetCreationTimeUtc(directory) > TimeSpan.FromMinutes(1);
         }
 
         try

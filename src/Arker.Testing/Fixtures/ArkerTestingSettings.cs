@@ -83,14 +83,15 @@ public sealed record ArkerTestingSettings
     /// it, else <see cref="RunId"/> with a random suffix, else a new id made of the time and a
     /// random suffix (so runs sort by time and never collide).
     /// </summary>
-    public string MakeRunId()
+    /// <param name="clock">The clock of the default prefix's time; <see langword="null"/> is the system's.</param>
+    public string MakeRunId(TimeProvider? clock = null)
     {
         if (AssignedRunId is { } assigned)
         {
             return assigned;
         }
 
-        string prefix = RunId ?? "arker-run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        string prefix = RunId ?? "arker-run-" + (clock ?? TimeProvider.System).GetUtcNow().ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
         return prefix + "-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3));
     }
 

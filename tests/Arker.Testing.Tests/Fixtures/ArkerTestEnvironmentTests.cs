@@ -89,6 +89,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.NotEqual(prefixed.MakeRunId(), prefixed.MakeRunId());
         Assert.Equal("exact-run", (prefixed with { AssignedRunId = "exact-run" }).MakeRunId());
         Assert.Matches("^arker-run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$", new ArkerTestingSettings().MakeRunId());
+        Assert.StartsWith("arker-run-20261224-183000-", new ArkerTestingSettings().MakeRunId(new FixedClock(new DateTimeOffset(2026, 12, 24, 18, 30, 0, TimeSpan.Zero))));
         Assert.Equal("exact-run", ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_ASSIGNED_RUN_ID" ? "exact-run" : null).AssignedRunId);
         Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_RUN_ID" ? new string('r', 58) : null));
     }
@@ -307,5 +308,10 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Equal(TimeSpan.Zero, reused.ProvisioningTime);
         Assert.Equal("made once\n", await lease.Vm.Sync.ReadFileTextAsync("/home/user/reused.txt", Cancellation));
         Assert.Contains($"arker-base-ReusableTemplate-{new ReusableTemplate().RecipeHash()}", await TestEnvironments.NamesAsync(local.Client, "arker-base-ReusableTemplate"));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }
