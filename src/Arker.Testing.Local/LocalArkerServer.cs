@@ -59,7 +59,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
         builder.WebHost.UseUrls(options.Url.ToString());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxRequestBodySize = FileService.MaxFileBytes + (64 * 1024 * 1024);
+            kestrel.Limits.MaxRequestBodySize = FileWrites.MaxFileBytes + (64 * 1024 * 1024);
             kestrel.AddServerHeader = false;
         });
         var app = builder.Build();
@@ -80,12 +80,13 @@ public sealed class LocalArkerServer : IAsyncDisposable
         try
         {
             var faults = new FaultInjector(options.FaultRate, options.FaultSeed);
-            var files = new FileService(new PresignedUrlSigner(options.TimeProvider, options.PresignedUrlLifetime), host.UploadsDirectory, options.TimeProvider);
+            var signer = new PresignedUrlSigner(options.TimeProvider, options.PresignedUrlLifetime);
+            var uploads = new UploadStore(host.UploadsDirectory, signer.Lifetime, options.TimeProvider);
             var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys));
             app.Use(pipeline.InvokeAsync);
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
             new VmEndpoints(vms, options.DefaultRunTimeout).Map(app);
-            new SyncEndpoints(vms, files, faults).Map(app);
+            new SyncEndpoints(vms, new FileReads(signer), new FileWrites(uploads, signer, options.TimeProvider), signer, faults).Map(app);
             app.MapFallback((HttpContext context) => context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
                 ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
                 : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}"));

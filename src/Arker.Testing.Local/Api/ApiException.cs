@@ -27,4 +27,16 @@ internal sealed class ApiException : Exception
     public static ApiException TooLarge(string message) => new("payload_too_large", 413, message);
 
     public static ApiException Internal(string message) => new("internal", 500, message);
+
+    /// <summary>The 0.1 envelope's code and status for what the VMs, files or sandboxes refused.</summary>
+    public static ApiException From(LocalArkerException refused) => refused.Error switch
+    {
+        LocalArkerError.InvalidInput => BadRequest(refused.Message),
+        LocalArkerError.NotFound => NotFound(refused.Message),
+        LocalArkerError.Forbidden => Forbidden(refused.Message),
+        LocalArkerError.VmBusy => VmBusy(refused.Message),
+        LocalArkerError.Conflict => Conflict(refused.Message),
+        LocalArkerError.TooLarge => TooLarge(refused.Message),
+        _ => Internal(refused.Message),
+    };
 }

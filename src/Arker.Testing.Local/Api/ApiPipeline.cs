@@ -57,6 +57,11 @@ internal sealed class ApiPipeline
         {
             await WriteErrorIfPossibleAsync(context, ex.Code, ex.Status, ex.Message);
         }
+        catch (LocalArkerException refused)
+        {
+            ApiException ex = ApiException.From(refused);
+            await WriteErrorIfPossibleAsync(context, ex.Code, ex.Status, ex.Message);
+        }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             await WriteErrorIfPossibleAsync(context, "payload_too_large", 413, "request body is too large: send files through presigned uploads (up to 100 MiB)");

@@ -3,21 +3,15 @@ using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Api;
 
-/// <summary>The sync route (read and write) and the presigned transfer URLs it hands out.</summary>
-internal sealed class SyncEndpoints
+/// <summary>
+/// The sync route (read and write) and the presigned transfer URLs it hands out: parses each
+/// request into typed reads and writes for <see cref="FileReads"/> and <see cref="FileWrites"/>,
+/// and their outcomes into the 0.1 envelope.
+/// </summary>
+internal sealed class SyncEndpoints(VmService vms, FileReads reads, FileWrites writes, PresignedUrlSigner signer, FaultInjector faults)
 {
     /// <summary>Inline writes are base64 in JSON: 4 MiB chunks are the norm; a whole request stays under this.</summary>
     private const long MaxJsonBodyBytes = 160L * 1024 * 1024;
-    private readonly VmService _vms;
-    private readonly FileService _files;
-    private readonly FaultInjector _faults;
-
-    public SyncEndpoints(VmService vms, FileService files, FaultInjector faults)
-    {
-        _vms = vms;
-        _files = files;
-        _faults = faults;
-    }
 
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -30,19 +24,18 @@ internal sealed class SyncEndpoints
     {
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         string op = body.String("op", required: true)!;
-        VmRecord vm = _vms.FindOwned(context.Organisation(), id);
+        VmRecord vm = vms.FindOwned(context.Organisation(), id);
         switch (op)
         {
             case "read":
-                string path = body.String("path", required: true)!;
-                ReadResponse read = await _files.ReadAsync(vm, path, context.Request.Origin(), context.RequestAborted);
-                await ApiResponses.WriteAsync(context, read, ApiJsonContext.Default.ReadResponse);
+                FileRead read = await reads.ReadAsync(vm, body.String("path", required: true)!, context.RequestAborted);
+                await ApiResponses.WriteAsync(context, ToResponse(read, vm, context.Request.Origin()), ApiJsonContext.Default.ReadResponse);
                 break;
             case "write":
                 IReadOnlyList<JsonFields> entries = body.Objects("writes");
                 foreach (JsonFields entry in entries)
                 {
-                    FileService.CheckSize(entry);
+                    RefuseOversized(entry);
                 }
 
                 var results = new List<WriteResult>(entries.Count);
@@ -58,6 +51,25 @@ internal sealed class SyncEndpoints
         }
     }
 
+    /// <summary>A declared size over the limit refuses the whole request before anything is written.</summary>
+    private static void RefuseOversized(JsonFields entry)
+    {
+        long? size;
+        try
+        {
+            size = entry.Integer("size");
+        }
+        catch (ApiException)
+        {
+            return; // a malformed size is that entry's own error, reported in its result
+        }
+
+        if (size > FileWrites.MaxFileBytes)
+        {
+            throw ApiException.TooLarge($"file is {size} bytes; the limit is {FileWrites.MaxFileBytes} bytes (100 MiB)");
+        }
+    }
+
     /// <summary>One entry; its failure is reported in its result, not as the request's status.</summary>
     private async Task<WriteResult> WriteEntryAsync(VmRecord vm, JsonFields entry, HttpContext context)
     {
@@ -65,24 +77,65 @@ internal sealed class SyncEndpoints
         try
         {
             path = entry.String("path");
-            if (_faults.NextEntryFails())
+            if (faults.NextEntryFails())
             {
                 return Failed(path, "internal", "SlowDown: injected transient write error, please retry");
             }
 
-            return await _files.WriteAsync(vm, entry, context.Request.Origin(), context.RequestAborted);
+            FileWriteOutcome outcome = await writes.WriteAsync(vm, ParseWrite(entry), context.RequestAborted);
+            return ToResult(outcome, context.Request.Origin());
         }
         catch (ApiException ex)
         {
             return Failed(path, ex.Code, ex.Message);
+        }
+        catch (LocalArkerException refused)
+        {
+            ApiException ex = ApiException.From(refused);
+            return Failed(path, ex.Code, ex.Message);
+        }
+    }
+
+    /// <summary>A write entry: <c>presigned: true</c> starts an upload, <c>content</c> is bytes (whole or a chunk), <c>upload_id</c> alone commits.</summary>
+    private static FileWrite ParseWrite(JsonFields entry)
+    {
+        string path = entry.String("path", required: true)!;
+        long size = entry.Integer("size", required: true)!.Value;
+        if (entry.Boolean("presigned", defaultValue: false))
+        {
+            return new StartUpload(path, size);
+        }
+
+        string? uploadId = entry.String("upload_id");
+        if (entry.Has("content"))
+        {
+            long start = entry.Integer("start") ?? 0;
+            long end = entry.Integer("end") ?? size;
+            return new WriteChunk(path, size, uploadId, start, end, Base64(entry.String("content") ?? ""));
+        }
+
+        return uploadId is not null
+            ? new CommitUpload(path, size, uploadId)
+            : throw ApiException.BadRequest("a write entry needs 'content' (inline), 'presigned': true (to get an upload URL), or 'upload_id' (to commit an upload)");
+    }
+
+    private static byte[] Base64(string content)
+    {
+        try
+        {
+            return Convert.FromBase64String(content);
+        }
+        catch (FormatException)
+        {
+            throw ApiException.BadRequest("content is not valid base64");
         }
     }
 
     private async Task PutUploadAsync(HttpContext context, string uploadId)
     {
         string vmId = context.Request.Query["vm"].ToString();
-        _files.Signer.Verify("PUT", vmId, uploadId, context.Request.Query["expires"], context.Request.Query["signature"]);
-        await _files.ReceiveUploadAsync(vmId, uploadId, context.Request.Body, context.RequestAborted);
+        signer.Verify("PUT", vmId, uploadId, context.Request.Query["expires"], context.Request.Query["signature"]);
+        await writes.ReceiveUploadAsync(vmId, uploadId, context.Request.Body, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 
@@ -90,10 +143,30 @@ internal sealed class SyncEndpoints
     {
         string vmId = context.Request.Query["vm"].ToString();
         string path = context.Request.Query["path"].ToString();
-        _files.Signer.Verify("GET", vmId, path, context.Request.Query["expires"], context.Request.Query["signature"]);
-        VmRecord vm = _vms.FindAny(vmId);
-        await FileService.ServeDownloadAsync(vm, path, context.Response, context.RequestAborted);
+        signer.Verify("GET", vmId, path, context.Request.Query["expires"], context.Request.Query["signature"]);
+        VmRecord vm = vms.FindAny(vmId);
+        HttpResponse response = context.Response;
+        await FileReads.CopyToAsync(vm, path, size =>
+        {
+            response.ContentType = "application/octet-stream";
+            response.ContentLength = size;
+        }, response.Body, context.RequestAborted);
     }
+
+    private static ReadResponse ToResponse(FileRead read, VmRecord vm, string origin)
+    {
+        if (read.Download is { } download)
+        {
+            return new ReadResponse(read.Path, read.Size, null, null, $"{origin}/presigned/files?path={Uri.EscapeDataString(read.Path)}&{download.Query}", download.LifetimeSeconds, "GET");
+        }
+
+        (string text, string encoding) = ApiResponses.EncodeOutput(read.Content!);
+        return new ReadResponse(read.Path, read.Size, text, encoding, null, null, null);
+    }
+
+    private static WriteResult ToResult(FileWriteOutcome outcome, string origin) => outcome.Upload is { } upload
+        ? new WriteResult(outcome.Path, outcome.Size, Complete: false, Written: false, outcome.UploadId, $"{origin}/presigned/uploads/{outcome.UploadId}?{upload.Query}", upload.LifetimeSeconds, "PUT")
+        : new WriteResult(outcome.Path, outcome.Size, outcome.Complete, Written: outcome.Complete, outcome.UploadId is { } id && !outcome.Complete ? id : null);
 
     private static WriteResult Failed(string? path, string code, string message) =>
         new(path, null, Complete: false, Written: false, Error: new ErrorBody(code, message));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Arker.Testing.Local.Api;
 
 namespace Arker.Testing.Local.Files;
 
@@ -37,18 +36,18 @@ internal sealed class PresignedUrlSigner
     {
         if (!long.TryParse(expiresText, NumberStyles.None, CultureInfo.InvariantCulture, out long expires) || signature is null)
         {
-            throw ApiException.Forbidden("presigned URL is incomplete (expires and signature are required); request a new one");
+            throw LocalArkerException.Forbidden("presigned URL is incomplete (expires and signature are required); request a new one");
         }
 
         string expected = Compute(method, vmId, subject, expires);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
         {
-            throw ApiException.Forbidden("presigned URL signature does not match: the URL was altered or was signed by another server; request a new one");
+            throw LocalArkerException.Forbidden("presigned URL signature does not match: the URL was altered or was signed by another server; request a new one");
         }
 
         if (_time.GetUtcNow().ToUnixTimeSeconds() > expires)
         {
-            throw ApiException.Forbidden($"presigned URL expired at {DateTimeOffset.FromUnixTimeSeconds(expires):u}; request a new one");
+            throw LocalArkerException.Forbidden($"presigned URL expired at {DateTimeOffset.FromUnixTimeSeconds(expires):u}; request a new one");
         }
     }
 

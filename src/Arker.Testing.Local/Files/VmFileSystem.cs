@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Api;
 using Arker.Testing.Local.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -36,8 +35,8 @@ internal sealed class VmFileSystem : IDisposable
         {
             int errno = LibC.LastError;
             throw errno is LibC.ENoEnt or LibC.ENotDir
-                ? ApiException.NotFound($"file not found: {path}")
-                : ApiException.BadRequest($"cannot open {path}: {LibC.Describe(errno)}");
+                ? LocalArkerException.NotFound($"file not found: {path}")
+                : LocalArkerException.InvalidInput($"cannot open {path}: {LibC.Describe(errno)}");
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -47,7 +46,7 @@ internal sealed class VmFileSystem : IDisposable
             (int type, long size) = LibC.StatFd(fd);
             if (type != LibC.SIfReg)
             {
-                throw ApiException.BadRequest($"{path} is not a regular file");
+                throw LocalArkerException.InvalidInput($"{path} is not a regular file");
             }
 
             return (new FileStream(handle, FileAccess.Read, bufferSize: 0), size);
@@ -80,7 +79,7 @@ internal sealed class VmFileSystem : IDisposable
             int fd = LibC.openat(directory, temporary, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x1A4);
             if (fd < 0)
             {
-                throw ApiException.BadRequest($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
+                throw LocalArkerException.InvalidInput($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
             }
 
             _ = LibC.fchown(fd, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
@@ -93,7 +92,7 @@ internal sealed class VmFileSystem : IDisposable
             if (LibC.renameat(directory, temporary, directory, segments[^1]) != 0)
             {
                 int errno = LibC.LastError;
-                throw ApiException.BadRequest($"cannot write {path}: {LibC.Describe(errno)}");
+                throw LocalArkerException.InvalidInput($"cannot write {path}: {LibC.Describe(errno)}");
             }
 
             renamed = true;
@@ -133,7 +132,7 @@ internal sealed class VmFileSystem : IDisposable
         int target = LibC.Openat2(_rootFd, Relative(segments), LibC.OPath | LibC.OCloexec, 0, Resolve);
         if (target < 0)
         {
-            throw ApiException.BadRequest($"{path} is a symbolic link to a file that does not exist");
+            throw LocalArkerException.InvalidInput($"{path} is a symbolic link to a file that does not exist");
         }
 
         try
@@ -176,7 +175,7 @@ internal sealed class VmFileSystem : IDisposable
         if (fd < 0)
         {
             int errno = LibC.LastError;
-            throw ApiException.BadRequest(errno == LibC.ENotDir
+            throw LocalArkerException.InvalidInput(errno == LibC.ENotDir
                 ? $"cannot write {path}: a parent of it is not a directory"
                 : $"cannot write {path}: {LibC.Describe(errno)}");
         }
@@ -200,7 +199,7 @@ internal sealed class VmFileSystem : IDisposable
         string home = _root + VmPath.Home;
         if (actual is null || !(actual == home || actual.StartsWith(home + "/", StringComparison.Ordinal)))
         {
-            throw ApiException.BadRequest($"{path} resolves (through a symbolic link) outside {VmPath.Home}/, which the file API does not reach");
+            throw LocalArkerException.InvalidInput($"{path} resolves (through a symbolic link) outside {VmPath.Home}/, which the file API does not reach");
         }
     }
 

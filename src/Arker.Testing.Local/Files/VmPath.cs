@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Api;
 
 namespace Arker.Testing.Local.Files;
 
@@ -17,29 +16,29 @@ internal static class VmPath
     {
         if (path.Contains('\0', StringComparison.Ordinal))
         {
-            throw ApiException.BadRequest("path must not contain a NUL byte");
+            throw LocalArkerException.InvalidInput("path must not contain a NUL byte");
         }
 
         if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxBytes)
         {
-            throw ApiException.BadRequest($"path is longer than {MaxBytes} bytes");
+            throw LocalArkerException.InvalidInput($"path is longer than {MaxBytes} bytes");
         }
 
         if (!path.StartsWith(Home + "/", StringComparison.Ordinal))
         {
-            throw ApiException.BadRequest($"path must be absolute and under {Home}/ (got '{path}')");
+            throw LocalArkerException.InvalidInput($"path must be absolute and under {Home}/ (got '{path}')");
         }
 
         string[] segments = path[(Home.Length + 1)..].Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Contains(".."))
         {
-            throw ApiException.BadRequest($"path must not contain a '..' segment (got '{path}')");
+            throw LocalArkerException.InvalidInput($"path must not contain a '..' segment (got '{path}')");
         }
 
         segments = [.. segments.Where(s => s != ".")];
         if (segments.Length == 0)
         {
-            throw ApiException.BadRequest($"path must name a file under {Home}/ (got '{path}')");
+            throw LocalArkerException.InvalidInput($"path must name a file under {Home}/ (got '{path}')");
         }
 
         return segments;

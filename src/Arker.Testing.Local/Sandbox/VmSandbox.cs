@@ -50,7 +50,7 @@ internal sealed class VmSandbox
 
         if (!slot.Busy.Wait(0, CancellationToken.None))
         {
-            throw Api.ApiException.VmBusy($"session '{sessionId}' of this VM is already running a command; wait for it, or use another session_id to run concurrently");
+            throw LocalArkerException.VmBusy($"session '{sessionId}' of this VM is already running a command; wait for it, or use another session_id to run concurrently");
         }
 
         try
@@ -133,7 +133,7 @@ internal sealed class VmSandbox
                 ThrowIfDestroyed();
                 if (_runsInFlight > 0)
                 {
-                    throw Api.ApiException.VmBusy("this VM has a command running; fork it when the command has finished");
+                    throw LocalArkerException.VmBusy("this VM has a command running; fork it when the command has finished");
                 }
 
                 slots = [.. _sessions];
@@ -242,7 +242,7 @@ internal sealed class VmSandbox
     {
         if (_destroyed)
         {
-            throw Api.ApiException.NotFound("VM not found: it was deleted");
+            throw LocalArkerException.NotFound("VM not found: it was deleted");
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Arker.Testing.Local.Api;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Shared;
 
@@ -66,7 +65,7 @@ internal sealed class VmService : IAsyncDisposable
         VmRecord vm = FindForFork(organisation, vmId);
         return vm.Organisation == organisation
             ? vm
-            : throw ApiException.Forbidden($"VM {vm.Id} is a public VM of another organisation: you may fork it, but not run, read, write or delete it");
+            : throw LocalArkerException.Forbidden($"VM {vm.Id} is a public VM of another organisation: you may fork it, but not run, read, write or delete it");
     }
 
     /// <summary>Resolves a name for fork-by-name: an alias, the caller's newest VM of that name, or a public VM.</summary>
@@ -87,7 +86,7 @@ internal sealed class VmService : IAsyncDisposable
             .OrderByDescending(v => v.Organisation == organisation)
             .ThenByDescending(v => v.CreatedAt)
             .FirstOrDefault();
-        return match ?? throw ApiException.NotFound($"no VM or image named '{name}' is visible to your organisation");
+        return match ?? throw LocalArkerException.NotFound($"no VM or image named '{name}' is visible to your organisation");
     }
 
     public async Task<VmRecord> ForkAsync(string organisation, VmRecord parent, string? name, bool isPublic)
@@ -165,5 +164,5 @@ internal sealed class VmService : IAsyncDisposable
         return _vms.TryGetValue(key, out VmRecord? vm) ? vm : throw NotFound(vmId);
     }
 
-    private static ApiException NotFound(string vmId) => ApiException.NotFound($"VM not found: {vmId}");
+    private static LocalArkerException NotFound(string vmId) => LocalArkerException.NotFound($"VM not found: {vmId}");
 }

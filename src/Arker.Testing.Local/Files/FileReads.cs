@@ -1,0 +1,51 @@
+using Arker.Testing.Local.Vms;
+
+namespace Arker.Testing.Local.Files;
+
+/// <summary>Reads of a VM's files: small ones inline, large ones through a presigned download streamed from the VM.</summary>
+internal sealed class FileReads(PresignedUrlSigner signer)
+{
+    /// <summary>Files larger than this are read through a presigned download.</summary>
+    public const int InlineReadLimit = 16 * 1024 * 1024;
+
+    private const int CopyBufferBytes = 1024 * 1024;
+
+    public async Task<FileRead> ReadAsync(VmRecord vm, string path, CancellationToken cancellationToken)
+    {
+        string[] segments = VmPath.Parse(path);
+        return await vm.Sandbox.WithRootAsync(async root =>
+        {
+            using var files = VmFileSystem.Open(root);
+            (FileStream stream, long size) = files.OpenRead(segments, path);
+            await using (stream)
+            {
+                if (size > InlineReadLimit)
+                {
+                    return new FileRead(path, size, null, new SignedTransfer(signer.Sign("GET", vm.Id, path), signer.LifetimeSeconds));
+                }
+
+                byte[] content = new byte[size];
+                await stream.ReadExactlyAsync(content, cancellationToken);
+                return new FileRead(path, size, content, null);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Streams a file to <paramref name="destination"/> (a presigned download), once <paramref name="starting"/> has been told its size.</summary>
+    public static Task CopyToAsync(VmRecord vm, string path, Action<long> starting, Stream destination, CancellationToken cancellationToken)
+    {
+        string[] segments = VmPath.Parse(path);
+        return vm.Sandbox.WithRootAsync(async root =>
+        {
+            using var files = VmFileSystem.Open(root);
+            (FileStream stream, long size) = files.OpenRead(segments, path);
+            await using (stream)
+            {
+                starting(size);
+                await stream.CopyToAsync(destination, CopyBufferBytes, cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+    }
+}
