@@ -94,9 +94,8 @@ internal sealed class VmEndpoints
             throw ApiException.BadRequest($"field 'timeout' must be at most {MaxTimeoutSeconds} seconds, about 49 days (got {seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}); 0 means the server's default limit");
         }
 
-        VmRecord vm = _vms.FindOwned(context.Organisation(), id);
         TimeSpan timeout = seconds == 0 ? _defaultTimeout : TimeSpan.FromSeconds(seconds);
-        var outcome = await vm.Sandbox.RunAsync(sessionId, command, timeout, context.RequestAborted);
+        var outcome = await _vms.RunAsync(context.Organisation(), id, sessionId, command, timeout, context.RequestAborted);
         (string stdout, string stdoutEncoding) = ApiResponses.EncodeOutput(outcome.Stdout);
         (string stderr, string stderrEncoding) = ApiResponses.EncodeOutput(outcome.Stderr);
         var response = new RunResponse(stdout, stdoutEncoding, stderr, stderrEncoding, outcome.ExitCode,

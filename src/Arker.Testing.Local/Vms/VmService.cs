@@ -111,6 +111,10 @@ internal sealed class VmService : IAsyncDisposable
         return child;
     }
 
+    /// <summary>Runs <paramref name="command"/> in a session of the caller's VM <paramref name="vmId"/>: the one way into a sandbox.</summary>
+    public Task<RunOutcome> RunAsync(string organisation, string vmId, string sessionId, string command, TimeSpan timeout, CancellationToken aborted) =>
+        FindOwned(organisation, vmId).Sandbox.RunAsync(sessionId, command, timeout, aborted);
+
     public async Task DeleteAsync(VmRecord vm)
     {
         if (_vms.TryRemove(vm.Id, out _))
