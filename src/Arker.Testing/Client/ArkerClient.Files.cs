@@ -110,23 +110,14 @@ public sealed partial class ArkerClient
     private async Task<WriteResult> SendWriteEntryAsync(string vmId, WriteEntry entry, CancellationToken cancellationToken)
     {
         byte[] body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new WriteRequest([entry]), ArkerJsonContext.Default.WriteRequest);
-        for (int attempt = 1; ; attempt++)
+        return await RetryAsync<WriteResult>(async _ =>
         {
             WriteResponse response = await SendAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/sync", body, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
             WriteResult result = response.Results is [var first, ..] ? first : throw new ArkerException("internal", "write response has no results", 200);
-            if (result.Error is not { } error)
-            {
-                return result;
-            }
-
-            var failure = new ArkerException(error.Code ?? "internal", error.Message ?? "", 200);
-            if (!failure.IsTransient || attempt >= Options.MaxAttempts)
-            {
-                throw failure;
-            }
-
-            await Task.Delay(Backoff(attempt), _time, cancellationToken);
-        }
+            return result.Error is { } error
+                ? new Attempt<WriteResult>(null, new ArkerException(error.Code ?? "internal", error.Message ?? "", 200))
+                : new Attempt<WriteResult>(result, null);
+        }, cancellationToken);
     }
 
     private Task<ReadResponse> RequestReadAsync(string vmId, string path, CancellationToken cancellationToken) =>

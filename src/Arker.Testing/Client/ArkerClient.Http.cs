@@ -21,9 +21,8 @@ public sealed partial class ArkerClient
         where TResponse : WireResponse
     {
         var uri = new Uri(host.OriginalString + pathAndQuery);
-        for (int attempt = 1; ; attempt++)
+        return await RetryAsync<TResponse>(async attempt =>
         {
-            ArkerException failure;
             long started = Stopwatch.GetTimestamp();
             try
             {
@@ -42,12 +41,7 @@ public sealed partial class ArkerClient
                 byte[] raw = await response.Content.ReadAsByteArrayAsync(linked.Token);
                 LogAttempt(method, pathAndQuery, status, attempt, started);
                 (TResponse? payload, ArkerException? error) = Interpret(status, raw, responseType);
-                if (error is null)
-                {
-                    return payload!;
-                }
-
-                failure = error;
+                return new Attempt<TResponse>(payload, error);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -61,16 +55,9 @@ public sealed partial class ArkerClient
             catch (HttpRequestException ex)
             {
                 LogAttempt(method, pathAndQuery, 0, attempt, started);
-                failure = new ArkerException("internal", $"{method} {PathOnly(pathAndQuery)} failed before any response ({ex.Message}); check that the Arker service at {host.OriginalString} is running and reachable", 0, ex) { ConnectionFailed = true };
+                return new Attempt<TResponse>(null, new ArkerException("internal", $"{method} {PathOnly(pathAndQuery)} failed before any response ({ex.Message}); check that the Arker service at {host.OriginalString} is running and reachable", 0, ex) { ConnectionFailed = true });
             }
-
-            if (!failure.IsTransient || attempt >= Options.MaxAttempts)
-            {
-                throw failure;
-            }
-
-            await Task.Delay(Backoff(attempt), _time, cancellationToken);
-        }
+        }, cancellationToken);
     }
 
     internal Task<TResponse> SendJsonAsync<TRequest, TResponse>(HttpMethod method, Uri host, string path, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken, TimeSpan? timeout = null)
@@ -84,10 +71,9 @@ public sealed partial class ArkerClient
     internal async Task<HttpResponseMessage> SendPresignedAsync(HttpMethod method, string url, Func<HttpContent?> content, CancellationToken cancellationToken)
     {
         var uri = new Uri(url);
-        for (int attempt = 1; ; attempt++)
+        return await RetryAsync<HttpResponseMessage>(async attempt =>
         {
             long started = Stopwatch.GetTimestamp();
-            ArkerException failure;
             using var deadline = new CancellationTokenSource(Options.TransferTimeout, _time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
@@ -98,12 +84,12 @@ public sealed partial class ArkerClient
                 LogAttempt(method, uri.AbsolutePath, status, attempt, started);
                 if (response.IsSuccessStatusCode)
                 {
-                    return response;
+                    return new Attempt<HttpResponseMessage>(response, null);
                 }
 
                 string text = await response.Content.ReadAsStringAsync(linked.Token);
                 response.Dispose();
-                failure = ErrorFromBody(status, Encoding.UTF8.GetBytes(text), $"presigned {method} failed with HTTP {status}");
+                return new Attempt<HttpResponseMessage>(null, ErrorFromBody(status, Encoding.UTF8.GetBytes(text), $"presigned {method} failed with HTTP {status}"));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -116,17 +102,40 @@ public sealed partial class ArkerClient
             catch (HttpRequestException ex)
             {
                 LogAttempt(method, uri.AbsolutePath, 0, attempt, started);
-                failure = new ArkerException("internal", $"presigned {method} failed before any response: {ex.Message}", 0, ex) { ConnectionFailed = true };
+                return new Attempt<HttpResponseMessage>(null, new ArkerException("internal", $"presigned {method} failed before any response: {ex.Message}", 0, ex) { ConnectionFailed = true });
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The contract's retry rule, in one place: tries <paramref name="attempt"/> (numbered from 1)
+    /// until it gives a value, or a failure that is not transient, or <c>MaxAttempts</c> are spent,
+    /// waiting <see cref="Backoff"/> between tries. The failure that ends it says how many were made.
+    /// </summary>
+    private async Task<T> RetryAsync<T>(Func<int, Task<Attempt<T>>> attempt, CancellationToken cancellationToken)
+        where T : class
+    {
+        for (int number = 1; ; number++)
+        {
+            Attempt<T> outcome = await attempt(number);
+            if (outcome.Failure is not { } failure)
+            {
+                return outcome.Value!;
             }
 
-            if (!failure.IsTransient || attempt >= Options.MaxAttempts)
+            if (!failure.IsTransient || number >= Options.MaxAttempts)
             {
+                failure.Attempts = number;
                 throw failure;
             }
 
-            await Task.Delay(Backoff(attempt), _time, cancellationToken);
+            await Task.Delay(Backoff(number), _time, cancellationToken);
         }
     }
+
+    /// <summary>One try's result: a value, or the failure that decides whether to try again.</summary>
+    private readonly record struct Attempt<T>(T? Value, ArkerException? Failure)
+        where T : class;
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1.</summary>
     internal TimeSpan Backoff(int attempt) =>

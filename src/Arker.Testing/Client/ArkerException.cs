@@ -47,6 +47,12 @@ public sealed class ArkerException : Exception
     /// <summary>Whether the contract calls this failure transient (worth retrying); a connection that failed before any response is too.</summary>
     public bool IsTransient => ConnectionFailed || IsTransientFailure(Status, Code, ServiceMessage);
 
+    /// <summary>How many times the call was tried before this failure ended it (more than 1 when transient failures were retried).</summary>
+    public int Attempts { get; internal set; } = 1;
+
+    /// <inheritdoc/>
+    public override string Message => Attempts > 1 ? $"{base.Message} (gave up after {Attempts} attempts)" : base.Message;
+
     /// <summary>No response arrived: the connection could not be made or was dropped.</summary>
     internal bool ConnectionFailed { get; init; }
 

@@ -5,7 +5,7 @@ using Arker.Testing.Tests.Infrastructure;
 namespace Arker.Testing.Tests.Client;
 
 /// <summary>The client against the server's fault injection: transient failures are retried, and only those.</summary>
-public sealed class RetryTests
+public sealed class RetryTests(LocalServer local)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -76,6 +76,22 @@ public sealed class RetryTests
 
         Assert.True(error.IsTransient, error.ToString());
         Assert.Equal(3, recorder.Requests.Count);
+        Assert.Equal(3, error.Attempts);
+        Assert.EndsWith("(gave up after 3 attempts)", error.Message);
+    }
+
+    [Fact]
+    public async Task AnErrorThatIsNotTransient_IsThrownAtOnce_AfterOneAttempt()
+    {
+        using var recorder = new RecordingHandler();
+        using ArkerClient arker = LocalServer.NewClient(local.Server, o => o.HttpMessageHandler = recorder);
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => arker.Vm("01KQBYKEV5WJ7YB010603T1DCX_lcl").RunAsync("true", Cancellation));
+
+        Assert.Equal("not_found", error.Code);
+        Assert.Equal(1, error.Attempts);
+        Assert.Single(recorder.Requests);
+        Assert.DoesNotContain("gave up", error.Message);
     }
 
     [Fact]
