@@ -52,20 +52,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     [Fact]
     public async Task A_project_with_only_the_core_package_gets_no_server_and_says_where_the_local_server_comes_from()
     {
-        WriteNugetConfig();
-        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(_project, "Program.cs"), """
+        WriteCoreConsoleApp(publishAot: false, """
             await using var environment = await Arker.Testing.Fixtures.ArkerTestEnvironment.CreateAsync(new Arker.Testing.Fixtures.ArkerTestingSettings());
             Console.WriteLine(environment.UnavailableReason);
             """);
@@ -89,21 +76,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     [Fact]
     public async Task A_NativeAOT_app_using_the_client_publishes_without_warnings_and_runs()
     {
-        WriteNugetConfig();
-        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <PublishAot>true</PublishAot>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(_project, "Program.cs"), """
+        WriteCoreConsoleApp(publishAot: true, """
             using Arker.Testing.Client;
 
             using var arker = new ArkerClient(); // ARKER_API_KEY, ARKER_BASE_URL
@@ -185,6 +158,26 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         // The test is the README's quick start of that framework, so the README shows code that compiles and passes.
         File.WriteAllText(Path.Combine(_project, "Tests.cs"), ReadmeSnippet(framework + "-quickstart"));
         CopyDirectory(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata"));
+    }
+
+    /// <summary>A console app that references only the core package, with <paramref name="program"/> as its Program.cs.</summary>
+    private void WriteCoreConsoleApp(bool publishAot, string program)
+    {
+        WriteNugetConfig();
+        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <PublishAot>{(publishAot ? "true" : "false")}</PublishAot>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_project, "Program.cs"), program);
     }
 
     private void WriteNugetConfig() => File.WriteAllText(Path.Combine(_project, "nuget.config"), $"""
