@@ -62,7 +62,7 @@ internal static class LocalServerCommand
             });
         }
 
-        var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups).")
+        var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host; the same routes are also served at the origin for now.")
         {
             urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, faultRate, faultSeed, maxLayers, verbose,
         };
@@ -112,7 +112,7 @@ internal static class LocalServerCommand
 
             await using (server)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Arker local server on {server.BaseUrl} (API key: {server.ApiKey}). Ctrl+C to stop."));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Arker local server on {server.BaseUrl} (API key: {server.ApiKey}; Arker API 0.1 clients: {server.V01BaseUrl}). Ctrl+C to stop."));
                 try
                 {
                     await server.WaitForShutdownAsync(cancellationToken);

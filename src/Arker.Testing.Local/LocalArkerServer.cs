@@ -36,6 +36,13 @@ public sealed class LocalArkerServer : IAsyncDisposable
     /// <summary>The origin the server listens on; both the regional and the global routes are served here.</summary>
     public Uri BaseUrl { get; }
 
+    /// <summary>
+    /// The base URL of the Arker API 0.1 (<c>{origin}/arker-0.1</c>), for its clients: the official
+    /// 0.1 SDKs (as their base and their list host) and this library's client. The same routes are
+    /// also served at the origin for now; that place belongs to the current protocol next.
+    /// </summary>
+    public Uri V01BaseUrl => new(BaseUrl, ApiPipeline.V01Prefix);
+
     /// <summary>An API key the server accepts (the first configured, or a generated one).</summary>
     public string ApiKey { get; }
 
@@ -85,9 +92,18 @@ public sealed class LocalArkerServer : IAsyncDisposable
             var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys));
             app.Use(pipeline.InvokeAsync);
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
-            new VmEndpoints(vms, options.DefaultRunTimeout).Map(app);
-            new SyncEndpoints(vms, new FileReads(signer), new FileWrites(uploads, signer, options.TimeProvider), signer, faults).Map(app);
-            app.MapFallback((HttpContext context) => context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
+            var vmEndpoints = new VmEndpoints(vms, options.DefaultRunTimeout);
+            var syncEndpoints = new SyncEndpoints(vms, new FileReads(signer), new FileWrites(uploads, signer, options.TimeProvider), signer, faults);
+            syncEndpoints.MapPresigned(app);
+
+            // The 0.1 wire protocol at a base of its own, and (until the current protocol takes it) at the origin too.
+            foreach (IEndpointRouteBuilder routes in new IEndpointRouteBuilder[] { app, app.MapGroup(ApiPipeline.V01Prefix) })
+            {
+                vmEndpoints.Map(routes);
+                syncEndpoints.Map(routes);
+            }
+
+            app.MapFallback((HttpContext context) => ApiPipeline.IsApi(context.Request.Path)
                 ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
                 : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}"));
 

@@ -14,7 +14,7 @@ internal sealed class ArkerCloudStandIn : IAsyncDisposable
     private ArkerCloudStandIn(LocalArkerServer server)
     {
         _server = server;
-        Client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl });
+        Client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.V01BaseUrl });
     }
 
     public ArkerClient Client { get; }
@@ -23,8 +23,8 @@ internal sealed class ArkerCloudStandIn : IAsyncDisposable
     public Dictionary<string, string> Variables => new()
     {
         ["ARKER_API_KEY"] = _server.ApiKey,
-        ["ARKER_BASE_URL"] = _server.BaseUrl.ToString(),
-        ["ARKER_GLOBAL_URL"] = _server.BaseUrl.ToString(),
+        ["ARKER_BASE_URL"] = _server.V01BaseUrl.ToString(),
+        ["ARKER_GLOBAL_URL"] = _server.V01BaseUrl.ToString(),
     };
 
     public static async Task<ArkerCloudStandIn> StartAsync() => new(await LocalArkerServer.StartAsync());

@@ -9,6 +9,9 @@ namespace Arker.Testing.Local.Api;
 /// </summary>
 internal sealed class ApiPipeline
 {
+    /// <summary>The base path of the Arker API 0.1: <c>{origin}/arker-0.1</c> is what its clients take as their base URL.</summary>
+    public const string V01Prefix = "/arker-0.1";
+
     private readonly ILogger _logger;
     private readonly FaultInjector _faults;
     private readonly ApiKeyAuthenticator _authenticator;
@@ -39,7 +42,7 @@ internal sealed class ApiPipeline
         try
         {
             string path = context.Request.Path.Value ?? "";
-            bool api = path.StartsWith("/api/", StringComparison.Ordinal);
+            bool api = IsApi(context.Request.Path);
             bool presigned = path.StartsWith("/presigned/", StringComparison.Ordinal);
             if (_faults.Enabled && (api || presigned) && await _faults.TryFailAsync(context, presigned))
             {
@@ -80,6 +83,11 @@ internal sealed class ApiPipeline
             await WriteErrorIfPossibleAsync(context, "internal", 500, $"internal error: {ex.Message}");
         }
     }
+
+    /// <summary>Whether <paramref name="path"/> is an API route (authenticated, answered with the envelope), at the origin or below the 0.1 base.</summary>
+    public static bool IsApi(PathString path) =>
+        path.StartsWithSegments("/api", StringComparison.Ordinal)
+        || (path.StartsWithSegments(V01Prefix, StringComparison.Ordinal, out PathString rest) && rest.StartsWithSegments("/api", StringComparison.Ordinal));
 
     private static Task WriteErrorIfPossibleAsync(HttpContext context, string code, int status, string message)
     {

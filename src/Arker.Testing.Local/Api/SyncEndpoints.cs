@@ -13,9 +13,12 @@ internal sealed class SyncEndpoints(VmService vms, FileReads reads, FileWrites w
     /// <summary>Inline writes are base64 in JSON: 4 MiB chunks are the norm; a whole request stays under this.</summary>
     private const long MaxJsonBodyBytes = 160L * 1024 * 1024;
 
-    public void Map(IEndpointRouteBuilder routes)
+    /// <summary>The sync route, below a generation's base (<paramref name="routes"/>).</summary>
+    public void Map(IEndpointRouteBuilder routes) => routes.MapPost("/api/v1/vms/{id}/sync", SyncAsync);
+
+    /// <summary>The presigned transfer routes, at the origin (their URLs are absolute).</summary>
+    public void MapPresigned(IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/v1/vms/{id}/sync", SyncAsync);
         routes.MapPut("/presigned/uploads/{uploadId}", PutUploadAsync);
         routes.MapGet("/presigned/files", GetFileAsync);
     }

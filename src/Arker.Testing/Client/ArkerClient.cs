@@ -10,7 +10,7 @@ namespace Arker.Testing.Client;
 /// </summary>
 /// <example>
 /// <code>
-/// var arker = new ArkerClient(new ArkerClientOptions { ApiKey = "ark_...", BaseUrl = new Uri("http://127.0.0.1:8787") });
+/// var arker = new ArkerClient(new ArkerClientOptions { ApiKey = "ark_...", BaseUrl = new Uri("http://127.0.0.1:8787/arker-0.1") });
 /// Computer vm = await arker.Vm("arkuntu").ForkAsync(new ForkOptions { Name = "hello" });
 /// RunResult r = await vm.RunAsync("echo hi");
 /// await vm.DeleteAsync();

@@ -8,7 +8,7 @@ public sealed class FaultInjectionTests(LocalServerFixture fixture)
     public async Task FaultRateOne_FailsEveryRequestWithATransientFault()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 7 }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         var seen = new HashSet<string>();
 
         for (int i = 0; i < 60; i++)
@@ -27,7 +27,7 @@ public sealed class FaultInjectionTests(LocalServerFixture fixture)
         foreach (int attempt in new[] { 1, 2 })
         {
             await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 0.5, FaultSeed = 42 }, TestContext.Current.CancellationToken);
-            var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+            var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
             var outcomes = new List<string>();
             for (int i = 0; i < 30; i++)
             {
@@ -46,7 +46,7 @@ public sealed class FaultInjectionTests(LocalServerFixture fixture)
     public async Task WriteEntries_FailTransientlyInsideA200()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 0.5, FaultSeed = 3 }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         int entryFaults = 0;
 
         for (int i = 0; i < 40 && entryFaults == 0; i++)

@@ -11,7 +11,7 @@ public sealed class SdkCompatibilityTests(LocalServerFixture fixture)
     {
         string seeds = RequireSeeds();
         string work = Directory.CreateTempSubdirectory("arker-ts-sdk-").FullName;
-        string origin = fixture.Server.BaseUrl.GetLeftPart(UriPartial.Authority);
+        string origin = fixture.Server.V01BaseUrl.ToString(); // the 0.1 base: regional and list host alike
         string sdk = SeedDocuments.ExtractFile(seeds, "package/dist/index.cjs");
         Assert.Contains("var LIST_BASE_URL = \"https://arker.ai\";", sdk);
         File.WriteAllText(Path.Combine(work, "index.cjs"), sdk.Replace("\"https://arker.ai\"", $"\"{origin}\"", StringComparison.Ordinal));
@@ -29,7 +29,7 @@ public sealed class SdkCompatibilityTests(LocalServerFixture fixture)
     {
         string seeds = RequireSeeds();
         string sdk = Path.Combine(seeds, "arker-py-0.1.0");
-        string origin = fixture.Server.BaseUrl.GetLeftPart(UriPartial.Authority);
+        string origin = fixture.Server.V01BaseUrl.ToString(); // the 0.1 base: regional and list host alike
         string demo = Path.Combine(AppContext.BaseDirectory, "Compatibility", "python-sdk-demo.py");
 
         // -B: the seeds folder is read-only on CI, and nothing should be written beside the SDK anyway.

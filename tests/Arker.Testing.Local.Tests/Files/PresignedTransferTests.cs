@@ -75,7 +75,7 @@ public sealed class PresignedTransferTests(LocalServerFixture fixture)
     public async Task ExpiredUrl_IsForbidden()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { PresignedUrlLifetime = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(_api.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(_api.Http, server.V01BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
         JsonElement start = (await api.WriteRawAsync(vm, new { path = "/home/user/late.bin", size = 4, presigned = true })).Ok().GetProperty("results")[0];
         await Task.Delay(TimeSpan.FromSeconds(2.1), TestContext.Current.CancellationToken);

@@ -6,11 +6,12 @@ namespace Arker.Testing.Local.Tests.Hosting;
 public sealed class CommandLineTests(LocalServerFixture fixture)
 {
     [Fact]
-    public async Task Help_ListsEveryOption()
+    public async Task Help_ListsEveryOption_AndNamesTheBaseOfArkerApi01Clients()
     {
         (int exitCode, string output) = await RunToEndAsync("--help");
 
         Assert.Equal(0, exitCode);
+        Assert.Contains("<origin>/arker-0.1", output);
         foreach (string option in new[] { "--urls", "--api-key", "--data-root", "--rootfs", "--memory-limit", "--process-limit", "--run-timeout", "--share-network", "--fault-rate", "--fault-seed", "--max-layers", "--verbose" })
         {
             Assert.Contains(option, output);
@@ -35,7 +36,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         string dataRoot = temporary.Path;
         using ServerProcess server = await ServerProcess.StartAsync("--data-root", dataRoot, "--api-key", "ark_local_test=acme");
         Process process = server.Process;
-        var api = new ApiClient(fixture.Http, server.BaseUrl, "ark_local_test");
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 6501 &")).Succeeded();
 

@@ -12,7 +12,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         using var temporary = new TemporaryDataRoot();
         string dataRoot = temporary.Path;
         var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = dataRoot }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
         await api.WriteAsync(vm, "/home/user/f", "x"u8.ToArray());
         _ = api.RunRawAsync(vm, "sleep 6201");
@@ -34,7 +34,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     {
         using var temporary = new TemporaryDataRoot();
         var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, Storage = VmStorage.Disk }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         string parent = await api.ForkAsync();
         (await api.RunAsync(parent, "echo on-disk > ~/f")).Succeeded();
         string child = await api.ForkAsync(parent);
@@ -73,7 +73,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
             MakeMinimalRootFilesystem(rootfs);
             File.WriteAllText(Path.Combine(rootfs, "usr", "share", "marker"), "from the rootfs\n");
             await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = rootfs }, TestContext.Current.CancellationToken);
-            var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+            var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
             string vm = await api.ForkAsync();
 
             RunResult result = (await api.RunAsync(vm, "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr; echo $UID; pwd")).Succeeded();
@@ -126,7 +126,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     {
         using var temporary = new TemporaryDataRoot();
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, MaxLayerDepth = 4 }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
         int deepest = 0;
         for (int i = 0; i < 12; i++)
@@ -181,7 +181,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         using ServerProcess server = await ServerProcess.StartAsync("--data-root", dataRoot, "--api-key", "k");
         Process process = server.Process;
         using var http = new HttpClient();
-        var api = new ApiClient(http, server.BaseUrl, "k");
+        var api = new ApiClient(http, server.V01BaseUrl, "k");
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 6401 &")).Succeeded();
         process.Kill();

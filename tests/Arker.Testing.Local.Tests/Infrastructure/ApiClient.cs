@@ -41,7 +41,8 @@ public sealed class ApiClient
 
     private async Task<ApiResponse> SendAsync(HttpMethod method, string path, HttpContent? content)
     {
-        using var request = new HttpRequestMessage(method, new Uri(BaseUrl, path)) { Content = content };
+        // Paths are below the base (the 0.1 protocol's base has a path of its own).
+        using var request = new HttpRequestMessage(method, new Uri(BaseUrl.ToString().TrimEnd('/') + path)) { Content = content };
         if (ApiKey is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);

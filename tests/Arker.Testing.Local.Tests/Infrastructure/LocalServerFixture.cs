@@ -26,11 +26,11 @@ public sealed class LocalServerFixture : IAsyncLifetime
         options.ApiKeys[KeyA] = "org-a";
         options.ApiKeys[KeyB] = "org-b";
         Server = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
-        Api = new ApiClient(Http, Server.BaseUrl, KeyA);
-        OtherOrganisation = new ApiClient(Http, Server.BaseUrl, KeyB);
+        Api = new ApiClient(Http, Server.V01BaseUrl, KeyA);
+        OtherOrganisation = new ApiClient(Http, Server.V01BaseUrl, KeyB);
     }
 
-    public ApiClient WithKey(string? key) => new(Http, Server.BaseUrl, key);
+    public ApiClient WithKey(string? key) => new(Http, Server.V01BaseUrl, key);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,20 +1,25 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.RegularExpressions;
 
 namespace Arker.Testing.Local.Tests.Infrastructure;
 
 /// <summary>The <c>arker-local</c> command run as a child process, for tests of signals and crashes.</summary>
 public sealed class ServerProcess : IDisposable
 {
-    private ServerProcess(Process process, Uri baseUrl)
+    private ServerProcess(Process process, Uri baseUrl, Uri v01BaseUrl)
     {
         Process = process;
         BaseUrl = baseUrl;
+        V01BaseUrl = v01BaseUrl;
     }
 
     public Process Process { get; }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>The Arker API 0.1 base the start-up line names.</summary>
+    public Uri V01BaseUrl { get; }
 
     /// <summary>The arker-local command's assembly (src/Arker.Testing.Local.Tool), built before these tests.</summary>
     public static string ServerDll { get; } = Path.GetFullPath(typeof(ServerProcess).Assembly
@@ -34,7 +39,8 @@ public sealed class ServerProcess : IDisposable
                 // Keep draining output so the child never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
                 _ = process.StandardError.ReadToEndAsync();
-                return new ServerProcess(process, new Uri(line[Banner.Length..].Split(' ')[0]));
+                Match v01 = Regex.Match(line, @"Arker API 0\.1 clients: (\S+)\)");
+                return new ServerProcess(process, new Uri(line[Banner.Length..].Split(' ')[0]), v01.Success ? new Uri(v01.Groups[1].Value) : throw new InvalidOperationException("the start-up line names no base for Arker API 0.1 clients: " + line));
             }
         }
 

@@ -109,7 +109,7 @@ public sealed class ContainmentTests(LocalServerFixture fixture)
     public async Task Vm_ForkBombAndMemoryHog_AreContainedByTheVmsLimits()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { ProcessLimit = 64, MemoryLimitBytes = 128L * 1024 * 1024 }, TestContext.Current.CancellationToken);
-        var api = new ApiClient(fixture.Http, server.BaseUrl, server.ApiKey);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
 
         const string ForkBomb = """

@@ -90,7 +90,7 @@ public sealed class ComputerTests(LocalServer local)
     public async Task ForkAsync_ByName_GoesToTheGlobalHost_ById_ToTheRegionalHost()
     {
         using var recorder = new RecordingHandler();
-        var regional = local.Server.BaseUrl;
+        var regional = local.Server.V01BaseUrl;
         var global = new UriBuilder(regional) { Host = "localhost" }.Uri;
         using ArkerClient arker = local.NewClient(o =>
         {
@@ -104,11 +104,12 @@ public sealed class ComputerTests(LocalServer local)
 
         Assert.NotEqual(template.Id, byName.Id);
         var requests = recorder.Requests.ToArray();
-        Assert.Equal($"/api/v1/vms/{VmIdOf("arkuntu")}/fork", requests[0].Uri.AbsolutePath);
+        string basePath = regional.AbsolutePath.TrimEnd('/'); // the server's 0.1 base: /arker-0.1
+        Assert.Equal($"{basePath}/api/v1/vms/{VmIdOf("arkuntu")}/fork", requests[0].Uri.AbsolutePath);
         Assert.Equal("127.0.0.1", requests[0].Uri.Host);
         Assert.Equal("localhost", requests[1].Uri.Host);
-        Assert.Equal("/api/v1/vms/list", requests[1].Uri.AbsolutePath);
-        Assert.Equal(("localhost", "/api/v1/vms/fork"), (requests[2].Uri.Host, requests[2].Uri.AbsolutePath));
+        Assert.Equal($"{basePath}/api/v1/vms/list", requests[1].Uri.AbsolutePath);
+        Assert.Equal(("localhost", $"{basePath}/api/v1/vms/fork"), (requests[2].Uri.Host, requests[2].Uri.AbsolutePath));
         Assert.All(requests, r => Assert.True(r.HasAuthorization));
     }
 

@@ -21,7 +21,7 @@ public sealed class LocalServer : IAsyncLifetime
 
     public static ArkerClient NewClient(LocalArkerServer server, Action<ArkerClientOptions>? configure = null)
     {
-        var options = new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl };
+        var options = new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.V01BaseUrl }; // the client speaks 0.1
         configure?.Invoke(options);
         return new ArkerClient(options);
     }
