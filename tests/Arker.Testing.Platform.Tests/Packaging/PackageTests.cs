@@ -134,27 +134,14 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     /// <summary>Writes the user's project: <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
     private void WriteProject(string framework, string packages)
     {
-        WriteNugetConfig();
         string adapter = framework == "xunit" ? "Arker.Testing.Xunit" : "Arker.Testing.NUnit";
-        string references = string.Join("\n", packages.Split(' ')
+        string references = string.Concat(packages.Split(' ')
             .Select(package => package.Split('/'))
             .Append([adapter, feed.Version])
-            .Select(package => $"    <PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
-        File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner>
-                <EnableNUnitRunner>true</EnableNUnitRunner>
-              </PropertyGroup>
-              <ItemGroup>
-            {references}
-                <None Include="testdata/**" CopyToOutputDirectory="PreserveNewest" />
-              </ItemGroup>
-            </Project>
-            """);
+            .Select(package => $"<PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
+        WriteConsumerProject(
+            "<UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner><EnableNUnitRunner>true</EnableNUnitRunner>",
+            references + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />");
         // The test is the README's quick start of that framework, so the README shows code that compiles and passes.
         File.WriteAllText(Path.Combine(_project, "Tests.cs"), ReadmeSnippet(framework + "-quickstart"));
         CopyDirectory(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata"));
@@ -163,6 +150,13 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     /// <summary>A console app that references only the core package, with <paramref name="program"/> as its Program.cs.</summary>
     private void WriteCoreConsoleApp(bool publishAot, string program)
     {
+        WriteConsumerProject($"<PublishAot>{(publishAot ? "true" : "false")}</PublishAot>", $"<PackageReference Include=\"Arker.Testing\" Version=\"{feed.Version}\" />");
+        File.WriteAllText(Path.Combine(_project, "Program.cs"), program);
+    }
+
+    /// <summary>The user's project file (a net10.0 program with <paramref name="properties"/> and <paramref name="items"/>) and a NuGet source of the packed packages.</summary>
+    private void WriteConsumerProject(string properties, string items)
+    {
         WriteNugetConfig();
         File.WriteAllText(Path.Combine(_project, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -170,14 +164,13 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
                 <OutputType>Exe</OutputType>
                 <TargetFramework>net10.0</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
-                <PublishAot>{(publishAot ? "true" : "false")}</PublishAot>
+                {properties}
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Arker.Testing" Version="{feed.Version}" />
+                {items}
               </ItemGroup>
             </Project>
             """);
-        File.WriteAllText(Path.Combine(_project, "Program.cs"), program);
     }
 
     private void WriteNugetConfig() => File.WriteAllText(Path.Combine(_project, "nuget.config"), $"""
