@@ -55,9 +55,6 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
         : Settings.Require ? _unavailable + " (This run requires Arker: CI=true or ARKER_TESTING_REQUIRE=1.)"
         : _unavailable;
 
-    /// <summary>The run's VMs as they come and go (for the tests of the fixtures).</summary>
-    internal RunVms Vms => _vms;
-
     /// <summary>
     /// The environment of this test process, made on first use with the settings given to
     /// <see cref="ConfigureShared"/> (else read from the environment), and completed by
