@@ -12,7 +12,7 @@ internal static class ClientBenchmarks
     {
         await using ServerProcess server = await ServerProcess.StartAsync();
         var bare = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
-        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = server.BaseUrl });
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/arker-0.1") }); // against the bare 0.1 routes
         Computer vm = await arker.Vm("arkuntu").ForkAsync();
 
         report.Section("Embedded client vs bare HttpClient (same server, same requests, taking turns)");

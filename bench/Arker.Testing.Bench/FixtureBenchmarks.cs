@@ -11,7 +11,7 @@ internal static class FixtureBenchmarks
     public static async Task RunAsync(Report report)
     {
         await using ServerProcess server = await ServerProcess.StartAsync();
-        var settings = new ArkerTestingSettings { ApiKey = ServerProcess.ApiKey, BaseUrl = server.BaseUrl, PoolSize = 4 };
+        var settings = new ArkerTestingSettings { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api"), PoolSize = 4 };
         await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(settings);
         BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate(), "bench");
 

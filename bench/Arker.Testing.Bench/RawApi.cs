@@ -25,16 +25,16 @@ internal sealed class RawApi(HttpClient http)
         return response.IsSuccessStatusCode ? json : throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {json}");
     }
 
-    public async Task<string> ForkAsync(string from = BaseVmId) => (await PostAsync($"/api/v1/vms/{from}/fork", new { })).GetProperty("vm_id").GetString()!;
+    public async Task<string> ForkAsync(string from = BaseVmId) => (await PostAsync($"/arker-0.1/api/v1/vms/{from}/fork", new { })).GetProperty("vm_id").GetString()!;
 
-    public Task<JsonElement> RunAsync(string vm, string command, string session = "0") => PostAsync($"/api/v1/vms/{vm}/run", new { command, session_id = session });
+    public Task<JsonElement> RunAsync(string vm, string command, string session = "0") => PostAsync($"/arker-0.1/api/v1/vms/{vm}/run", new { command, session_id = session });
 
-    public async Task DeleteAsync(string vm) => (await Http.DeleteAsync($"/api/v1/vms/{vm}")).EnsureSuccessStatusCode();
+    public async Task DeleteAsync(string vm) => (await Http.DeleteAsync($"/arker-0.1/api/v1/vms/{vm}")).EnsureSuccessStatusCode();
 
     /// <summary>The three-step presigned upload, streaming <paramref name="content"/>.</summary>
     public async Task UploadAsync(string vm, string path, Stream content, long size)
     {
-        JsonElement start = (await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, presigned = true } } })).GetProperty("results")[0];
+        JsonElement start = (await PostAsync($"/arker-0.1/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, presigned = true } } })).GetProperty("results")[0];
         using var put = new StreamContent(content, 1024 * 1024);
         put.Headers.ContentLength = size;
         using (HttpResponseMessage response = await Http.PutAsync(start.GetProperty("presigned_url").GetString(), put))
@@ -42,13 +42,13 @@ internal sealed class RawApi(HttpClient http)
             response.EnsureSuccessStatusCode();
         }
 
-        await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, upload_id = start.GetProperty("upload_id").GetString() } } });
+        await PostAsync($"/arker-0.1/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, upload_id = start.GetProperty("upload_id").GetString() } } });
     }
 
     /// <summary>Reads a large file through its presigned URL into <paramref name="sink"/>.</summary>
     public async Task DownloadAsync(string vm, string path, Stream sink)
     {
-        JsonElement read = await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "read", path });
+        JsonElement read = await PostAsync($"/arker-0.1/api/v1/vms/{vm}/sync", new { op = "read", path });
         using HttpResponseMessage response = await Http.GetAsync(read.GetProperty("presigned_url").GetString(), HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using Stream body = await response.Content.ReadAsStreamAsync();

@@ -62,7 +62,7 @@ internal static class LocalServerCommand
             });
         }
 
-        var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host; the same routes are also served at the origin for now.")
+        var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). The current Arker API is at <origin>/api: set ARKER_BASE_URL and ARKER_CONTROL_BASE_URL to it for the current SDKs. Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host.")
         {
             urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, faultRate, faultSeed, maxLayers, verbose,
         };
@@ -112,7 +112,7 @@ internal static class LocalServerCommand
 
             await using (server)
             {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Arker local server on {server.BaseUrl} (API key: {server.ApiKey}; Arker API 0.1 clients: {server.V01BaseUrl}). Ctrl+C to stop."));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Arker local server on {server.BaseUrl} (API key: {server.ApiKey}; Arker API: {server.ApiBaseUrl}; Arker API 0.1 clients: {server.V01BaseUrl}). Ctrl+C to stop."));
                 try
                 {
                     await server.WaitForShutdownAsync(cancellationToken);

@@ -4,21 +4,26 @@ namespace Arker.Testing.Local;
 /// A request the VMs, files or sandboxes refuse, in the server's own terms. Nothing below
 /// <c>Api/</c> knows HTTP: each wire generation maps <see cref="Error"/> to its error envelope.
 /// </summary>
-internal sealed class LocalArkerException(LocalArkerError error, string message) : Exception(message)
+/// <param name="error">The kind of refusal.</param>
+/// <param name="message">What was wrong and what to do, for the caller.</param>
+/// <param name="resource">What it concerns: <c>vm</c>, <c>session</c>, <c>run</c>, <c>file</c>, <c>upload</c>.</param>
+internal sealed class LocalArkerException(LocalArkerError error, string message, string resource = "vm") : Exception(message)
 {
     public LocalArkerError Error { get; } = error;
 
+    public string Resource { get; } = resource;
+
     public static LocalArkerException InvalidInput(string message) => new(LocalArkerError.InvalidInput, message);
 
-    public static LocalArkerException NotFound(string message) => new(LocalArkerError.NotFound, message);
+    public static LocalArkerException NotFound(string message, string resource = "vm") => new(LocalArkerError.NotFound, message, resource);
 
     public static LocalArkerException Forbidden(string message) => new(LocalArkerError.Forbidden, message);
 
-    public static LocalArkerException VmBusy(string message) => new(LocalArkerError.VmBusy, message);
+    public static LocalArkerException VmBusy(string message, string resource = "vm") => new(LocalArkerError.VmBusy, message, resource);
 
-    public static LocalArkerException Conflict(string message) => new(LocalArkerError.Conflict, message);
+    public static LocalArkerException Conflict(string message, string resource = "vm") => new(LocalArkerError.Conflict, message, resource);
 
-    public static LocalArkerException TooLarge(string message) => new(LocalArkerError.TooLarge, message);
+    public static LocalArkerException TooLarge(string message) => new(LocalArkerError.TooLarge, message, "file");
 }
 
 /// <summary>Why the server refused: the kinds every wire generation has an error code for.</summary>

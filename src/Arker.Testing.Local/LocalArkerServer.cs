@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Arker.Testing.Local.Api;
+using Arker.Testing.Local.Api.Current;
 using Arker.Testing.Local.Files;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
@@ -33,13 +34,19 @@ public sealed class LocalArkerServer : IAsyncDisposable
         ApiKey = apiKey;
     }
 
-    /// <summary>The origin the server listens on; both the regional and the global routes are served here.</summary>
+    /// <summary>The origin the server listens on; both API generations are served below it.</summary>
     public Uri BaseUrl { get; }
 
     /// <summary>
+    /// The base URL of the current Arker API (<c>{origin}/api</c>): what the current SDKs take as
+    /// <c>ARKER_BASE_URL</c> and <c>ARKER_CONTROL_BASE_URL</c>, and this library's client by default.
+    /// </summary>
+    public Uri ApiBaseUrl => new(BaseUrl, ApiPipeline.CurrentPrefix);
+
+    /// <summary>
     /// The base URL of the Arker API 0.1 (<c>{origin}/arker-0.1</c>), for its clients: the official
-    /// 0.1 SDKs (as their base and their list host) and this library's client. The same routes are
-    /// also served at the origin for now; that place belongs to the current protocol next.
+    /// 0.1 SDKs (as their base and their list host) and this library's client with
+    /// <c>ArkerProtocol.V01</c>.
     /// </summary>
     public Uri V01BaseUrl => new(BaseUrl, ApiPipeline.V01Prefix);
 
@@ -89,23 +96,23 @@ public sealed class LocalArkerServer : IAsyncDisposable
             var faults = new FaultInjector(options.FaultRate, options.FaultSeed);
             var signer = new PresignedUrlSigner(options.TimeProvider, options.PresignedUrlLifetime);
             var uploads = new UploadStore(host.UploadsDirectory, signer.Lifetime, options.TimeProvider);
-            var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys));
+            var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys), options.TimeProvider);
             app.Use(pipeline.InvokeAsync);
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
-            var vmEndpoints = new VmEndpoints(vms, options.DefaultRunTimeout);
-            var syncEndpoints = new SyncEndpoints(vms, new FileReads(signer), new FileWrites(uploads, signer, options.TimeProvider), signer, faults);
+            var reads = new FileReads(signer);
+            var writes = new FileWrites(uploads, signer, options.TimeProvider);
+            var syncEndpoints = new SyncEndpoints(vms, reads, writes, signer, faults);
             syncEndpoints.MapPresigned(app);
 
-            // The 0.1 wire protocol at a base of its own, and (until the current protocol takes it) at the origin too.
-            foreach (IEndpointRouteBuilder routes in new IEndpointRouteBuilder[] { app, app.MapGroup(ApiPipeline.V01Prefix) })
-            {
-                vmEndpoints.Map(routes);
-                syncEndpoints.Map(routes);
-            }
+            // The current API where the service has it, {origin}/api; the 0.1 API at a base of its own.
+            CurrentApi.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout, options.TimeProvider);
+            RouteGroupBuilder v01 = app.MapGroup(ApiPipeline.V01Prefix);
+            new VmEndpoints(vms, options.DefaultRunTimeout).Map(v01);
+            syncEndpoints.Map(v01);
 
-            app.MapFallback((HttpContext context) => ApiPipeline.IsApi(context.Request.Path)
+            app.MapFallback((HttpContext context) => ApiPipeline.GenerationOf(context.Request.Path) == ApiGeneration.V01
                 ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
-                : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}"));
+                : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}; the current Arker API is at {ApiPipeline.CurrentPrefix}, the 0.1 API at {ApiPipeline.V01Prefix}"));
 
             await app.StartAsync(cancellationToken);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

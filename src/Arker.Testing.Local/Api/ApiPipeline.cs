@@ -1,26 +1,36 @@
 using System.Diagnostics;
+using Arker.Testing.Local.Api.Current;
 
 namespace Arker.Testing.Local.Api;
 
 /// <summary>
 /// What every request goes through: one log line (method, route, status, duration; never a key,
 /// a query string or file contents), the error envelope for every failure, fault injection, and
-/// API-key authentication for the API routes.
+/// API-key authentication for the API routes. The current API lives at <c>{origin}/api</c>, the
+/// 0.1 API at <c>{origin}/arker-0.1</c>; each answers failures in its own envelope.
 /// </summary>
 internal sealed class ApiPipeline
 {
     /// <summary>The base path of the Arker API 0.1: <c>{origin}/arker-0.1</c> is what its clients take as their base URL.</summary>
     public const string V01Prefix = "/arker-0.1";
 
+    /// <summary>The base path of the current Arker API: <c>{origin}/api</c>, as the service has it.</summary>
+    public const string CurrentPrefix = "/api";
+
+    /// <summary>The current API's routes that need no API key.</summary>
+    private static readonly string[] PublicCurrentRoutes = ["/api/v1/health", "/api/v1/regions"];
+
     private readonly ILogger _logger;
     private readonly FaultInjector _faults;
     private readonly ApiKeyAuthenticator _authenticator;
+    private readonly TimeProvider _time;
 
-    public ApiPipeline(ILogger logger, FaultInjector faults, ApiKeyAuthenticator authenticator)
+    public ApiPipeline(ILogger logger, FaultInjector faults, ApiKeyAuthenticator authenticator, TimeProvider time)
     {
         _logger = logger;
         _faults = faults;
         _authenticator = authenticator;
+        _time = time;
     }
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -42,36 +52,40 @@ internal sealed class ApiPipeline
         try
         {
             string path = context.Request.Path.Value ?? "";
-            bool api = IsApi(context.Request.Path);
+            ApiGeneration generation = GenerationOf(context.Request.Path);
             bool presigned = path.StartsWith("/presigned/", StringComparison.Ordinal);
-            if (_faults.Enabled && (api || presigned) && await _faults.TryFailAsync(context, presigned))
+            if (_faults.Enabled && (generation != ApiGeneration.None || presigned)
+                && await _faults.TryFailAsync(context, presigned, (status, message) => WriteErrorIfPossibleAsync(context, generation, InjectedFault(status, message))))
             {
                 return;
             }
 
-            if (api)
+            if (generation == ApiGeneration.V01 || (generation == ApiGeneration.Current && !PublicCurrentRoutes.Contains(path)))
             {
                 context.SetOrganisation(_authenticator.Authenticate(context.Request));
             }
 
             await next(context);
         }
+        catch (ContractException ex)
+        {
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ex);
+        }
         catch (ApiException ex)
         {
-            await WriteErrorIfPossibleAsync(context, ex.Code, ex.Status, ex.Message);
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ex);
         }
         catch (LocalArkerException refused)
         {
-            ApiException ex = ApiException.From(refused);
-            await WriteErrorIfPossibleAsync(context, ex.Code, ex.Status, ex.Message);
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), refused);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await WriteErrorIfPossibleAsync(context, "payload_too_large", 413, "request body is too large: send files through presigned uploads (up to 100 MiB)");
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiException.TooLarge("request body is too large: send files through presigned uploads (up to 100 MiB)"));
         }
         catch (BadHttpRequestException ex)
         {
-            await WriteErrorIfPossibleAsync(context, "bad_request", ex.StatusCode, ex.Message);
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), new ApiException("bad_request", ex.StatusCode, ex.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -80,16 +94,20 @@ internal sealed class ApiPipeline
         catch (Exception ex)
         {
             _logger.LogError(ex, "Unhandled failure on {Method} {Path}", context.Request.Method, context.Request.Path);
-            await WriteErrorIfPossibleAsync(context, "internal", 500, $"internal error: {ex.Message}");
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiException.Internal($"internal error: {ex.Message}"));
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> is an API route (authenticated, answered with the envelope), at the origin or below the 0.1 base.</summary>
-    public static bool IsApi(PathString path) =>
-        path.StartsWithSegments("/api", StringComparison.Ordinal)
-        || (path.StartsWithSegments(V01Prefix, StringComparison.Ordinal, out PathString rest) && rest.StartsWithSegments("/api", StringComparison.Ordinal));
+    /// <summary>Which API a path belongs to: the current one below <c>/api</c>, 0.1 below <c>/arker-0.1/api</c>, or neither.</summary>
+    public static ApiGeneration GenerationOf(PathString path) =>
+        path.StartsWithSegments(CurrentPrefix, StringComparison.Ordinal) ? ApiGeneration.Current
+        : path.StartsWithSegments(V01Prefix, StringComparison.Ordinal, out PathString rest) && rest.StartsWithSegments("/api", StringComparison.Ordinal) ? ApiGeneration.V01
+        : ApiGeneration.None;
 
-    private static Task WriteErrorIfPossibleAsync(HttpContext context, string code, int status, string message)
+    /// <summary>An injected fault as the 0.1 API words it (the current API maps it to its own codes).</summary>
+    private static ApiException InjectedFault(int status, string message) => new("internal", status, message);
+
+    private Task WriteErrorIfPossibleAsync(HttpContext context, ApiGeneration generation, Exception failure)
     {
         if (context.Response.HasStarted)
         {
@@ -98,6 +116,30 @@ internal sealed class ApiPipeline
         }
 
         context.Response.Clear();
-        return ApiResponses.WriteErrorAsync(context, code, status, message);
+        if (generation == ApiGeneration.Current)
+        {
+            return ContractErrors.WriteAsync(context, ToContract(failure), _time);
+        }
+
+        ApiException error = failure switch
+        {
+            ApiException api => api,
+            LocalArkerException refused => ApiException.From(refused),
+            ContractException contract => new ApiException(contract.Code, contract.Status, contract.Message),
+            _ => ApiException.Internal(failure.Message),
+        };
+        return ApiResponses.WriteErrorAsync(context, error.Code, error.Status, error.Message);
     }
+
+    private static ContractException ToContract(Exception failure) => failure switch
+    {
+        ContractException contract => contract,
+        LocalArkerException refused => ContractException.From(refused),
+        ApiException { Status: 429 } fault => ContractException.RateLimited(fault.Message),
+        ApiException { Status: 503 } fault => ContractException.Unavailable(fault.Message),
+        ApiException { Status: 502 or 504 } fault => ContractException.GatewayTimeout(fault.Message),
+        ApiException { Status: 500, Message: var message } when message.Contains("SlowDown", StringComparison.Ordinal) => ContractException.Unavailable(message),
+        ApiException api => ContractException.From(api),
+        _ => ContractException.Internal(failure.Message),
+    };
 }

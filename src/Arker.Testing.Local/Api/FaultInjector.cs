@@ -28,7 +28,8 @@ internal sealed class FaultInjector
     public bool Enabled => Rate > 0;
 
     /// <summary>Applies a fault to this request, if one is drawn; returns true when the request is done.</summary>
-    public async Task<bool> TryFailAsync(HttpContext context, bool presigned)
+    /// <remarks><paramref name="writeError"/> answers with a status and message in the request's own envelope.</remarks>
+    public async Task<bool> TryFailAsync(HttpContext context, bool presigned, Func<int, string, Task> writeError)
     {
         int choice;
         lock (_gate)
@@ -44,11 +45,11 @@ internal sealed class FaultInjector
 
         if (choice < Statuses.Length)
         {
-            await ApiResponses.WriteErrorAsync(context, "internal", Statuses[choice], $"{Statuses[choice]} injected fault (Service Unavailable)");
+            await writeError(Statuses[choice], $"{Statuses[choice]} injected fault (Service Unavailable)");
         }
         else if (choice == Statuses.Length)
         {
-            await ApiResponses.WriteErrorAsync(context, "internal", 500, "SlowDown: injected fault, please retry");
+            await writeError(500, "SlowDown: injected fault, please retry");
         }
         else
         {

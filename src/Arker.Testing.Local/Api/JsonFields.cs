@@ -44,6 +44,67 @@ internal readonly struct JsonFields
         return new JsonFields(document.RootElement);
     }
 
+    /// <summary>The object's JSON text, as sent (for an idempotency key's fingerprint).</summary>
+    public string RawText => _object.GetRawText();
+
+    /// <summary>Refuses a field the contract does not define (its objects allow no others).</summary>
+    public void RejectUnknown(params string[] known)
+    {
+        foreach (JsonProperty property in _object.EnumerateObject())
+        {
+            if (!known.Contains(property.Name, StringComparer.Ordinal))
+            {
+                throw ApiException.BadRequest($"field '{_prefix}{property.Name}' is not part of this request; the fields are: {string.Join(", ", known)}");
+            }
+        }
+    }
+
+    /// <summary>An array of strings, or null when absent.</summary>
+    public IReadOnlyList<string>? Strings(string name)
+    {
+        JsonElement? value = Find(name, required: false);
+        if (value is not { } array)
+        {
+            return null;
+        }
+
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            throw WrongType(name, "an array of strings", array);
+        }
+
+        string prefix = _prefix;
+        return [.. array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.String
+            ? Text(prefix, $"{name}[{i}]", item)
+            : throw ApiException.BadRequest($"field '{prefix}{name}[{i}]' must be a string (got {Describe(item.ValueKind)})"))];
+    }
+
+    /// <summary>An object of string values (an environment), or null when absent.</summary>
+    public IReadOnlyDictionary<string, string>? StringMap(string name)
+    {
+        JsonElement? value = Find(name, required: false);
+        if (value is not { } map)
+        {
+            return null;
+        }
+
+        if (map.ValueKind != JsonValueKind.Object)
+        {
+            throw WrongType(name, "an object of strings", map);
+        }
+
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty entry in map.EnumerateObject())
+        {
+            result[entry.Name] = entry.Value.ValueKind == JsonValueKind.String
+                ? Text(_prefix, $"{name}.{entry.Name}", entry.Value)
+                : throw ApiException.BadRequest($"field '{_prefix}{name}.{entry.Name}' must be a string (got {Describe(entry.Value.ValueKind)})");
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether the field is present and not JSON null.</summary>
     public bool Has(string name) => _object.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null;
 
     public string? String(string name, bool required = false)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Arker.Testing.Local.Vms;
 using Arker.Testing.Shared;
 
@@ -99,6 +100,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
                         : $"the presigned upload received {upload.UploadedBytes} bytes, but size is {commit.Size}: PUT the whole file again, then commit");
                 }
 
+                await VerifyStagedAsync(upload, commit.Sha256, cancellationToken);
                 await MoveIntoVmAsync(vm, upload, segments, cancellationToken);
             }
 
@@ -123,16 +125,19 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         }
 
         string uploadId = chunk.UploadId ?? Ulid.New(time.GetUtcNow());
-        if (!uploads.TryGet(vm.Id, uploadId, out _) && chunk.Start == 0 && chunk.End == chunk.Size
-            && await TryWriteWholeAsync(vm, uploads.Create(vm, uploadId, chunk.Path, chunk.Size), chunk, segments, cancellationToken))
+        if (chunk.Start == 0 && chunk.End == chunk.Size && !uploads.TryGet(vm.Id, uploadId, out _))
         {
-            return Completed(chunk);
+            Verify(SHA256.HashData(chunk.Content), chunk.Sha256, chunk.Path);
+            if (await TryWriteWholeAsync(vm, uploads.Create(vm, uploadId, chunk.Path, chunk.Size), chunk, segments, cancellationToken))
+            {
+                return Completed(chunk);
+            }
         }
 
         Upload upload = uploads.GetOrAdd(vm.Id, uploadId, () => uploads.Create(vm, uploadId, chunk.Path, chunk.Size));
         if (upload.Path != chunk.Path || upload.Size != chunk.Size)
         {
-            throw LocalArkerException.Conflict($"upload_id {uploadId} is already used for {upload.Path} ({upload.Size} bytes)");
+            throw LocalArkerException.Conflict($"upload_id {uploadId} is already used for {upload.Path} ({upload.Size} bytes)", "upload");
         }
 
         await upload.Gate.WaitAsync(cancellationToken);
@@ -146,9 +151,10 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
             await StageChunkAsync(upload, chunk.Start, chunk.Content, cancellationToken);
             if (!upload.HasAllBytes)
             {
-                return new FileWriteOutcome(chunk.Path, chunk.Size, Complete: false, uploadId);
+                return new FileWriteOutcome(chunk.Path, chunk.Size, Complete: false, uploadId, Received: [.. upload.Ranges]);
             }
 
+            await VerifyStagedAsync(upload, chunk.Sha256, cancellationToken);
             await MoveIntoVmAsync(vm, upload, segments, cancellationToken);
             return Completed(chunk);
         }
@@ -206,7 +212,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
             await RandomAccess.ReadAsync(staging, existing, overlapStart, cancellationToken);
             if (!existing.AsSpan().SequenceEqual(content.AsSpan((int)(overlapStart - start), existing.Length)))
             {
-                throw LocalArkerException.Conflict($"bytes {overlapStart}..{overlapEnd} of upload {upload.Id} were already received with different content");
+                throw LocalArkerException.Conflict($"bytes {overlapStart}..{overlapEnd} of upload {upload.Id} were already received with different content", "upload");
             }
         }
 
@@ -235,5 +241,39 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         File.Delete(upload.StagingPath);
     }
 
-    private static FileWriteOutcome Completed(FileWrite write) => new(write.Path, write.Size, Complete: true);
+    private static FileWriteOutcome Completed(FileWrite write) => new(write.Path, write.Size, Complete: true, Received: [(0, write.Size)]);
+
+    /// <summary>Checks a staged upload against the SHA-256 its sender gave; on a mismatch the upload is dropped, to be sent again.</summary>
+    private async Task VerifyStagedAsync(Upload upload, string? expected, CancellationToken cancellationToken)
+    {
+        if (expected is null)
+        {
+            return;
+        }
+
+        byte[] actual;
+        await using (var staged = new FileStream(upload.StagingPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read, bufferSize: CopyBufferBytes))
+        {
+            actual = await SHA256.HashDataAsync(staged, cancellationToken);
+        }
+
+        try
+        {
+            Verify(actual, expected, upload.Path);
+        }
+        catch
+        {
+            uploads.Remove(upload);
+            File.Delete(upload.StagingPath);
+            throw;
+        }
+    }
+
+    private static void Verify(byte[] actual, string? expected, string path)
+    {
+        if (expected is not null && !string.Equals(Convert.ToHexStringLower(actual), expected, StringComparison.OrdinalIgnoreCase))
+        {
+            throw LocalArkerException.InvalidInput($"sha256 mismatch for {path}: the bytes received hash to {Convert.ToHexStringLower(actual)}, not {expected}; send the file again");
+        }
+    }
 }

@@ -34,7 +34,7 @@ internal sealed class UploadStore(string stagingDirectory, TimeSpan lifetime, Ti
     public Upload Find(string vmId, string uploadId) =>
         _uploads.TryGetValue(Key(vmId, uploadId), out Upload? upload)
             ? upload
-            : throw LocalArkerException.NotFound($"upload {uploadId} not found for this VM: start the upload with 'presigned': true first");
+            : throw LocalArkerException.NotFound($"upload {uploadId} not found for this VM: start the upload with 'presigned': true first", "upload");
 
     /// <summary>Forgets uploads past their URL lifetime (at most once a minute): abandoned ones and old completed ones.</summary>
     public void RemoveExpired()

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Arker.Testing.Local.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -35,7 +36,7 @@ internal sealed class VmFileSystem : IDisposable
         {
             int errno = LibC.LastError;
             throw errno is LibC.ENoEnt or LibC.ENotDir
-                ? LocalArkerException.NotFound($"file not found: {path}")
+                ? LocalArkerException.NotFound($"file not found: {path}", "file")
                 : LocalArkerException.InvalidInput($"cannot open {path}: {LibC.Describe(errno)}");
         }
 
@@ -105,6 +106,48 @@ internal sealed class VmFileSystem : IDisposable
             }
 
             _ = LibC.close(directory);
+        }
+    }
+
+    /// <summary>
+    /// The regular files below a directory, recursively, without following symbolic links, each as
+    /// its path relative to the directory; at most <paramref name="limit"/> of them.
+    /// </summary>
+    public IReadOnlyList<string> ListFiles(string[] segments, string path, int limit)
+    {
+        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
+        if (fd < 0)
+        {
+            int errno = LibC.LastError;
+            throw errno == LibC.ENoEnt
+                ? LocalArkerException.NotFound($"directory not found: {path}", "file")
+                : LocalArkerException.InvalidInput($"cannot list {path}: {LibC.Describe(errno)}");
+        }
+
+        try
+        {
+            EnsureUnderHome(fd, path);
+            string directory = $"/proc/self/fd/{fd}";
+            var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+            return [.. new DirectoryInfo(directory).EnumerateFiles("*", options)
+                .Select(file => Path.GetRelativePath(directory, file.FullName))
+                .Order(StringComparer.Ordinal)
+                .Take(limit)];
+        }
+        finally
+        {
+            _ = LibC.close(fd);
+        }
+    }
+
+    /// <summary>A regular file's <c>st_mode</c> and SHA-256, read through the same checks as <see cref="OpenRead"/>.</summary>
+    public async Task<(int Mode, long Size, byte[] Sha256)> HashAsync(string[] segments, string path, CancellationToken cancellationToken)
+    {
+        (FileStream stream, long size) = OpenRead(segments, path);
+        await using (stream)
+        {
+            int mode = LibC.StatModeFd((int)stream.SafeFileHandle.DangerousGetHandle()).Mode;
+            return (mode, size, await SHA256.HashDataAsync(stream, cancellationToken));
         }
     }
 

@@ -14,6 +14,20 @@ internal static class VmPath
     /// <summary>Validates <paramref name="path"/> and returns its segments below <c>/home/user</c>.</summary>
     public static string[] Parse(string path)
     {
+        string[] segments = ParseDirectory(path);
+        return segments.Length == 0
+            ? throw LocalArkerException.InvalidInput($"path must name a file under {Home}/ (got '{path}')")
+            : segments;
+    }
+
+    /// <summary>Validates a directory path: <c>/home/user</c> itself (no segments) or one below it.</summary>
+    public static string[] ParseDirectory(string path)
+    {
+        if (path == Home)
+        {
+            return [];
+        }
+
         if (path.Contains('\0', StringComparison.Ordinal))
         {
             throw LocalArkerException.InvalidInput("path must not contain a NUL byte");
@@ -35,12 +49,6 @@ internal static class VmPath
             throw LocalArkerException.InvalidInput($"path must not contain a '..' segment (got '{path}')");
         }
 
-        segments = [.. segments.Where(s => s != ".")];
-        if (segments.Length == 0)
-        {
-            throw LocalArkerException.InvalidInput($"path must name a file under {Home}/ (got '{path}')");
-        }
-
-        return segments;
+        return [.. segments.Where(s => s != ".")];
     }
 }

@@ -100,7 +100,14 @@ internal static partial class LibC
     private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>The file type bits and size of an open file descriptor (statx has one layout on every architecture).</summary>
-    public static unsafe (int Type, long Size) StatFd(int fd)
+    public static (int Type, long Size) StatFd(int fd)
+    {
+        (int mode, long size) = StatModeFd(fd);
+        return (mode & SIfMt, size);
+    }
+
+    /// <summary>The whole <c>st_mode</c> (type and permission bits) and the size of an open descriptor.</summary>
+    public static unsafe (int Mode, long Size) StatModeFd(int fd)
     {
         byte* buffer = stackalloc byte[256];
         if (statx(fd, "", AtEmptyPath, StatxType | StatxSize, buffer) != 0)
@@ -110,7 +117,7 @@ internal static partial class LibC
 
         ushort mode = *(ushort*)(buffer + 28);
         long size = *(long*)(buffer + 40);
-        return (mode & SIfMt, size);
+        return (mode, size);
     }
 
     public static int LastError => Marshal.GetLastPInvokeError();

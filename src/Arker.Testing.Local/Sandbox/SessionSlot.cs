@@ -6,11 +6,22 @@ namespace Arker.Testing.Local.Sandbox;
 /// </summary>
 internal sealed class SessionSlot
 {
-    public SessionSlot(string cwd = "/home/user", string? exports = null)
+    public SessionSlot(int index, string cwd = "/home/user", string? exports = null, IReadOnlyDictionary<string, string>? environment = null)
     {
+        Index = index;
         Cwd = cwd;
         Exports = exports;
+        Environment = environment;
     }
+
+    /// <summary>The session's number within its VM: 0 is the default session.</summary>
+    public int Index { get; }
+
+    /// <summary>The environment the session was created with, as its creator gave it.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; }
+
+    /// <summary>Whether a command is running in it.</summary>
+    public bool IsRunning => Busy.CurrentCount == 0;
 
     /// <summary>Held by the one run a session may have at a time.</summary>
     public SemaphoreSlim Busy { get; } = new(1, 1);

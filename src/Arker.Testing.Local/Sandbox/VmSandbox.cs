@@ -9,6 +9,9 @@ namespace Arker.Testing.Local.Sandbox;
 /// </summary>
 internal sealed class VmSandbox
 {
+    /// <summary>The session a run uses when it names none.</summary>
+    public const string DefaultSession = "0";
+
     private const int OutputCap = 16 * 1024 * 1024;
 
     private readonly SandboxHost _host;
@@ -35,6 +38,88 @@ internal sealed class VmSandbox
 
     public int LayerDepth => _disk.Lowers.Count;
 
+    /// <summary>Whether a command is running in any session.</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _runsInFlight > 0;
+            }
+        }
+    }
+
+    /// <summary>The VM's sessions by id, in index order (the default session, <c>0</c>, once it has run).</summary>
+    public IReadOnlyList<KeyValuePair<string, SessionSlot>> Sessions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sessions.OrderBy(s => s.Value.Index)];
+            }
+        }
+    }
+
+    /// <summary>Adds a session that starts in <paramref name="cwd"/> with <paramref name="environment"/> exported; its index is the next free one.</summary>
+    public SessionSlot CreateSession(string id, string cwd, IReadOnlyDictionary<string, string>? environment)
+    {
+        string? exports = environment is null ? null : string.Concat(environment.Select(e => $"export {e.Key}={ShellSession.Quote(e.Value)}\n"));
+        lock (_gate)
+        {
+            ThrowIfDestroyed();
+            var slot = new SessionSlot(IndexForNewSession(id), cwd, exports, environment);
+            return _sessions.TryAdd(id, slot) ? slot : throw LocalArkerException.Conflict($"session {id} already exists", "session");
+        }
+    }
+
+    /// <summary>The id of the session with <paramref name="index"/>; a number no session has yet names a new one, made on its first run.</summary>
+    public string SessionIdAt(int index)
+    {
+        lock (_gate)
+        {
+            foreach ((string id, SessionSlot slot) in _sessions)
+            {
+                if (slot.Index == index)
+                {
+                    return id;
+                }
+            }
+
+            return index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The session <paramref name="id"/>: the default session always exists, others once created or run in.</summary>
+    public bool HasSession(string id)
+    {
+        lock (_gate)
+        {
+            ThrowIfDestroyed();
+            return id == DefaultSession || _sessions.ContainsKey(id);
+        }
+    }
+
+    /// <summary>Ends the session's shell (and a command it is running) and forgets the session.</summary>
+    public async Task DeleteSessionAsync(string id)
+    {
+        SessionSlot? slot;
+        lock (_gate)
+        {
+            ThrowIfDestroyed();
+            if (!_sessions.Remove(id, out slot) && id != DefaultSession)
+            {
+                throw LocalArkerException.NotFound($"session not found: {id}", "session");
+            }
+        }
+
+        if (slot?.DetachShell() is { } shell)
+        {
+            await shell.KillAndWaitAsync();
+        }
+    }
+
     public async Task<RunOutcome> RunAsync(string sessionId, string command, TimeSpan timeout, CancellationToken aborted)
     {
         SessionSlot slot;
@@ -43,14 +128,14 @@ internal sealed class VmSandbox
             ThrowIfDestroyed();
             if (!_sessions.TryGetValue(sessionId, out slot!))
             {
-                slot = new SessionSlot();
+                slot = new SessionSlot(IndexForNewSession(sessionId));
                 _sessions[sessionId] = slot;
             }
         }
 
         if (!slot.Busy.Wait(0, CancellationToken.None))
         {
-            throw LocalArkerException.VmBusy($"session '{sessionId}' of this VM is already running a command; wait for it, or use another session_id to run concurrently");
+            throw LocalArkerException.VmBusy($"session '{sessionId}' of this VM is already running a command; wait for it, or use another session_id to run concurrently", "session");
         }
 
         try
@@ -170,7 +255,7 @@ internal sealed class VmSandbox
                 _flattening.Forget();
             }
 
-            var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Cwd, s.Value.Exports)));
+            var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Index, s.Value.Cwd, s.Value.Exports, s.Value.Environment)));
             VmSandbox child = _host.CreateSandbox(childName, lowers, childSessions, _flattening.Pending);
             _host.Logger.LogDebug(
                 "Forked {Child} over {Depth} layers in {Total:0.00} ms (stopping sessions {Stopping:0.00} ms, freezing {Freezing:0.00} ms)",
@@ -237,6 +322,12 @@ internal sealed class VmSandbox
         _host.Logger.LogDebug("Started a shell in {Duration:0.00} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return shell;
     }
+
+    /// <summary>A session named by a number has that index; any other takes the next one free.</summary>
+    private int IndexForNewSession(string id) =>
+        int.TryParse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number) && !_sessions.Values.Any(s => s.Index == number)
+            ? number
+            : _sessions.Values.Select(s => s.Index + 1).Append(1).Max();
 
     private void ThrowIfDestroyed()
     {

@@ -19,6 +19,23 @@ internal sealed class VmRecord
 
     public string? ParentId { get; init; }
 
+    /// <summary>The VM at the root of the chain of forks this one came from (null for a base image).</summary>
+    public string? RootSourceId { get; init; }
+
+    public string? RootSourceName { get; init; }
+
+    /// <summary>A short description the owner may change (at most 255 characters).</summary>
+    public string? Description { get; set; }
+
+    /// <summary>The SSH keys the owner authorised (kept and reported; the local server has no SSH).</summary>
+    public IReadOnlyList<string> SshPublicKeys { get; set; } = [];
+
+    /// <summary>When the VM last ran a command or was forked from.</summary>
+    public DateTimeOffset? LastActiveAt { get; set; }
+
+    /// <summary>Its runs, for polling and listing.</summary>
+    public RunHistory Runs { get; } = new();
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Creation order, to sort VMs made within the same millisecond.</summary>

@@ -15,7 +15,8 @@ internal sealed class VmService : IAsyncDisposable
     public const string BaseImageName = "arkuntu";
     public const string RegionName = "local";
     private const string RegionTag = "lcl";
-    private const string SystemOrganisation = "arker";
+    /// <summary>The organisation that owns the public base images.</summary>
+    public const string SystemOrganisation = "ArkerHQ";
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal) { [BaseImageName] = BaseVmId };
 
@@ -68,6 +69,16 @@ internal sealed class VmService : IAsyncDisposable
             : throw LocalArkerException.Forbidden($"VM {vm.Id} is a public VM of another organisation: you may fork it, but not run, read, write or delete it");
     }
 
+    /// <summary>A VM the caller may see, by id or name: its own, or any public one.</summary>
+    public VmRecord FindVisible(string organisation, string idOrName) => FindByName(organisation, idOrName);
+
+    /// <summary>A VM the caller may use, by id or name.</summary>
+    public VmRecord FindOwnedByIdOrName(string organisation, string idOrName) => FindOwned(organisation, FindByName(organisation, idOrName).Id);
+
+    /// <summary>The VMs of <paramref name="owner"/> the caller sees (all of its own; only the public ones of another organisation), newest first.</summary>
+    public IEnumerable<VmRecord> ListOwnedBy(string caller, string owner) =>
+        _vms.Values.Where(v => v.Organisation == owner && (owner == caller || v.IsPublic)).OrderByDescending(v => v.Sequence);
+
     /// <summary>Resolves a name for fork-by-name: an alias, the caller's newest VM of that name, or a public VM.</summary>
     public VmRecord FindByName(string organisation, string name)
     {
@@ -89,7 +100,7 @@ internal sealed class VmService : IAsyncDisposable
         return match ?? throw LocalArkerException.NotFound($"no VM or image named '{name}' is visible to your organisation");
     }
 
-    public async Task<VmRecord> ForkAsync(string organisation, VmRecord parent, string? name, bool isPublic)
+    public async Task<VmRecord> ForkAsync(string organisation, VmRecord parent, string? name, bool isPublic, string? description = null, IReadOnlyList<string>? sshPublicKeys = null)
     {
         DateTimeOffset now = _time.GetUtcNow();
         string id = Ulid.New(now) + "_" + RegionTag;
@@ -103,17 +114,37 @@ internal sealed class VmService : IAsyncDisposable
             BaseImage = parent.BaseImage,
             Region = RegionName,
             ParentId = parent.Id,
+            RootSourceId = parent.RootSourceId ?? parent.Id,
+            RootSourceName = parent.RootSourceId is null ? parent.Name : parent.RootSourceName,
+            Description = string.IsNullOrWhiteSpace(description) ? null : description,
+            SshPublicKeys = sshPublicKeys ?? [],
             CreatedAt = now,
             Sequence = Interlocked.Increment(ref _sequence),
             Sandbox = sandbox,
         };
         _vms[id] = child;
+        parent.LastActiveAt = now;
         return child;
     }
 
     /// <summary>Runs <paramref name="command"/> in a session of the caller's VM <paramref name="vmId"/>: the one way into a sandbox.</summary>
-    public Task<RunOutcome> RunAsync(string organisation, string vmId, string sessionId, string command, TimeSpan timeout, CancellationToken aborted) =>
-        FindOwned(organisation, vmId).Sandbox.RunAsync(sessionId, command, timeout, aborted);
+    public Task<RunOutcome> RunAsync(string organisation, string vmId, string sessionId, string command, TimeSpan timeout, CancellationToken aborted)
+    {
+        VmRecord vm = FindOwned(organisation, vmId);
+        vm.LastActiveAt = _time.GetUtcNow();
+        return vm.Sandbox.RunAsync(sessionId, command, timeout, aborted);
+    }
+
+    /// <summary>Starts a run that outlives the request: pollable in <see cref="VmRecord.Runs"/>, cancellable, kept after it ends.</summary>
+    public RunRecord StartRun(VmRecord vm, string sessionId, string command, TimeSpan timeout)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        var run = new RunRecord { Id = "run_" + Ulid.New(now), VmId = vm.Id, VmName = vm.Name, SessionId = sessionId, Command = command, StartedAt = now };
+        run.Start(cancelled => vm.Sandbox.RunAsync(sessionId, command, timeout, cancelled), _time);
+        vm.LastActiveAt = now;
+        vm.Runs.Add(run);
+        return run;
+    }
 
     public async Task DeleteAsync(VmRecord vm)
     {

@@ -2,19 +2,35 @@ using Arker.Testing.Local.Tests.Infrastructure;
 
 namespace Arker.Testing.Local.Tests.Api;
 
-/// <summary>The Arker API 0.1 has a base of its own (its clients' base URL and list host); its routes are also at the origin for now.</summary>
+/// <summary>
+/// Two generations on one origin: the current API at <c>{origin}/api</c>, where the service has it,
+/// and the Arker API 0.1 at a base of its own, <c>{origin}/arker-0.1</c>; one set of VMs behind both.
+/// </summary>
 public sealed class ProtocolBaseTests(LocalServerFixture fixture)
 {
     [Fact]
-    public async Task TheV01Routes_AreServedBelowTheirOwnBase_AndAtTheOriginForNow()
+    public async Task OneVm_IsReachedThroughBothGenerations_EachAtItsOwnBase()
     {
-        var atOrigin = new ApiClient(fixture.Http, fixture.Server.BaseUrl, LocalServerFixture.KeyA);
+        var current = new ApiClient(fixture.Http, fixture.Server.ApiBaseUrl, LocalServerFixture.KeyA);
 
         string vm = await fixture.Api.ForkAsync(); // below {origin}/arker-0.1
-        RunResult throughOrigin = await atOrigin.RunAsync(vm, "echo the same VM");
+        JsonElement run = (await current.PostAsync($"/v1/vms/{vm}/runs", new { command = "echo the same VM" })).Ok();
 
         Assert.Equal(new Uri(fixture.Server.BaseUrl, "/arker-0.1"), fixture.Server.V01BaseUrl);
-        Assert.Equal("the same VM\n", throughOrigin.StdoutText);
+        Assert.Equal(new Uri(fixture.Server.BaseUrl, "/api"), fixture.Server.ApiBaseUrl);
+        Assert.Equal("the same VM\n", run.GetProperty("stdout").GetString());
+    }
+
+    [Fact]
+    public async Task AV01Route_AtTheOrigin_IsTheCurrentApisNotFound()
+    {
+        var atOrigin = new ApiClient(fixture.Http, fixture.Server.BaseUrl, LocalServerFixture.KeyA);
+        string vm = await fixture.Api.ForkAsync();
+
+        ApiResponse response = await atOrigin.PostAsync($"/api/v1/vms/{vm}/run", new { command = "true" });
+
+        Assert.Equal((404, "not_found"), (response.Status, response.ErrorCode));
+        Assert.Equal(["error"], response.Body.EnumerateObject().Select(p => p.Name)); // the current envelope: one key
     }
 
     [Fact]
