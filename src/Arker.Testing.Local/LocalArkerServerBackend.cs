@@ -33,7 +33,7 @@ public sealed class LocalArkerServerBackend : LocalBackend
         try
         {
             LocalArkerServer server = await LocalArkerServer.StartAsync(serverOptions, cancellationToken);
-            return new LocalBackendInstance(server.V01BaseUrl, server.ApiKey, server.Isolation, server); // the client speaks 0.1
+            return new LocalBackendInstance(server.ApiBaseUrl, server.ApiKey, server.Isolation, server);
         }
         catch (SandboxUnavailableException ex)
         {

@@ -33,7 +33,7 @@ public sealed class VmSnapshotTests : ArkerTest
         await Vm.Sync.WriteFileAsync("/home/user/config/empty", "", CancellationToken);
 
         await Vm.VerifyFileAsync("/home/user/config/app.ini", cancellationToken: CancellationToken);
-        await Snapshot.VerifyAsync((await Vm.RunAsync("true", CancellationToken)).Cwd, sourceFile: ThisFile(), member: "AFile_AndADirectoryListingWithHashes_Cwd");
+        await Snapshot.VerifyAsync((await Vm.RunAsync("pwd", CancellationToken)).StdoutText.TrimEnd(), sourceFile: ThisFile(), member: "AFile_AndADirectoryListingWithHashes_Cwd");
         await Vm.VerifyDirectoryAsync("/home/user/config", cancellationToken: CancellationToken, member: "AFile_AndADirectoryListingWithHashes_Listing");
     }
 

@@ -78,7 +78,7 @@ public static class RunResultAssertions
         text.Append("Expected `").Append(result.Command).Append("` ").Append(expectation).AppendLine(".");
         text.Append(result.ExitCode == -1 ? "It timed out (exit code -1)" : $"It exited with {result.ExitCode}")
             .Append(System.FormattableString.Invariant($" after {result.Duration.TotalMilliseconds:0.#} ms"))
-            .Append(" in session ").Append(result.SessionId).Append(", cwd ").Append(result.Cwd).AppendLine(".");
+            .Append(" in session ").Append(result.SessionId).Append(result.Cwd.Length > 0 ? ", cwd " + result.Cwd : "").AppendLine(".");
         AppendStream(text, "stdout", result.Stdout, result.StdoutText);
         AppendStream(text, "stderr", result.Stderr, result.StderrText);
         return text.ToString();

@@ -10,6 +10,16 @@ public sealed partial class ArkerClient
 
     internal async Task WriteAsync(string vmId, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        if (Protocol == ArkerProtocol.Current)
+        {
+            await WriteChunkedAsync(vmId, path, content.Length, (chunk, start, _) =>
+            {
+                content.Slice((int)start, chunk.Length).CopyTo(chunk);
+                return ValueTask.CompletedTask;
+            }, cancellationToken);
+            return;
+        }
+
         if (content.Length <= InlineWriteLimit)
         {
             await WriteInlineAsync(vmId, path, content, cancellationToken);
@@ -22,6 +32,12 @@ public sealed partial class ArkerClient
     /// <summary>Writes <paramref name="length"/> bytes of <paramref name="source"/> from its position.</summary>
     internal async Task WriteAsync(string vmId, string path, Stream source, long length, CancellationToken cancellationToken)
     {
+        if (Protocol == ArkerProtocol.Current)
+        {
+            await WriteChunkedAsync(vmId, path, length, (chunk, _, token) => source.ReadExactlyAsync(chunk, token), cancellationToken);
+            return;
+        }
+
         if (length <= InlineWriteLimit)
         {
             byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
@@ -86,6 +102,38 @@ public sealed partial class ArkerClient
         }
     }
 
+    /// <summary>
+    /// The current API's write: chunks of at most 4 MiB sharing one <c>upload_id</c>, read from the
+    /// source one at a time by <paramref name="fill"/> (never the whole file in memory); the server
+    /// publishes the file when the last byte arrives. A chunk sent again is harmless, so retries are safe.
+    /// </summary>
+    private async Task WriteChunkedAsync(string vmId, string path, long size, Func<Memory<byte>, long, CancellationToken, ValueTask> fill, CancellationToken cancellationToken)
+    {
+        string uploadId = VmIds.NewUlid(_time.GetUtcNow());
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(size, 1, InlineWriteLimit));
+        try
+        {
+            long start = 0;
+            do
+            {
+                int count = (int)Math.Min(InlineWriteLimit, size - start);
+                await fill(buffer.AsMemory(0, count), start, cancellationToken);
+                var chunk = new WriteEntry(path, size, uploadId, start, start + count, Convert.ToBase64String(buffer, 0, count));
+                WriteResult result = await SendWriteEntryAsync(vmId, chunk, cancellationToken);
+                start += count;
+                if (start == size && !(result.Complete && result.Written))
+                {
+                    throw new ArkerException("internal", $"the last chunk of {path} was accepted, but the file was not reported complete and written", 200);
+                }
+            }
+            while (start < size);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>The three steps: ask for an upload URL, PUT the bytes to it, commit.</summary>
     private async Task WritePresignedAsync(string vmId, string path, long size, Func<HttpContent> content, CancellationToken cancellationToken)
     {
@@ -110,18 +158,18 @@ public sealed partial class ArkerClient
     private async Task<WriteResult> SendWriteEntryAsync(string vmId, WriteEntry entry, CancellationToken cancellationToken)
     {
         byte[] body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new WriteRequest([entry]), ArkerJsonContext.Default.WriteRequest);
-        return await RetryAsync<WriteResult>(async _ =>
+        return await RetryAsync<WriteResult>(replaySafe: true, async _ =>
         {
-            WriteResponse response = await SendAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/sync", body, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
+            WriteResponse response = await SendAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), body, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
             WriteResult result = response.Results is [var first, ..] ? first : throw new ArkerException("internal", "write response has no results", 200);
             return result.Error is { } error
-                ? new Attempt<WriteResult>(null, new ArkerException(error.Code ?? "internal", error.Message ?? "", 200))
+                ? new Attempt<WriteResult>(null, FromEnvelope(error, 200, "", retryAfter: null))
                 : new Attempt<WriteResult>(result, null);
         }, cancellationToken);
     }
 
     private Task<ReadResponse> RequestReadAsync(string vmId, string path, CancellationToken cancellationToken) =>
-        SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/sync", new ReadRequest(path), ArkerJsonContext.Default.ReadRequest, ArkerJsonContext.Default.ReadResponse, cancellationToken);
+        SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), new ReadRequest(path), ArkerJsonContext.Default.ReadRequest, ArkerJsonContext.Default.ReadResponse, cancellationToken);
 
     private async Task DownloadAsync(ReadResponse read, Stream destination, CancellationToken cancellationToken)
     {

@@ -17,17 +17,26 @@ public sealed partial class ArkerClient
     /// <c>internal</c> envelope with a throttling hint, or a failed connection is tried again
     /// after <c>RetryDelay × 2^(attempt-1)</c> plus jitter, up to <c>MaxAttempts</c> in all.
     /// </summary>
-    internal async Task<TResponse> SendAsync<TResponse>(HttpMethod method, Uri host, string pathAndQuery, byte[]? body, JsonTypeInfo<TResponse> responseType, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>
+    /// An <paramref name="idempotencyKey"/> goes out as <c>Idempotency-Key</c>, the same on every
+    /// attempt, so the service does the work once. A request that is not <paramref name="replaySafe"/>
+    /// is retried only when the service refused it before doing anything (<c>rate_limited</c>).
+    /// </remarks>
+    internal async Task<TResponse> SendAsync<TResponse>(HttpMethod method, Uri host, string pathAndQuery, byte[]? body, JsonTypeInfo<TResponse> responseType, TimeSpan timeout, CancellationToken cancellationToken, string? idempotencyKey = null, bool replaySafe = true)
         where TResponse : WireResponse
     {
         var uri = new Uri(host.OriginalString + pathAndQuery);
-        return await RetryAsync<TResponse>(async attempt =>
+        return await RetryAsync<TResponse>(replaySafe, async attempt =>
         {
             long started = Stopwatch.GetTimestamp();
             try
             {
                 using var request = new HttpRequestMessage(method, uri);
                 request.Headers.TryAddWithoutValidation("authorization", _authorization);
+                if (idempotencyKey is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+                }
                 if (body is not null)
                 {
                     request.Content = new ByteArrayContent(body);
@@ -40,7 +49,7 @@ public sealed partial class ArkerClient
                 int status = (int)response.StatusCode;
                 byte[] raw = await response.Content.ReadAsByteArrayAsync(linked.Token);
                 LogAttempt(method, pathAndQuery, status, attempt, started);
-                (TResponse? payload, ArkerException? error) = Interpret(status, raw, responseType);
+                (TResponse? payload, ArkerException? error) = Interpret(status, raw, responseType, response.Headers.RetryAfter?.Delta);
                 return new Attempt<TResponse>(payload, error);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -60,9 +69,9 @@ public sealed partial class ArkerClient
         }, cancellationToken);
     }
 
-    internal Task<TResponse> SendJsonAsync<TRequest, TResponse>(HttpMethod method, Uri host, string path, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    internal Task<TResponse> SendJsonAsync<TRequest, TResponse>(HttpMethod method, Uri host, string path, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken, TimeSpan? timeout = null, string? idempotencyKey = null, bool replaySafe = true)
         where TResponse : WireResponse =>
-        SendAsync(method, host, path, JsonSerializer.SerializeToUtf8Bytes(body, requestType), responseType, timeout ?? Options.RequestTimeout, cancellationToken);
+        SendAsync(method, host, path, JsonSerializer.SerializeToUtf8Bytes(body, requestType), responseType, timeout ?? Options.RequestTimeout, cancellationToken, idempotencyKey, replaySafe);
 
     /// <summary>
     /// Sends to a presigned URL (no authorization header), retrying HTTP 429/502/503/504 and failed
@@ -71,7 +80,7 @@ public sealed partial class ArkerClient
     internal async Task<HttpResponseMessage> SendPresignedAsync(HttpMethod method, string url, Func<HttpContent?> content, CancellationToken cancellationToken)
     {
         var uri = new Uri(url);
-        return await RetryAsync<HttpResponseMessage>(async attempt =>
+        return await RetryAsync<HttpResponseMessage>(replaySafe: true, async attempt =>
         {
             long started = Stopwatch.GetTimestamp();
             using var deadline = new CancellationTokenSource(Options.TransferTimeout, _time);
@@ -110,9 +119,10 @@ public sealed partial class ArkerClient
     /// <summary>
     /// The contract's retry rule, in one place: tries <paramref name="attempt"/> (numbered from 1)
     /// until it gives a value, or a failure that is not transient, or <c>MaxAttempts</c> are spent,
-    /// waiting <see cref="Backoff"/> between tries. The failure that ends it says how many were made.
+    /// waiting what the service asked (<c>retry_after_seconds</c>, <c>Retry-After</c>) or else
+    /// <see cref="Backoff"/> between tries. The failure that ends it says how many were made.
     /// </summary>
-    private async Task<T> RetryAsync<T>(Func<int, Task<Attempt<T>>> attempt, CancellationToken cancellationToken)
+    internal async Task<T> RetryAsync<T>(bool replaySafe, Func<int, Task<Attempt<T>>> attempt, CancellationToken cancellationToken)
         where T : class
     {
         for (int number = 1; ; number++)
@@ -123,25 +133,32 @@ public sealed partial class ArkerClient
                 return outcome.Value!;
             }
 
-            if (!failure.IsTransient || number >= Options.MaxAttempts)
+            bool retry = failure.IsTransient && (replaySafe || failure.Code == "rate_limited");
+            if (!retry || number >= Options.MaxAttempts)
             {
                 failure.Attempts = number;
                 throw failure;
             }
 
-            await Task.Delay(Backoff(number), _time, cancellationToken);
+            TimeSpan wait = failure.RetryAfter is { } asked && asked > TimeSpan.Zero ? Min(asked, MaxRetryAfter) : Backoff(number);
+            await Task.Delay(wait, _time, cancellationToken);
         }
     }
 
+    /// <summary>The longest wait a service's retry hint is honoured for; a longer one ends the retries sooner.</summary>
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     /// <summary>One try's result: a value, or the failure that decides whether to try again.</summary>
-    private readonly record struct Attempt<T>(T? Value, ArkerException? Failure)
+    internal readonly record struct Attempt<T>(T? Value, ArkerException? Failure)
         where T : class;
 
     /// <summary>The wait before attempt <paramref name="attempt"/> + 1.</summary>
     internal TimeSpan Backoff(int attempt) =>
         (Options.RetryDelay * Math.Pow(2, attempt - 1)) + (Options.MaxRetryJitter * Random.Shared.NextDouble());
 
-    private static (TResponse? Payload, ArkerException? Error) Interpret<TResponse>(int status, byte[] raw, JsonTypeInfo<TResponse> type)
+    private static (TResponse? Payload, ArkerException? Error) Interpret<TResponse>(int status, byte[] raw, JsonTypeInfo<TResponse> type, TimeSpan? retryAfter)
         where TResponse : WireResponse
     {
         TResponse? payload = null;
@@ -156,8 +173,7 @@ public sealed partial class ArkerClient
 
         if (payload is { Ok: false, Error: { } envelope } || (status >= 400 && payload?.Error is { } _))
         {
-            WireError error = payload!.Error!;
-            return (null, new ArkerException(error.Code ?? "internal", error.Message ?? "", status));
+            return (null, FromEnvelope(payload!.Error!, status, "", retryAfter));
         }
 
         if (status >= 400)
@@ -177,7 +193,7 @@ public sealed partial class ArkerClient
         {
             if (raw.Length > 0 && JsonSerializer.Deserialize(raw, ArkerJsonContext.Default.WireResponse) is { Error: { } error })
             {
-                return new ArkerException(error.Code ?? "internal", error.Message ?? fallback, status);
+                return FromEnvelope(error, status, fallback, retryAfter: null);
             }
         }
         catch (JsonException)
@@ -186,6 +202,15 @@ public sealed partial class ArkerClient
 
         return new ArkerException("internal", raw.Length == 0 ? fallback : Preview(raw), status);
     }
+
+    /// <summary>Either generation's error envelope as an exception, with every field a report needs.</summary>
+    internal static ArkerException FromEnvelope(WireError error, int status, string fallback, TimeSpan? retryAfter) =>
+        new(error.Code ?? "internal", error.Message ?? fallback, status)
+        {
+            RequestId = error.RequestId,
+            RetryAfter = error.RetryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : retryAfter,
+            RecoveryWork = error.Recovery?.Work,
+        };
 
     private static string Preview(byte[] raw) => Encoding.UTF8.GetString(raw, 0, Math.Min(raw.Length, 200));
 

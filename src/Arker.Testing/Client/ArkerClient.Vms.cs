@@ -9,8 +9,8 @@ public sealed partial class ArkerClient
 {
     private const int MaxPageSize = 100;
 
-    /// <summary>One page of your organisation's VMs (from the global host).</summary>
-    public async Task<VmList> ListAsync(ListOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>One page of your organisation's VMs (from the global host, or the current API's control plane).</summary>
+    public Task<VmList> ListAsync(ListOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ListOptions();
         if (options.Limit is < 1 or > MaxPageSize)
@@ -19,6 +19,11 @@ public sealed partial class ArkerClient
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(options.Offset, nameof(options.Offset));
+        return Protocol == ArkerProtocol.V01 ? ListV01Async(options, cancellationToken) : ListCurrentAsync(options, cancellationToken);
+    }
+
+    private async Task<VmList> ListV01Async(ListOptions options, CancellationToken cancellationToken)
+    {
         var query = new StringBuilder("/api/v1/vms/list");
         char separator = '?';
         void Add(string name, string value)
@@ -78,9 +83,11 @@ public sealed partial class ArkerClient
         }
     }
 
-    internal async Task<Computer> ForkAsync(string idOrName, ForkOptions? options, CancellationToken cancellationToken)
+    internal Task<Computer> ForkAsync(string idOrName, ForkOptions? options, CancellationToken cancellationToken) =>
+        Protocol == ArkerProtocol.V01 ? ForkV01Async(idOrName, options ?? new ForkOptions(), cancellationToken) : ForkCurrentAsync(idOrName, options ?? new ForkOptions(), cancellationToken);
+
+    private async Task<Computer> ForkV01Async(string idOrName, ForkOptions options, CancellationToken cancellationToken)
     {
-        options ??= new ForkOptions();
         string resolved = VmIds.ResolveAlias(idOrName);
         ForkResponse response = VmIds.LooksLikeVmId(resolved)
             ? await SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{resolved}/fork", new ForkRequest(options.IsPublic, options.Name, options.Region, null), ArkerJsonContext.Default.ForkRequest, ArkerJsonContext.Default.ForkResponse, cancellationToken)
@@ -90,20 +97,25 @@ public sealed partial class ArkerClient
             : throw new ArkerException("internal", "fork response missing vm_id", 200);
     }
 
-    internal async Task<RunResult> RunAsync(string vmId, string command, RunOptions? options, CancellationToken cancellationToken)
+    internal Task<RunResult> RunAsync(string vmId, string command, RunOptions? options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        TimeSpan? limit = options?.Timeout;
-        if (limit is { } given && given < TimeSpan.Zero)
+        if (options?.Timeout is { } given && given < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), given, "RunOptions.Timeout must not be negative.");
         }
 
+        return Protocol == ArkerProtocol.V01 ? RunV01Async(vmId, command, options, cancellationToken) : RunCurrentAsync(vmId, command, options, cancellationToken);
+    }
+
+    private async Task<RunResult> RunV01Async(string vmId, string command, RunOptions? options, CancellationToken cancellationToken)
+    {
+        TimeSpan? limit = options?.Timeout;
         var request = new RunRequest(command, options?.SessionId ?? SessionId.Default, limit?.TotalSeconds);
 
         // The HTTP request must outlive the command: its own limit, plus the usual allowance.
         TimeSpan httpTimeout = limit is { } seconds ? seconds + Options.RequestTimeout : Timeout.InfiniteTimeSpan;
-        RunResponse r = await SendJsonAsync(HttpMethod.Post, BaseUrl, $"/api/v1/vms/{vmId}/run", request, ArkerJsonContext.Default.RunRequest, ArkerJsonContext.Default.RunResponse, cancellationToken, httpTimeout);
+        RunResponse r = await SendJsonAsync(HttpMethod.Post, BaseUrl, VmRoute(vmId, "/run"), request, ArkerJsonContext.Default.RunRequest, ArkerJsonContext.Default.RunResponse, cancellationToken, httpTimeout);
         return new RunResult(
             command,
             Decode(r.Stdout, r.StdoutEncoding),
@@ -114,8 +126,15 @@ public sealed partial class ArkerClient
             r.Cwd ?? "");
     }
 
-    internal Task DeleteAsync(string vmId, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Delete, BaseUrl, $"/api/v1/vms/{vmId}", null, ArkerJsonContext.Default.WireResponse, Options.RequestTimeout, cancellationToken);
+    internal async Task DeleteAsync(string vmId, CancellationToken cancellationToken)
+    {
+        await SendAsync(HttpMethod.Delete, HostFor(vmId), VmRoute(vmId), null, ArkerJsonContext.Default.WireResponse, Options.RequestTimeout, cancellationToken);
+        Forget(vmId);
+    }
+
+    /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>
+    internal string VmRoute(string vmId, string rest = "") =>
+        Protocol == ArkerProtocol.V01 ? $"/api/v1/vms/{vmId}{rest}" : $"/v1/vms/{Uri.EscapeDataString(vmId)}{rest}";
 
     /// <summary>Text or base64, as the response's encoding field says.</summary>
     internal static byte[] Decode(string? text, string? encoding) =>

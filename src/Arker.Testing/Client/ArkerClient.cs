@@ -38,9 +38,19 @@ public sealed partial class ArkerClient : IDisposable
             ?? throw new ArgumentException("An API key is required: set ArkerClientOptions.ApiKey or the ARKER_API_KEY environment variable.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options.MaxAttempts));
 
-        BaseUrl = WithoutTrailingSlash(options.BaseUrl ?? FromEnvironment("ARKER_BASE_URL") ?? ArkerClientOptions.DefaultBaseUrl);
-        GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_GLOBAL_URL")
-            ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultGlobalUrl));
+        Uri? baseUrl = options.BaseUrl ?? FromEnvironment("ARKER_BASE_URL");
+        Protocol = options.Protocol ?? (baseUrl is null || baseUrl.AbsolutePath.TrimEnd('/').EndsWith("/api", StringComparison.Ordinal) ? ArkerProtocol.Current : ArkerProtocol.V01);
+        if (Protocol == ArkerProtocol.Current)
+        {
+            BaseUrl = WithoutTrailingSlash(baseUrl ?? PlacementBaseUrl(options));
+            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_CONTROL_BASE_URL") ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultControlBaseUrl));
+        }
+        else
+        {
+            BaseUrl = WithoutTrailingSlash(baseUrl ?? throw new ArgumentException("The Arker API 0.1 has no default host: set ArkerClientOptions.BaseUrl or ARKER_BASE_URL.", nameof(options)));
+            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_GLOBAL_URL") ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultGlobalUrl));
+        }
+
         Options = options;
         _authorization = "Bearer " + apiKey;
         _time = options.TimeProvider;
@@ -59,10 +69,13 @@ public sealed partial class ArkerClient : IDisposable
         }
     }
 
-    /// <summary>The regional host (fork by id, run, sync, delete).</summary>
+    /// <summary>The API generation this client speaks.</summary>
+    public ArkerProtocol Protocol { get; }
+
+    /// <summary>The compute host (fork, run, sync, delete).</summary>
     public Uri BaseUrl { get; }
 
-    /// <summary>The global host (list, fork by name).</summary>
+    /// <summary>The control plane (current API) or global host (0.1): list, and 0.1's fork by name.</summary>
     public Uri GlobalUrl { get; }
 
     internal ArkerClientOptions Options { get; }
@@ -84,6 +97,18 @@ public sealed partial class ArkerClient : IDisposable
         {
             _http.Dispose();
         }
+    }
+
+    /// <summary>The current API's compute base for a provider and region: there is no default placement.</summary>
+    private static Uri PlacementBaseUrl(ArkerClientOptions options)
+    {
+        string? provider = options.Provider ?? Environment.GetEnvironmentVariable("ARKER_PROVIDER");
+        string? region = options.Region ?? Environment.GetEnvironmentVariable("ARKER_REGION");
+        return string.IsNullOrWhiteSpace(provider) || string.IsNullOrWhiteSpace(region)
+            ? throw new ArgumentException(
+                "No Arker placement is configured: set ARKER_BASE_URL (a compute base ending in /api), or ARKER_PROVIDER and ARKER_REGION "
+                + "(or ArkerClientOptions.BaseUrl, or Provider and Region); GET https://arker.ai/api/v1/regions lists the placements.", nameof(options))
+            : new Uri($"https://{provider}-{region}.arker.ai/api");
     }
 
     private static Uri? FromEnvironment(string variable) =>

@@ -5,24 +5,45 @@ namespace Arker.Testing.Client;
 /// <summary>Settings of an <see cref="ArkerClient"/>.</summary>
 public sealed class ArkerClientOptions
 {
-    /// <summary>The default regional host of the Arker service.</summary>
-    public static readonly Uri DefaultBaseUrl = new("https://aws-us-west-2.burst.arker.ai");
+    /// <summary>The default control plane of the Arker service (list VMs, regions) for the current API.</summary>
+    public static readonly Uri DefaultControlBaseUrl = new("https://arker.ai/api");
 
-    /// <summary>The default global host (list, fork by name).</summary>
+    /// <summary>The default global host of the Arker API 0.1 (list, fork by name).</summary>
     public static readonly Uri DefaultGlobalUrl = new("https://arker.ai");
 
     /// <summary>The API key sent as <c>authorization: Bearer</c>.</summary>
     /// <value>The default is the <c>ARKER_API_KEY</c> environment variable.</value>
     public string? ApiKey { get; set; }
 
-    /// <summary>The regional host: fork by id, run, sync, delete.</summary>
-    /// <value>The default is <c>ARKER_BASE_URL</c>, else <see cref="DefaultBaseUrl"/>.</value>
+    /// <summary>The API generation to speak.</summary>
+    /// <value>
+    /// The default is <see langword="null"/>: <see cref="ArkerProtocol.V01"/> when the base URL
+    /// (<see cref="BaseUrl"/> or <c>ARKER_BASE_URL</c>) does not end in <c>/api</c> (0.1 bases are
+    /// origins, such as <c>http://127.0.0.1:8787/arker-0.1</c>), else <see cref="ArkerProtocol.Current"/>.
+    /// </value>
+    public ArkerProtocol? Protocol { get; set; }
+
+    /// <summary>The compute host: fork, run, sync, delete.</summary>
+    /// <value>
+    /// The default is <c>ARKER_BASE_URL</c>. Else, for the current API,
+    /// <c>https://{provider}-{region}.arker.ai/api</c> from <see cref="Provider"/> and <see cref="Region"/>
+    /// (there is no default placement: without them the client refuses to start, naming the variables).
+    /// </value>
     public Uri? BaseUrl { get; set; }
 
-    /// <summary>The global host: list and fork by name.</summary>
-    /// <value>The default is <c>ARKER_GLOBAL_URL</c>; else <see cref="BaseUrl"/> when that is a loopback
-    /// address (a local server serves both), else <see cref="DefaultGlobalUrl"/>.</value>
+    /// <summary>The control plane (current API: list VMs, regions) or the global host (0.1: list, fork by name).</summary>
+    /// <value>The default is <c>ARKER_CONTROL_BASE_URL</c> (current API) or <c>ARKER_GLOBAL_URL</c> (0.1);
+    /// else <see cref="BaseUrl"/> when that is a loopback address (a local server serves both), else
+    /// <see cref="DefaultControlBaseUrl"/> or <see cref="DefaultGlobalUrl"/>.</value>
     public Uri? GlobalUrl { get; set; }
+
+    /// <summary>The provider of the compute placement, for the current API's default base URL.</summary>
+    /// <value>The default is <c>ARKER_PROVIDER</c>.</value>
+    public string? Provider { get; set; }
+
+    /// <summary>The region of the compute placement, for the current API's default base URL.</summary>
+    /// <value>The default is <c>ARKER_REGION</c>.</value>
+    public string? Region { get; set; }
 
     /// <summary>How many times a request is tried in all when it fails transiently.</summary>
     /// <value>The default is 4.</value>

@@ -44,20 +44,43 @@ public sealed class ArkerException : Exception
     /// <summary>The service's message, without the code.</summary>
     public string ServiceMessage { get; }
 
-    /// <summary>Whether the contract calls this failure transient (worth retrying); a connection that failed before any response is too.</summary>
-    public bool IsTransient => ConnectionFailed || IsTransientFailure(Status, Code, ServiceMessage);
+    /// <summary>The service's id for the failed request (current API): give it when you report a problem.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>How long the service asked the client to wait before trying again, when it said.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// What became of work the failed request started (current API): <c>not_started</c>,
+    /// <c>stopped</c>, <c>continuing</c> or <c>unknown</c>; <see langword="null"/> when it started none.
+    /// </summary>
+    public string? RecoveryWork { get; init; }
+
+    /// <summary>
+    /// Whether the contract calls this failure transient (worth retrying); a connection that failed
+    /// before any response is too. A failure whose work started is never transient.
+    /// </summary>
+    public bool IsTransient => ConnectionFailed || (RecoveryWork is null or "not_started" && IsTransientFailure(Status, Code, ServiceMessage));
 
     /// <summary>How many times the call was tried before this failure ended it (more than 1 when transient failures were retried).</summary>
     public int Attempts { get; internal set; } = 1;
 
     /// <inheritdoc/>
-    public override string Message => Attempts > 1 ? $"{base.Message} (gave up after {Attempts} attempts)" : base.Message;
+    public override string Message =>
+        base.Message
+        + (RequestId is null ? "" : $" (request {RequestId})")
+        + (Attempts > 1 ? $" (gave up after {Attempts} attempts)" : "");
 
     /// <summary>No response arrived: the connection could not be made or was dropped.</summary>
     internal bool ConnectionFailed { get; init; }
 
-    /// <summary>The contract's rule: HTTP 429/502/503/504, or <c>internal</c> with a throttling hint.</summary>
+    /// <summary>
+    /// The contracts' rule: HTTP 429/502/503/504; the current API's <c>rate_limited</c>,
+    /// <c>unavailable</c>, <c>capacity_unavailable</c>, <c>resource_busy</c> and <c>gateway_timeout</c>;
+    /// 0.1's <c>internal</c> with a throttling hint.
+    /// </summary>
     internal static bool IsTransientFailure(int status, string? code, string? message) =>
         status is 429 or 502 or 503 or 504
+        || code is "rate_limited" or "unavailable" or "capacity_unavailable" or "resource_busy" or "gateway_timeout"
         || (code == "internal" && message is not null && TransientHints.Any(h => message.Contains(h, StringComparison.Ordinal)));
 }

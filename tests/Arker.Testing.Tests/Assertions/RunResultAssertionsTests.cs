@@ -36,7 +36,7 @@ public sealed class RunResultAssertionsTests(LocalServer local)
         var error = Assert.Throws<CommandAssertionException>(() => r.ShouldSucceed());
 
         Assert.StartsWith("Expected `cd /tmp; echo partial output; echo 'fatal: no such tool' >&2; exit 2` to succeed (exit code 0).\nIt exited with 2 after ", error.Message);
-        Assert.Contains(" ms in session 0, cwd /tmp.\n--- stdout (15 bytes) ---\npartial output\n--- stderr (20 bytes) ---\nfatal: no such tool\n", error.Message);
+        Assert.Contains(" ms in session 0.\n--- stdout (15 bytes) ---\npartial output\n--- stderr (20 bytes) ---\nfatal: no such tool\n", error.Message);
         Assert.Contains(typeof(CommandAssertionException).GetInterfaces(), i => i.Name == "IAssertionException");
     }
 

@@ -3,9 +3,10 @@ using Arker.Testing.Tests.Infrastructure;
 
 namespace Arker.Testing.Tests.Client;
 
-public sealed class ComputerSyncTests(LocalServer local)
+/// <summary>Runs on both API generations: see the two classes at the end.</summary>
+public abstract class ComputerSyncTests(LocalServer local, ArkerProtocol protocol)
 {
-    private readonly ArkerClient _arker = local.Client;
+    private readonly ArkerClient _arker = local.ClientFor(protocol);
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Theory]
@@ -159,3 +160,7 @@ public sealed class ComputerSyncTests(LocalServer local)
         }
     }
 }
+
+public sealed class ComputerSyncTestsOnTheCurrentApi(LocalServer local) : ComputerSyncTests(local, ArkerProtocol.Current);
+
+public sealed class ComputerSyncTestsOnApi01(LocalServer local) : ComputerSyncTests(local, ArkerProtocol.V01);

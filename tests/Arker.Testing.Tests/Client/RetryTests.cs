@@ -5,7 +5,8 @@ using Arker.Testing.Tests.Infrastructure;
 namespace Arker.Testing.Tests.Client;
 
 /// <summary>The client against the server's fault injection: transient failures are retried, and only those.</summary>
-public sealed class RetryTests(LocalServer local)
+/// <summary>Runs on both API generations: see the two classes at the end.</summary>
+public abstract class RetryTests(LocalServer local, ArkerProtocol protocol)
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -13,7 +14,7 @@ public sealed class RetryTests(LocalServer local)
     public async Task At20PercentFaults_AThousandMixedOperationsAllSucceed_WithNoBytesLostOrDoubled()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 0.2, FaultSeed = 20 }, Cancellation);
-        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        using ArkerClient arker = LocalServer.NewClient(server, protocol: protocol, configure: o =>
         {
             o.MaxAttempts = 8;
             o.RetryDelay = TimeSpan.FromMilliseconds(5);
@@ -65,7 +66,7 @@ public sealed class RetryTests(LocalServer local)
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 1 }, Cancellation);
         using var recorder = new RecordingHandler();
-        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        using ArkerClient arker = LocalServer.NewClient(server, protocol: protocol, configure: o =>
         {
             o.MaxAttempts = 3;
             o.RetryDelay = TimeSpan.FromMilliseconds(5);
@@ -84,7 +85,7 @@ public sealed class RetryTests(LocalServer local)
     public async Task AnErrorThatIsNotTransient_IsThrownAtOnce_AfterOneAttempt()
     {
         using var recorder = new RecordingHandler();
-        using ArkerClient arker = LocalServer.NewClient(local.Server, o => o.HttpMessageHandler = recorder);
+        using ArkerClient arker = LocalServer.NewClient(local.Server, protocol: protocol, configure: o => o.HttpMessageHandler = recorder);
 
         var error = await Assert.ThrowsAsync<ArkerException>(() => arker.Vm("01KQBYKEV5WJ7YB010603T1DCX_lcl").RunAsync("true", Cancellation));
 
@@ -99,7 +100,7 @@ public sealed class RetryTests(LocalServer local)
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 2 }, Cancellation);
         var clock = new RecordingTimeProvider();
-        using ArkerClient arker = LocalServer.NewClient(server, o =>
+        using ArkerClient arker = LocalServer.NewClient(server, protocol: protocol, configure: o =>
         {
             o.MaxAttempts = 4;
             o.RetryDelay = TimeSpan.FromMilliseconds(40);
@@ -121,7 +122,7 @@ public sealed class RetryTests(LocalServer local)
     public async Task Cancellation_StopsARetryWaitAtOnce()
     {
         await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { FaultRate = 1, FaultSeed = 3 }, Cancellation);
-        using ArkerClient arker = LocalServer.NewClient(server, o => o.RetryDelay = TimeSpan.FromMinutes(5));
+        using ArkerClient arker = LocalServer.NewClient(server, protocol: protocol, configure: o => o.RetryDelay = TimeSpan.FromMinutes(5));
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         cancel.CancelAfter(TimeSpan.FromMilliseconds(300));
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -131,3 +132,7 @@ public sealed class RetryTests(LocalServer local)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 }
+
+public sealed class RetryTestsOnTheCurrentApi(LocalServer local) : RetryTests(local, ArkerProtocol.Current);
+
+public sealed class RetryTestsOnApi01(LocalServer local) : RetryTests(local, ArkerProtocol.V01);

@@ -201,7 +201,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
     public async Task TheEndOfTheRun_SummarizesWhatTheRunDid_CountingKeptVmsApart()
     {
         ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.V01BaseUrl, PoolSize = 0, KeepFailed = true, RunId = "summary-" + Guid.NewGuid().ToString("N")[..8] },
+            new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.ApiBaseUrl, PoolSize = 0, KeepFailed = true, RunId = "summary-" + Guid.NewGuid().ToString("N")[..8] },
             cancellationToken: Cancellation);
         BaseVm baseVm = await environment.GetBaseAsync(new MarkerTemplate(), "summary", Cancellation);
         VmLease passed = await baseVm.LeaseAsync("passed", Cancellation);
@@ -224,7 +224,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
     [Fact]
     public async Task RunsGivenTheSameRunId_NeverDeleteEachOthersVms()
     {
-        var settings = new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.V01BaseUrl, PoolSize = 0, RunId = "shared-" + Guid.NewGuid().ToString("N")[..8] };
+        var settings = new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.ApiBaseUrl, PoolSize = 0, RunId = "shared-" + Guid.NewGuid().ToString("N")[..8] };
         ArkerTestEnvironment first = await ArkerTestEnvironment.CreateAsync(settings, cancellationToken: Cancellation);
         await using ArkerTestEnvironment second = await ArkerTestEnvironment.CreateAsync(settings, cancellationToken: Cancellation);
         _ = await (await first.GetBaseAsync(new BaseImageTemplate(), "one", Cancellation)).LeaseAsync("first", Cancellation);
@@ -248,7 +248,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         await image.ForkAsync(new ForkOptions { Name = runId + "-provisioning-x" }, Cancellation);
         Computer bystander = await image.ForkAsync(new ForkOptions { Name = "another-run" }, Cancellation);
 
-        int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.V01BaseUrl }, runId, Cancellation);
+        int deleted = await ArkerTestEnvironment.CleanUpAbandonedRunAsync(new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = local.Server.ApiBaseUrl }, runId, Cancellation);
 
         Assert.Equal(2, deleted);
         Assert.Empty(await TestEnvironments.NamesAsync(local.Client, runId));

@@ -9,7 +9,7 @@ internal static class TestEnvironments
     /// <summary>An environment that talks to <paramref name="server"/> with its key, like a run against the Arker cloud.</summary>
     public static Task<ArkerTestEnvironment> AgainstAsync(LocalArkerServer server, int poolSize = 0, int maxLiveVms = 64, bool reuse = false, bool keepFailed = false) =>
         ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { ApiKey = server.ApiKey, BaseUrl = server.V01BaseUrl, PoolSize = poolSize, MaxLiveVms = maxLiveVms, ReuseBases = reuse, KeepFailed = keepFailed },
+            new ArkerTestingSettings { ApiKey = server.ApiKey, BaseUrl = server.ApiBaseUrl, PoolSize = poolSize, MaxLiveVms = maxLiveVms, ReuseBases = reuse, KeepFailed = keepFailed },
             cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>The names of the VMs on <paramref name="server"/> whose name contains <paramref name="text"/>.</summary>

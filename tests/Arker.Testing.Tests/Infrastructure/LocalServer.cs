@@ -7,28 +7,40 @@ public sealed class LocalServer : IAsyncLifetime
 {
     public LocalArkerServer Server { get; private set; } = null!;
 
-    /// <summary>A client with default options, shared by tests.</summary>
+    /// <summary>A client with default options (the current API), shared by tests.</summary>
     public ArkerClient Client { get; private set; } = null!;
+
+    /// <summary>A client of the Arker API 0.1 with default options, shared by tests.</summary>
+    public ArkerClient V01Client { get; private set; } = null!;
+
+    /// <summary>The shared client of <paramref name="protocol"/>.</summary>
+    public ArkerClient ClientFor(ArkerProtocol protocol) => protocol == ArkerProtocol.V01 ? V01Client : Client;
 
     public async ValueTask InitializeAsync()
     {
         Server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions(), TestContext.Current.CancellationToken);
         Client = NewClient();
+        V01Client = NewClient(protocol: ArkerProtocol.V01);
     }
 
-    /// <summary>A client of this server; <paramref name="configure"/> adjusts its options.</summary>
-    public ArkerClient NewClient(Action<ArkerClientOptions>? configure = null) => NewClient(Server, configure);
+    /// <summary>A client of this server speaking <paramref name="protocol"/>; <paramref name="configure"/> adjusts its options.</summary>
+    public ArkerClient NewClient(Action<ArkerClientOptions>? configure = null, ArkerProtocol protocol = ArkerProtocol.Current) => NewClient(Server, configure, protocol);
 
-    public static ArkerClient NewClient(LocalArkerServer server, Action<ArkerClientOptions>? configure = null)
+    /// <summary>A client of <paramref name="server"/> at the base of <paramref name="protocol"/>'s generation.</summary>
+    public static ArkerClient NewClient(LocalArkerServer server, Action<ArkerClientOptions>? configure = null, ArkerProtocol protocol = ArkerProtocol.Current)
     {
-        var options = new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.V01BaseUrl }; // the client speaks 0.1
+        var options = new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = BaseUrl(server, protocol) };
         configure?.Invoke(options);
         return new ArkerClient(options);
     }
 
+    /// <summary>Where a client of <paramref name="protocol"/> finds <paramref name="server"/>.</summary>
+    public static Uri BaseUrl(LocalArkerServer server, ArkerProtocol protocol) => protocol == ArkerProtocol.V01 ? server.V01BaseUrl : server.ApiBaseUrl;
+
     public async ValueTask DisposeAsync()
     {
         Client?.Dispose();
+        V01Client?.Dispose();
         if (Server is not null)
         {
             await Server.DisposeAsync();

@@ -70,7 +70,7 @@ public sealed class SeedingTests(LocalServer local)
 
         await vm.SeedAsync(files, "/home/user/many", Cancellation);
 
-        Assert.Equal(2, recorder.Requests.Count - before); // the archive (inline), and one command
+        Assert.Equal(3, recorder.Requests.Count - before); // the archive (inline), the seed session (made once per VM), and one command
         (await vm.RunAsync("find ~/many -type f | wc -l; cat ~/many/dir7/file997.txt", Cancellation)).StdoutShouldBe("1000\ncontent 997");
     }
 

@@ -17,6 +17,21 @@ internal sealed class WireError
     public string? Code { get; set; }
 
     public string? Message { get; set; }
+
+    /// <summary>The current API's correlation id, for a support request.</summary>
+    public string? RequestId { get; set; }
+
+    /// <summary>The current API's scheduling hint (also the <c>Retry-After</c> header).</summary>
+    public long? RetryAfterSeconds { get; set; }
+
+    /// <summary>The current API's account of work the failed request started, if any.</summary>
+    public WireRecovery? Recovery { get; set; }
+}
+
+internal sealed class WireRecovery
+{
+    /// <summary><c>not_started</c>, <c>stopped</c>, <c>continuing</c> or <c>unknown</c>.</summary>
+    public string? Work { get; set; }
 }
 
 internal sealed record ForkRequest(bool IsPublic, string? Name, string? Region, string? From);
@@ -123,4 +138,13 @@ internal sealed class ListItem
 [JsonSerializable(typeof(WriteRequest))]
 [JsonSerializable(typeof(WriteResponse))]
 [JsonSerializable(typeof(ListResponse))]
+[JsonSerializable(typeof(CurrentForkRequest))]
+[JsonSerializable(typeof(VmResponse))]
+[JsonSerializable(typeof(VmListResponse))]
+[JsonSerializable(typeof(RegionsResponse))]
+[JsonSerializable(typeof(CurrentRunRequest))]
+[JsonSerializable(typeof(CurrentRunResponse))]
+[JsonSerializable(typeof(RunListResponse))]
+[JsonSerializable(typeof(CreateSessionRequest))]
+[JsonSerializable(typeof(SessionResponse))]
 internal sealed partial class ArkerJsonContext : JsonSerializerContext;
