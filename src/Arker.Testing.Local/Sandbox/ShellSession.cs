@@ -29,12 +29,14 @@ internal sealed class ShellSession
     private readonly Stream _input;
     private readonly OutputChannel _stdout;
     private readonly OutputChannel _stderr;
+    private readonly Lazy<Task<int>> _ended;
     private int _killed;
     private int _namespaceInit;
 
     private ShellSession(Process process, int outputCap)
     {
         _process = process;
+        _ended = new Lazy<Task<int>>(WaitUntilEndedAsync);
         _input = process.StandardInput.BaseStream;
         _stdout = new OutputChannel(process.StandardOutput.BaseStream, outputCap);
         _stderr = new OutputChannel(process.StandardError.BaseStream, outputCap);
@@ -115,10 +117,9 @@ internal sealed class ShellSession
         }
 
         // The shell ended before finishing the command: killed on timeout, or the command ran `exit`.
-        Kill();
-        await _process.WaitForExitAsync();
+        int shellExitCode = await KillAndWaitAsync();
         bool wasTimeout = Volatile.Read(ref timedOut) != 0;
-        int code = wasTimeout ? -1 : _process.ExitCode;
+        int code = wasTimeout ? -1 : shellExitCode;
         return new ShellResult(stdout.Output, stderr.Output, code, elapsed, wasTimeout, ShellUsable: false, stdout.DroppedBytes, stderr.DroppedBytes);
     }
 
@@ -147,18 +148,30 @@ internal sealed class ShellSession
     }
 
     /// <summary>
-    /// Kills the session and waits until every process in it is gone: bubblewrap first, then the
-    /// init of the session's PID namespace, whose exit the kernel holds back until the rest are dead.
+    /// Kills the session and waits until every process in it is gone; returns bubblewrap's exit code.
+    /// Every caller (a run that saw the shell end, a delete, a fork) awaits the same wait.
     /// </summary>
-    public async Task KillAndWaitAsync()
+    public Task<int> KillAndWaitAsync()
     {
         Kill();
+        return _ended.Value;
+    }
+
+    /// <summary>
+    /// Waits for bubblewrap, then for the init of the session's PID namespace, whose exit the
+    /// kernel holds back until the rest are dead; the process handle is released once, here.
+    /// </summary>
+    private async Task<int> WaitUntilEndedAsync()
+    {
         await _process.WaitForExitAsync();
+        int exitCode = _process.ExitCode;
         _process.Dispose();
         for (int i = 0; i < 2000 && _namespaceInit > 0 && IsRunning(_namespaceInit); i++)
         {
             await Task.Delay(1);
         }
+
+        return exitCode;
     }
 
     /// <summary>The first child of a process (bubblewrap's init of the sandbox), or 0.</summary>
