@@ -114,7 +114,7 @@ internal sealed class SyncEndpoints(VmService vms, FileReads reads, FileWrites w
         {
             long start = entry.Integer("start") ?? 0;
             long end = entry.Integer("end") ?? size;
-            return new WriteChunk(path, size, uploadId, start, end, Base64(entry.String("content") ?? ""));
+            return new WriteChunk(path, size, uploadId, start, end, entry.Base64("content") ?? []);
         }
 
         return uploadId is not null
@@ -122,23 +122,11 @@ internal sealed class SyncEndpoints(VmService vms, FileReads reads, FileWrites w
             : throw ApiException.BadRequest("a write entry needs 'content' (inline), 'presigned': true (to get an upload URL), or 'upload_id' (to commit an upload)");
     }
 
-    private static byte[] Base64(string content)
-    {
-        try
-        {
-            return Convert.FromBase64String(content);
-        }
-        catch (FormatException)
-        {
-            throw ApiException.BadRequest("content is not valid base64");
-        }
-    }
-
     private async Task PutUploadAsync(HttpContext context, string uploadId)
     {
         string vmId = context.Request.Query["vm"].ToString();
         signer.Verify("PUT", vmId, uploadId, context.Request.Query["expires"], context.Request.Query["signature"]);
-        await writes.ReceiveUploadAsync(vmId, uploadId, context.Request.Body, context.RequestAborted);
+        await writes.ReceiveUploadAsync(vms.FindAny(vmId), uploadId, context.Request.Body, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Arker.Testing.Local.Vms;
 using Arker.Testing.Shared;
+using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Files;
 
@@ -37,10 +38,10 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         };
     }
 
-    /// <summary>Receives the body of a presigned PUT into the upload's staging file.</summary>
-    public async Task ReceiveUploadAsync(string vmId, string uploadId, Stream body, CancellationToken cancellationToken)
+    /// <summary>Receives the body of a presigned PUT, gathered where the commit can put it in place.</summary>
+    public async Task ReceiveUploadAsync(VmRecord vm, string uploadId, Stream body, CancellationToken cancellationToken)
     {
-        Upload upload = uploads.Find(vmId, uploadId);
+        Upload upload = uploads.Find(vm.Id, uploadId);
         await upload.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -50,19 +51,19 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
             }
 
             upload.UploadedBytes = -1;
-            await using var staging = new FileStream(upload.StagingPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+            SafeFileHandle staged = await StageAsync(vm, upload, cancellationToken);
             byte[] buffer = new byte[CopyBufferBytes];
             long total = 0;
             int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            while ((read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken)) > 0)
             {
-                total += read;
-                if (total > upload.Size)
+                if (total + read > upload.Size)
                 {
                     throw LocalArkerException.TooLarge($"upload is larger than the {upload.Size} bytes declared for {upload.Path}");
                 }
 
-                await staging.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                await RandomAccess.WriteAsync(staged, buffer.AsMemory(0, read), total, cancellationToken);
+                total += read;
             }
 
             upload.UploadedBytes = total;
@@ -148,7 +149,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
                 return Completed(chunk);
             }
 
-            await StageChunkAsync(upload, chunk.Start, chunk.Content, cancellationToken);
+            await StageChunkAsync(vm, upload, chunk.Start, chunk.Content, cancellationToken);
             if (!upload.HasAllBytes)
             {
                 return new FileWriteOutcome(chunk.Path, chunk.Size, Complete: false, uploadId, Received: [.. upload.Ranges]);
@@ -195,9 +196,20 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         }
     }
 
-    private static async Task StageChunkAsync(Upload upload, long start, byte[] content, CancellationToken cancellationToken)
+    /// <summary>A fresh file for the upload's bytes: unnamed inside the VM where its filesystem can make one.</summary>
+    private static async Task<SafeFileHandle> StageAsync(VmRecord vm, Upload upload, CancellationToken cancellationToken)
     {
-        using var staging = File.OpenHandle(upload.StagingPath, FileMode.OpenOrCreate, FileAccess.ReadWrite);
+        SafeFileHandle? inVm = await vm.Sandbox.WithRootAsync(root =>
+        {
+            using var files = VmFileSystem.Open(root);
+            return Task.FromResult(files.CreateAnonymousFile());
+        }, cancellationToken);
+        return upload.Stage(inVm);
+    }
+
+    private static async Task StageChunkAsync(VmRecord vm, Upload upload, long start, byte[] content, CancellationToken cancellationToken)
+    {
+        SafeFileHandle staged = upload.Staged ?? await StageAsync(vm, upload, cancellationToken);
         long end = start + content.Length;
         foreach ((long rangeStart, long rangeEnd) in upload.Ranges)
         {
@@ -209,36 +221,45 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
             }
 
             byte[] existing = new byte[overlapEnd - overlapStart];
-            await RandomAccess.ReadAsync(staging, existing, overlapStart, cancellationToken);
+            await RandomAccess.ReadAsync(staged, existing, overlapStart, cancellationToken);
             if (!existing.AsSpan().SequenceEqual(content.AsSpan((int)(overlapStart - start), existing.Length)))
             {
                 throw LocalArkerException.Conflict($"bytes {overlapStart}..{overlapEnd} of upload {upload.Id} were already received with different content", "upload");
             }
         }
 
-        await RandomAccess.WriteAsync(staging, content, start, cancellationToken);
+        await RandomAccess.WriteAsync(staged, content, start, cancellationToken);
         upload.AddRange(start, end);
     }
 
+    /// <summary>
+    /// Puts the gathered file in place: by link and rename when it was gathered inside the VM (no
+    /// bytes copied), by copy otherwise, or when the VM was forked since and is on another mount.
+    /// </summary>
     private static async Task MoveIntoVmAsync(VmRecord vm, Upload upload, string[] segments, CancellationToken cancellationToken)
     {
+        SafeFileHandle? staged = upload.Staged;
         await vm.Sandbox.WithRootAsync(async root =>
         {
             using var files = VmFileSystem.Open(root);
+            if (staged is not null && upload.StagedInVm && await files.TryLinkIntoPlaceAsync(segments, upload.Path, staged))
+            {
+                return true;
+            }
+
             await files.WriteAtomicallyAsync(segments, upload.Path, async target =>
             {
-                if (upload.Size == 0)
+                if (staged is not null && upload.Size > 0)
                 {
-                    return;
+                    await using var source = new FileStream(staged, FileAccess.Read, bufferSize: 0);
+                    source.Position = 0;
+                    await source.CopyToAsync(target, CopyBufferBytes, cancellationToken);
                 }
-
-                await using var staged = new FileStream(upload.StagingPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                await staged.CopyToAsync(target, CopyBufferBytes, cancellationToken);
             });
             return true;
         }, cancellationToken);
         upload.Completed = true;
-        File.Delete(upload.StagingPath);
+        upload.DiscardStaged();
     }
 
     private static FileWriteOutcome Completed(FileWrite write) => new(write.Path, write.Size, Complete: true, Received: [(0, write.Size)]);
@@ -251,12 +272,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
             return;
         }
 
-        byte[] actual;
-        await using (var staged = new FileStream(upload.StagingPath, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read, bufferSize: CopyBufferBytes))
-        {
-            actual = await SHA256.HashDataAsync(staged, cancellationToken);
-        }
-
+        byte[] actual = upload.Staged is { } staged ? await HashAsync(staged, cancellationToken) : SHA256.HashData([]);
         try
         {
             Verify(actual, expected, upload.Path);
@@ -264,9 +280,23 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         catch
         {
             uploads.Remove(upload);
-            File.Delete(upload.StagingPath);
             throw;
         }
+    }
+
+    private static async Task<byte[]> HashAsync(SafeFileHandle file, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[CopyBufferBytes];
+        long offset = 0;
+        int read;
+        while ((read = await RandomAccess.ReadAsync(file, buffer, offset, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            offset += read;
+        }
+
+        return hash.GetHashAndReset();
     }
 
     private static void Verify(byte[] actual, string? expected, string path)

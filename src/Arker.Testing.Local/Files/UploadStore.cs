@@ -29,7 +29,11 @@ internal sealed class UploadStore(string stagingDirectory, TimeSpan lifetime, Ti
 
     public bool TryGet(string vmId, string uploadId, out Upload? upload) => _uploads.TryGetValue(Key(vmId, uploadId), out upload);
 
-    public void Remove(Upload upload) => _uploads.TryRemove(Key(upload.VmId, upload.Id), out _);
+    public void Remove(Upload upload)
+    {
+        _uploads.TryRemove(Key(upload.VmId, upload.Id), out _);
+        upload.DiscardStaged();
+    }
 
     public Upload Find(string vmId, string uploadId) =>
         _uploads.TryGetValue(Key(vmId, uploadId), out Upload? upload)
@@ -50,7 +54,7 @@ internal sealed class UploadStore(string stagingDirectory, TimeSpan lifetime, Ti
         {
             if (upload.ExpiresAt < now && _uploads.TryRemove(key, out _))
             {
-                File.Delete(upload.StagingPath);
+                upload.DiscardStaged();
             }
         }
     }

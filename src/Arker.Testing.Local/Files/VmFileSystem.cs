@@ -63,19 +63,8 @@ internal sealed class VmFileSystem : IDisposable
     /// Writes a file atomically: <paramref name="writeContent"/> fills a temporary file, which then
     /// replaces <paramref name="segments"/>. Parent directories are created, owned by the VM user.
     /// </summary>
-    public async Task WriteAtomicallyAsync(string[] segments, string path, Func<Stream, Task> writeContent)
-    {
-        int directory = OpenDirectory(segments[..^1], path);
-        if (ResolveSymbolicLink(directory, segments, path) is { } target)
-        {
-            _ = LibC.close(directory);
-            await WriteAtomicallyAsync(target, path, writeContent);
-            return;
-        }
-
-        string temporary = $".arker-write-{Guid.NewGuid():N}";
-        bool renamed = false;
-        try
+    public Task WriteAtomicallyAsync(string[] segments, string path, Func<Stream, Task> writeContent) =>
+        PlaceAsync(segments, path, async (directory, temporary) =>
         {
             int fd = LibC.openat(directory, temporary, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x1A4);
             if (fd < 0)
@@ -90,6 +79,59 @@ internal sealed class VmFileSystem : IDisposable
                 await writeContent(stream);
             }
 
+            return true;
+        });
+
+    /// <summary>
+    /// An unnamed file in the VM's filesystem, owned by the VM user, to be filled and later put in
+    /// place by <see cref="TryLinkIntoPlaceAsync"/> without copying; null where the filesystem cannot
+    /// make one (overlayfs before Linux 6.6).
+    /// </summary>
+    public SafeFileHandle? CreateAnonymousFile()
+    {
+        int fd = LibC.Openat2(_rootFd, "home/user", LibC.OTmpFile | LibC.ORdWr | LibC.OCloexec, 0x1A4, Resolve);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        _ = LibC.fchown(fd, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
+        _ = LibC.fchmod(fd, 0x1A4);
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Puts a file from <see cref="CreateAnonymousFile"/> at <paramref name="segments"/> by link and
+    /// rename: atomic, no bytes copied. False when the file belongs to another mount of the VM (it
+    /// was forked since) or cannot be linked; the caller then copies it.
+    /// </summary>
+    public Task<bool> TryLinkIntoPlaceAsync(string[] segments, string path, SafeFileHandle anonymous) =>
+        PlaceAsync(segments, path, (directory, temporary) =>
+            Task.FromResult(LibC.linkat((int)anonymous.DangerousGetHandle(), "", directory, temporary, LibC.AtEmptyPath) == 0));
+
+    /// <summary>
+    /// Creates <paramref name="segments"/>' parents, lets <paramref name="createTemporary"/> make the
+    /// new file under a temporary name in the target directory, then renames it into place; a
+    /// temporary left behind by a failure is removed. False when nothing was created.
+    /// </summary>
+    private async Task<bool> PlaceAsync(string[] segments, string path, Func<int, string, Task<bool>> createTemporary)
+    {
+        int directory = OpenDirectory(segments[..^1], path);
+        if (ResolveSymbolicLink(directory, segments, path) is { } target)
+        {
+            _ = LibC.close(directory);
+            return await PlaceAsync(target, path, createTemporary);
+        }
+
+        string temporary = $".arker-write-{Guid.NewGuid():N}";
+        bool renamed = false;
+        try
+        {
+            if (!await createTemporary(directory, temporary))
+            {
+                return false;
+            }
+
             if (LibC.renameat(directory, temporary, directory, segments[^1]) != 0)
             {
                 int errno = LibC.LastError;
@@ -97,6 +139,7 @@ internal sealed class VmFileSystem : IDisposable
             }
 
             renamed = true;
+            return true;
         }
         finally
         {

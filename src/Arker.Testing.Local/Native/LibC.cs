@@ -15,6 +15,10 @@ internal static partial class LibC
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
     public const int OTrunc = 0x200;
+    public const int ORdWr = 2;
+
+    /// <summary><c>O_TMPFILE</c>: an unnamed file in the directory's filesystem, linked in later with <c>linkat</c>.</summary>
+    public const int OTmpFile = 0x400000 | ODirectory;
 
     public const ulong ResolveNoMagicLinks = 0x02;
     public const ulong ResolveInRoot = 0x10;
@@ -52,6 +56,9 @@ internal static partial class LibC
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int unlinkat(int dirfd, string path, int flags);

@@ -8,6 +8,9 @@ public sealed partial class ArkerClient
     /// <summary>Files up to this size travel inline (base64 in JSON); larger ones through a presigned URL.</summary>
     internal const int InlineWriteLimit = 4 * 1024 * 1024;
 
+    /// <summary>Chunks of one file on the wire at once: two keep both ends busy; more only hold more memory.</summary>
+    private const int ChunksInFlight = 2;
+
     internal async Task WriteAsync(string vmId, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         if (Protocol == ArkerProtocol.Current)
@@ -94,7 +97,7 @@ public sealed partial class ArkerClient
 
     private async Task WriteInlineAsync(string vmId, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var entry = new WriteEntry(path, content.Length, VmIds.NewUlid(_time.GetUtcNow()), 0, content.Length, Convert.ToBase64String(content.Span));
+        var entry = new WriteEntry(path, content.Length, VmIds.NewUlid(_time.GetUtcNow()), 0, content.Length, content);
         WriteResult result = await SendWriteEntryAsync(vmId, entry, cancellationToken);
         if (!(result.Complete && result.Written))
         {
@@ -104,29 +107,73 @@ public sealed partial class ArkerClient
 
     /// <summary>
     /// The current API's write: chunks of at most 4 MiB sharing one <c>upload_id</c>, read from the
-    /// source one at a time by <paramref name="fill"/> (never the whole file in memory); the server
-    /// publishes the file when the last byte arrives. A chunk sent again is harmless, so retries are safe.
+    /// source in order by <paramref name="fill"/>, at most <see cref="ChunksInFlight"/> on the wire at
+    /// once (so the source's next chunk is read and encoded while the server stores the last; never
+    /// the whole file in memory). The server publishes the file when its last byte arrives, whichever
+    /// chunk brings it. A chunk sent again is harmless, so retries are safe.
     /// </summary>
     private async Task WriteChunkedAsync(string vmId, string path, long size, Func<Memory<byte>, long, CancellationToken, ValueTask> fill, CancellationToken cancellationToken)
     {
         string uploadId = VmIds.NewUlid(_time.GetUtcNow());
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(size, 1, InlineWriteLimit));
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var sending = new List<Task<WriteResult>>(ChunksInFlight);
+        bool published = false;
         try
         {
             long start = 0;
             do
             {
                 int count = (int)Math.Min(InlineWriteLimit, size - start);
-                await fill(buffer.AsMemory(0, count), start, cancellationToken);
-                var chunk = new WriteEntry(path, size, uploadId, start, start + count, Convert.ToBase64String(buffer, 0, count));
-                WriteResult result = await SendWriteEntryAsync(vmId, chunk, cancellationToken);
-                start += count;
-                if (start == size && !(result.Complete && result.Written))
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
+                try
                 {
-                    throw new ArkerException("internal", $"the last chunk of {path} was accepted, but the file was not reported complete and written", 200);
+                    await fill(buffer.AsMemory(0, count), start, failed.Token);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
+
+                sending.Add(SendChunkAsync(vmId, new WriteEntry(path, size, uploadId, start, start + count, buffer.AsMemory(0, count)), buffer, failed));
+                start += count;
+                if (sending.Count == ChunksInFlight || start == size)
+                {
+                    Task<WriteResult> sent = await Task.WhenAny(sending);
+                    sending.Remove(sent);
+                    published |= (await sent) is { Complete: true, Written: true };
                 }
             }
             while (start < size);
+
+            foreach (Task<WriteResult> rest in sending)
+            {
+                published |= (await rest) is { Complete: true, Written: true };
+            }
+        }
+        finally
+        {
+            failed.Cancel();
+            await ((Task)Task.WhenAll(sending)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (!published)
+        {
+            throw new ArkerException("internal", $"every chunk of {path} was accepted, but the file was not reported complete and written", 200);
+        }
+    }
+
+    /// <summary>Sends one chunk and returns its buffer to the pool; a failure cancels the chunks beside it.</summary>
+    private async Task<WriteResult> SendChunkAsync(string vmId, WriteEntry chunk, byte[] buffer, CancellationTokenSource failed)
+    {
+        try
+        {
+            return await SendWriteEntryAsync(vmId, chunk, failed.Token);
+        }
+        catch
+        {
+            await failed.CancelAsync();
+            throw;
         }
         finally
         {
@@ -157,10 +204,15 @@ public sealed partial class ArkerClient
     /// <summary>Sends one write entry, retrying per-entry transient errors (they come inside a 200).</summary>
     private async Task<WriteResult> SendWriteEntryAsync(string vmId, WriteEntry entry, CancellationToken cancellationToken)
     {
-        byte[] body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new WriteRequest([entry]), ArkerJsonContext.Default.WriteRequest);
+        using var body = new PooledBufferWriter(((entry.Content?.Length ?? 0) / 3 * 4) + 1024);
+        using (var json = new System.Text.Json.Utf8JsonWriter(body))
+        {
+            System.Text.Json.JsonSerializer.Serialize(json, new WriteRequest([entry]), ArkerJsonContext.Default.WriteRequest);
+        }
+
         return await RetryAsync<WriteResult>(replaySafe: true, async _ =>
         {
-            WriteResponse response = await SendAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), body, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
+            WriteResponse response = await SendAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), body.WrittenMemory, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
             WriteResult result = response.Results is [var first, ..] ? first : throw new ArkerException("internal", "write response has no results", 200);
             return result.Error is { } error
                 ? new Attempt<WriteResult>(null, FromEnvelope(error, 200, "", retryAfter: null))

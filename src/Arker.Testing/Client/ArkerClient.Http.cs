@@ -22,7 +22,7 @@ public sealed partial class ArkerClient
     /// attempt, so the service does the work once. A request that is not <paramref name="replaySafe"/>
     /// is retried only when the service refused it before doing anything (<c>rate_limited</c>).
     /// </remarks>
-    internal async Task<TResponse> SendAsync<TResponse>(HttpMethod method, Uri host, string pathAndQuery, byte[]? body, JsonTypeInfo<TResponse> responseType, TimeSpan timeout, CancellationToken cancellationToken, string? idempotencyKey = null, bool replaySafe = true)
+    internal async Task<TResponse> SendAsync<TResponse>(HttpMethod method, Uri host, string pathAndQuery, ReadOnlyMemory<byte>? body, JsonTypeInfo<TResponse> responseType, TimeSpan timeout, CancellationToken cancellationToken, string? idempotencyKey = null, bool replaySafe = true)
         where TResponse : WireResponse
     {
         var uri = new Uri(host.OriginalString + pathAndQuery);
@@ -37,9 +37,9 @@ public sealed partial class ArkerClient
                 {
                     request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
                 }
-                if (body is not null)
+                if (body is { } bytes)
                 {
-                    request.Content = new ByteArrayContent(body);
+                    request.Content = new ReadOnlyMemoryContent(bytes);
                     request.Content.Headers.ContentType = JsonContentType;
                 }
 

@@ -36,14 +36,14 @@ public sealed class DeleteTests(LocalServerFixture fixture)
     {
         string vm = await _api.ForkAsync();
         var clock = Stopwatch.StartNew();
-        Task<ApiResponse> running = _api.RunRawAsync(vm, "sleep 6301");
+        Task<ApiResponse> running = _api.RunRawAsync(vm, "sleep 6302");
         await Task.Delay(500, TestContext.Current.CancellationToken);
 
         (await _api.DeleteAsync($"/api/v1/vms/{vm}")).Ok();
         await running;
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30));
-        Assert.Equal(0, HostProcesses.Count("sleep 6301"));
+        Assert.Equal(0, HostProcesses.Count("sleep 6302"));
     }
 
     [Fact]

@@ -43,6 +43,46 @@ public sealed class PresignedTransferTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task UploadedBytes_AreInvisibleInTheVm_UntilTheCommit_ThenOwnedByTheVmUser()
+    {
+        string vm = await _api.ForkAsync();
+        string before = (await _api.RunAsync(vm, "ls -A ~")).Succeeded().StdoutText;
+        byte[] content = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        (string uploadId, string url) = await StartAsync(vm, "/home/user/dir/up.bin", content.Length);
+        using (var put = await _api.Http.PutAsync(url, new ByteArrayContent(content), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        string between = (await _api.RunAsync(vm, "ls -A ~")).Succeeded().StdoutText;
+        await CommitAsync(vm, "/home/user/dir/up.bin", content.Length, uploadId);
+
+        Assert.Equal(before, between);
+        Assert.Equal($"user 644 1 {content.Length}\n", (await _api.RunAsync(vm, "stat -c '%U %a %h %s' ~/dir/up.bin")).Succeeded().StdoutText);
+        Assert.Equal("up.bin\n", (await _api.RunAsync(vm, "ls -A ~/dir")).Succeeded().StdoutText);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await _api.ReadAsync(vm, "/home/user/dir/up.bin")));
+    }
+
+    [Fact]
+    public async Task Commit_AfterTheVmWasForked_LandsInTheVm_AndNotInTheFork()
+    {
+        string vm = await _api.ForkAsync();
+        await _api.WriteAsync(vm, "/home/user/changed", "so the fork freezes a layer"u8.ToArray());
+        byte[] content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
+        (string uploadId, string url) = await StartAsync(vm, "/home/user/late.bin", content.Length);
+        using (var put = await _api.Http.PutAsync(url, new ByteArrayContent(content), TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+
+        string fork = await _api.ForkAsync(vm);
+        await CommitAsync(vm, "/home/user/late.bin", content.Length, uploadId);
+
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await _api.ReadAsync(vm, "/home/user/late.bin")));
+        (await _api.ReadRawAsync(fork, "/home/user/late.bin")).Error(404, "not_found");
+    }
+
+    [Fact]
     public async Task Put_MoreBytesThanDeclared_IsPayloadTooLarge()
     {
         string vm = await _api.ForkAsync();
@@ -89,15 +129,26 @@ public sealed class PresignedTransferTests(LocalServerFixture fixture)
 
     private async Task UploadAsync(string vm, string path, byte[] content)
     {
-        JsonElement start = (await _api.WriteRawAsync(vm, new { path, size = content.Length, presigned = true })).Ok().GetProperty("results")[0];
-        Assert.Equal("PUT", start.GetProperty("method").GetString());
-        Assert.Equal(900, start.GetProperty("expires_in").GetInt32());
-        using (var put = await _api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(content), TestContext.Current.CancellationToken))
+        (string uploadId, string url) = await StartAsync(vm, path, content.Length);
+        using (var put = await _api.Http.PutAsync(url, new ByteArrayContent(content), TestContext.Current.CancellationToken))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         }
 
-        JsonElement commit = (await _api.WriteRawAsync(vm, new { path, size = content.Length, upload_id = start.GetProperty("upload_id").GetString() })).Ok().GetProperty("results")[0];
+        await CommitAsync(vm, path, content.Length, uploadId);
+    }
+
+    private async Task<(string UploadId, string Url)> StartAsync(string vm, string path, int size)
+    {
+        JsonElement start = (await _api.WriteRawAsync(vm, new { path, size, presigned = true })).Ok().GetProperty("results")[0];
+        Assert.Equal("PUT", start.GetProperty("method").GetString());
+        Assert.Equal(900, start.GetProperty("expires_in").GetInt32());
+        return (start.GetProperty("upload_id").GetString()!, start.GetProperty("presigned_url").GetString()!);
+    }
+
+    private async Task CommitAsync(string vm, string path, int size, string uploadId)
+    {
+        JsonElement commit = (await _api.WriteRawAsync(vm, new { path, size, upload_id = uploadId })).Ok().GetProperty("results")[0];
         Assert.True(commit.GetProperty("complete").GetBoolean() && commit.GetProperty("written").GetBoolean(), commit.GetRawText());
     }
 }

@@ -131,7 +131,7 @@ internal sealed class SyncRoutes(VmService vms, FileReads reads, FileWrites writ
 
             long start = entry.Integer("start") ?? throw ContractException.BadRequest("a chunk needs 'start' and 'end', its byte range [start, end)", "writes[].start");
             long end = entry.Integer("end") ?? throw ContractException.BadRequest("a chunk needs 'start' and 'end', its byte range [start, end)", "writes[].end");
-            return new WriteChunk(path, size, uploadId, start, end, Base64(entry.String("content")!), sha256);
+            return new WriteChunk(path, size, uploadId, start, end, entry.Base64("content")!, sha256);
         }
 
         entry.RejectUnknown(CommitFields);
@@ -150,18 +150,6 @@ internal sealed class SyncRoutes(VmService vms, FileReads reads, FileWrites writ
 
     private static string RequiredPath(JsonFields body) =>
         body.String("path") is { Length: > 0 } path ? path : throw ContractException.BadRequest("field 'path' is required: an absolute path in the VM", "path");
-
-    private static byte[] Base64(string content)
-    {
-        try
-        {
-            return Convert.FromBase64String(content);
-        }
-        catch (FormatException)
-        {
-            throw ContractException.BadRequest("'content' is not valid base64", "writes[].content");
-        }
-    }
 
     private static WriteResultBody Failed(FileWrite write, string code, string message) =>
         new(write.Path, write.Size, Complete: false, Written: false, Error: new EntryErrorBody(code, message));

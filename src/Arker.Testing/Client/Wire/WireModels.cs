@@ -84,7 +84,8 @@ internal sealed record WriteRequest(IReadOnlyList<WriteEntry> Writes)
     public string Op { get; init; } = "write";
 }
 
-internal sealed record WriteEntry(string Path, long Size, string? UploadId = null, long? Start = null, long? End = null, string? Content = null, bool? Presigned = null);
+/// <summary>One write; <c>Content</c> is serialised as base64 straight from the bytes.</summary>
+internal sealed record WriteEntry(string Path, long Size, string? UploadId = null, long? Start = null, long? End = null, ReadOnlyMemory<byte>? Content = null, bool? Presigned = null);
 
 internal sealed class WriteResponse : WireResponse
 {
