@@ -9,8 +9,8 @@ namespace Arker.Testing.Client;
 // 202 and polling), named sessions, and listing on the control plane with each VM's own host.
 public sealed partial class ArkerClient
 {
-    /// <summary>How long a run request waits for the command before the service answers 202 and the client polls.</summary>
-    private const long SecondsToBackground = 30;
+    /// <summary>How long a run is awaited in its request before the service backgrounds it and the client polls (tests shorten it).</summary>
+    internal long SecondsToBackground { get; set; } = 30;
 
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(1);

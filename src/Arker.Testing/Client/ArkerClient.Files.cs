@@ -220,6 +220,18 @@ public sealed partial class ArkerClient
         }, cancellationToken);
     }
 
+    internal async Task<DirectoryManifest> ManifestAsync(string vmId, string directory, CancellationToken cancellationToken)
+    {
+        if (Protocol != ArkerProtocol.Current)
+        {
+            throw new NotSupportedException($"a directory manifest needs the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current, or read the files instead)");
+        }
+
+        ManifestResponse manifest = await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), new ManifestRequest(directory), ArkerJsonContext.Default.ManifestRequest, ArkerJsonContext.Default.ManifestResponse, cancellationToken);
+        ManifestFile[] files = [.. (manifest.Entries ?? []).Select(e => new ManifestFile(e.Path ?? "", e.Size, e.Mode, e.Hash ?? ""))];
+        return new DirectoryManifest(manifest.Root ?? directory, files, manifest.Truncated);
+    }
+
     private Task<ReadResponse> RequestReadAsync(string vmId, string path, CancellationToken cancellationToken) =>
         SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), new ReadRequest(path), ArkerJsonContext.Default.ReadRequest, ArkerJsonContext.Default.ReadResponse, cancellationToken);
 

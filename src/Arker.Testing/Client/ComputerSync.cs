@@ -88,6 +88,17 @@ public sealed class ComputerSync
     }
 
     /// <summary>
+    /// The regular files below <paramref name="directory"/>, recursively, with their sizes, modes and
+    /// SHA-256 hashes, read by the service without moving the files. Needs the current Arker API: on
+    /// <see cref="ArkerProtocol.V01"/>, which has no manifest, it throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    public Task<DirectoryManifest> ManifestAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return _client.ManifestAsync(_vm.Id, directory, cancellationToken);
+    }
+
+    /// <summary>
     /// Copies a file out of the VM to <paramref name="localPath"/>, streaming it through a temporary
     /// file beside the target, so a failure never leaves half a file there.
     /// </summary>

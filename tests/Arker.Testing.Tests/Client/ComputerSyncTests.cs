@@ -126,6 +126,36 @@ public abstract class ComputerSyncTests(LocalServer local, ArkerProtocol protoco
         Assert.Equal("", (await vm.RunAsync("ls -A ~", Cancellation)).StdoutText);
     }
 
+    [Fact]
+    public async Task ManifestAsync_ListsEveryFileBelowADirectory_WithSizeModeAndHash_OnTheCurrentApiOnly()
+    {
+        Computer vm = await NewVmAsync();
+        byte[] big = RandomNumberGenerator.GetBytes(5 * 1024 * 1024);
+        await vm.Sync.WriteFileAsync("/home/user/tree/a.txt", "alpha", Cancellation);
+        await vm.Sync.WriteFileAsync("/home/user/tree/deep/b.bin", big, Cancellation);
+        await vm.RunAsync("chmod 755 ~/tree/a.txt && ln -s a.txt ~/tree/link", Cancellation);
+
+        if (protocol == ArkerProtocol.V01)
+        {
+            var refused = await Assert.ThrowsAsync<NotSupportedException>(() => vm.Sync.ManifestAsync("/home/user/tree", Cancellation));
+            Assert.Contains("current Arker API", refused.Message);
+            return;
+        }
+
+        DirectoryManifest manifest = await vm.Sync.ManifestAsync("/home/user/tree", Cancellation);
+
+        Assert.Equal("/home/user/tree", manifest.Root);
+        Assert.False(manifest.Truncated);
+        Assert.Equal(
+            [
+                new ManifestFile("a.txt", 5, 0x81ED, Convert.ToHexStringLower(SHA256.HashData("alpha"u8))),
+                new ManifestFile("deep/b.bin", big.Length, 0x81A4, Convert.ToHexStringLower(SHA256.HashData(big))),
+            ],
+            manifest.Files.OrderBy(f => f.Path, StringComparer.Ordinal));
+        var missing = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.ManifestAsync("/home/user/nowhere", Cancellation));
+        Assert.Equal("not_found", missing.Code);
+    }
+
     private Task<Computer> NewVmAsync() => _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
 
     /// <summary>A stream that cannot seek (like a pipe).</summary>

@@ -1,3 +1,4 @@
+using Arker.Testing.Local;
 using Arker.Testing.Tests.Infrastructure;
 
 namespace Arker.Testing.Tests.Client;
@@ -32,6 +33,33 @@ public sealed class RoutingTests(LocalServer local)
         Assert.Equal($"{basePath}/api/v1/vms/list", requests[1].Uri.AbsolutePath);
         Assert.Equal(("localhost", $"{basePath}/api/v1/vms/fork"), (requests[2].Uri.Host, requests[2].Uri.AbsolutePath));
         Assert.All(requests, r => Assert.True(r.HasAuthorization));
+    }
+
+    [Fact]
+    public async Task Current_AListedVm_IsCalledOnItsOwnPlacementsHost_NotTheComputeBase()
+    {
+        // The VM lives on the fixture's server, which is also the control plane; the client's compute
+        // base is a second server, which has never heard of it.
+        await using LocalArkerServer elsewhere = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { ApiKeys = { [local.Server.ApiKey] = "local" } }, Cancellation);
+        string name = "placed-" + Guid.NewGuid().ToString("N");
+        Computer made = await local.Client.Vm("arkuntu").ForkAsync(new ForkOptions { Name = name }, Cancellation);
+        using var recorder = new RecordingHandler();
+        using var arker = new ArkerClient(new ArkerClientOptions
+        {
+            ApiKey = local.Server.ApiKey,
+            BaseUrl = elsewhere.ApiBaseUrl,
+            GlobalUrl = local.Server.ApiBaseUrl,
+            HttpMessageHandler = recorder,
+        });
+        var beforeListing = await Assert.ThrowsAsync<ArkerException>(() => arker.Vm(made.Id).RunAsync("true", Cancellation));
+
+        VmSummary listed = (await arker.ListAsync(new ListOptions { Query = name }, Cancellation)).Items.Single();
+        RunResult run = await arker.Vm(listed.VmId).RunAsync("echo here", Cancellation);
+
+        Assert.Equal(("not_found", 404), (beforeListing.Code, beforeListing.Status));
+        Assert.Equal("here\n", run.StdoutText);
+        Assert.Equal(local.Server.ApiBaseUrl.Authority, recorder.Requests.Last().Uri.Authority);
+        Assert.Contains(recorder.Requests, r => r.Uri.AbsolutePath == "/api/v1/regions");
     }
 
     private static string VmIdOf(string alias) => alias == "arkuntu" ? "01KQBYKEV5WJ7YB010603T1DCT_d8c0" : alias;

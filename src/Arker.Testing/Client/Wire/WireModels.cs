@@ -68,6 +68,33 @@ internal sealed record ReadRequest(string Path)
     public string Op { get; init; } = "read";
 }
 
+internal sealed record ManifestRequest(string Path)
+{
+    public string Op { get; init; } = "manifest";
+}
+
+internal sealed class ManifestResponse : WireResponse
+{
+    public string? Root { get; set; }
+
+    public string? HashAlgo { get; set; }
+
+    public List<ManifestEntryWire>? Entries { get; set; }
+
+    public bool Truncated { get; set; }
+}
+
+internal sealed class ManifestEntryWire
+{
+    public string? Path { get; set; }
+
+    public long Size { get; set; }
+
+    public long Mode { get; set; }
+
+    public string? Hash { get; set; }
+}
+
 internal sealed class ReadResponse : WireResponse
 {
     public long Size { get; set; }
@@ -136,6 +163,8 @@ internal sealed class ListItem
 [JsonSerializable(typeof(RunResponse))]
 [JsonSerializable(typeof(ReadRequest))]
 [JsonSerializable(typeof(ReadResponse))]
+[JsonSerializable(typeof(ManifestRequest))]
+[JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(WriteRequest))]
 [JsonSerializable(typeof(WriteResponse))]
 [JsonSerializable(typeof(ListResponse))]
