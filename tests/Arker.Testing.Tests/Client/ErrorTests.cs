@@ -140,18 +140,8 @@ public abstract class ErrorTests(LocalServer local, ArkerProtocol protocol)
             return answered;
         }
     }
-
-    [Theory]
-    [InlineData(503, "unavailable", null, true)]
-    [InlineData(503, "unavailable", "not_started", true)]
-    [InlineData(503, "unavailable", "continuing", false)]
-    [InlineData(504, "gateway_timeout", "unknown", false)]
-    [InlineData(409, "resource_busy", "stopped", false)]
-    [InlineData(400, "bad_request", "not_started", false)]
-    public void AFailureIsRetried_OnlyWhenTheServiceStartedNoWork(int status, string code, string? recoveryWork, bool retried)
-    {
-        var failure = new ArkerException(code, "the service said no", status) { RecoveryWork = recoveryWork };
-
-        Assert.Equal(retried, failure.IsTransient);
-    }
 }
+
+public sealed class ErrorTestsOnTheCurrentApi(LocalServer local) : ErrorTests(local, ArkerProtocol.Current);
+
+public sealed class ErrorTestsOnApi01(LocalServer local) : ErrorTests(local, ArkerProtocol.V01);
