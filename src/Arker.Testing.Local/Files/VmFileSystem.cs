@@ -22,10 +22,21 @@ internal sealed class VmFileSystem : IDisposable
         _rootFd = rootFd;
     }
 
+    /// <summary>
+    /// Opens a VM's root, given where this process reaches it. Paths of descriptors are checked
+    /// against the kernel's own name for that root, which is the mount point in the server's mount
+    /// namespace (without root, not the <c>/proc/&lt;helper&gt;/root/…</c> path used to reach it).
+    /// </summary>
     public static VmFileSystem Open(string mergedRoot)
     {
         int fd = LibC.openat(LibC.AtFdCwd, mergedRoot, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
-        return fd >= 0 ? new VmFileSystem(mergedRoot, fd) : throw new IOException($"cannot open the VM's root: {LibC.Describe(LibC.LastError)}");
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open the VM's root: {LibC.Describe(LibC.LastError)}");
+        }
+
+        string root = new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? mergedRoot;
+        return new VmFileSystem(root, fd);
     }
 
     /// <summary>Opens a regular file for reading; returns the stream and the file's size.</summary>

@@ -57,6 +57,12 @@ internal static partial class LibC
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
 
+    [LibraryImport("libc")]
+    public static partial int getuid();
+
+    [LibraryImport("libc")]
+    public static partial int getgid();
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int linkat(int olddirfd, string oldpath, int newdirfd, string newpath, int flags);
 

@@ -58,9 +58,39 @@ internal sealed class BackgroundCleanup
 
                 return;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException)
+            {
+                AllowDeletion(path);
+            }
+            catch (IOException)
             {
                 Thread.Sleep(20);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives the owner full access to every folder of a tree: overlayfs leaves a <c>work</c> folder of
+    /// mode 000, and a VM may lock its own folders. Root deletes them regardless; without root the
+    /// server, which owns them, must first allow itself in. Symbolic links are not followed.
+    /// </summary>
+    private static void AllowDeletion(string path)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        var folders = new Stack<string>([path]);
+        while (folders.TryPop(out string? folder))
+        {
+            try
+            {
+                File.SetUnixFileMode(folder, File.GetUnixFileMode(folder) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                foreach (string inner in Directory.EnumerateDirectories(folder, "*", options))
+                {
+                    folders.Push(inner);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not ours, or gone: the next attempt reports what is left.
             }
         }
     }

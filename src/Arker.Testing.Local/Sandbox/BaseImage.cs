@@ -13,12 +13,17 @@ internal sealed class BaseImage
     public const int VmGroupId = 1000;
 
     /// <summary>
-    /// The uid and gid the VM user has on the host, which the sandbox maps to 1000 inside: one no
-    /// account uses (not 1000, often the machine's first person), so a process that got out of
-    /// its sandbox could not touch anybody's files or processes. Files of VMs are owned by it.
+    /// The uid and gid the VM user has on the host, which the sandbox maps to 1000 inside. As root,
+    /// one no account uses (not 1000, often the machine's first person), so a process that got out
+    /// of its sandbox could not touch anybody's files or processes. Without root, the invoking
+    /// user's own: the server must read and write VM files as itself. Files of VMs are owned by it.
     /// </summary>
-    public const int HostUserId = 1_879_048_192;
-    public const int HostGroupId = 1_879_048_192;
+    public static int HostUserId { get; } = Environment.IsPrivilegedProcess ? UnusedId : Native.LibC.getuid();
+
+    /// <inheritdoc cref="HostUserId"/>
+    public static int HostGroupId { get; } = Environment.IsPrivilegedProcess ? UnusedId : Native.LibC.getgid();
+
+    private const int UnusedId = 1_879_048_192;
     private static readonly string[] TopLevelLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
     private BaseImage(IReadOnlyList<string> layers, IReadOnlyList<string> hostReadOnlyBinds)
@@ -37,7 +42,7 @@ internal sealed class BaseImage
     {
         Directory.CreateDirectory(directory);
         MakeDirectory(directory, "home", 0x1ED);
-        MakeDirectory(directory, "home/user", 0x1ED, HostUserId);
+        MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
         MakeDirectory(directory, "tmp", 0x3FF);
         MakeDirectory(directory, "var/tmp", 0x3FF);
         MakeDirectory(directory, "run", 0x1ED);
@@ -137,7 +142,14 @@ internal sealed class BaseImage
             }
             else if (Directory.Exists(entry))
             {
-                CopyTree(entry, target);
+                try
+                {
+                    CopyTree(entry, target);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // A folder only root may read (/etc/ssl/private) stays on the host.
+                }
             }
             else
             {
@@ -153,14 +165,14 @@ internal sealed class BaseImage
         }
     }
 
-    private static void MakeDirectory(string root, string relative, int mode, int owner = 0)
+    private static void MakeDirectory(string root, string relative, int mode, bool ownedByVmUser = false)
     {
         string path = Path.Combine(root, relative);
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)mode);
-        if (owner != 0)
+        if (ownedByVmUser)
         {
-            Chown(path, owner, owner);
+            Chown(path, HostUserId, HostGroupId);
         }
     }
 

@@ -15,12 +15,14 @@ internal sealed class InstanceDirectory : IDisposable
     /// <summary>The folder of an instance that holds one folder per VM.</summary>
     public const string VmsFolder = "v";
     private readonly FileStream _lock;
+    private readonly Mounts _mounts;
 
-    private InstanceDirectory(string path, string id, FileStream lockFile)
+    private InstanceDirectory(string path, string id, FileStream lockFile, Mounts mounts)
     {
         Path = path;
         Id = id;
         _lock = lockFile;
+        _mounts = mounts;
     }
 
     public string Path { get; }
@@ -35,7 +37,7 @@ internal sealed class InstanceDirectory : IDisposable
     /// <see cref="VmStorage.Memory"/>, else a bind of itself), so the VM mounts below it never
     /// propagate into other mount namespaces.
     /// </summary>
-    public static InstanceDirectory Create(string root, VmStorage storage)
+    public static InstanceDirectory Create(string root, VmStorage storage, Mounts mounts)
     {
         Directory.CreateDirectory(root);
         File.SetUnixFileMode(root, (UnixFileMode)0x1ED);
@@ -43,13 +45,17 @@ internal sealed class InstanceDirectory : IDisposable
         string path = System.IO.Path.Combine(root, id);
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
-        Mounts.MountPrivate(path, storage == VmStorage.Memory);
+        mounts.MountPrivate(path, storage == VmStorage.Memory);
         var lockFile = new FileStream(System.IO.Path.Combine(path, LockFileName), FileMode.Create, FileAccess.ReadWrite, FileShare.None);
-        return new InstanceDirectory(path, id, lockFile);
+        return new InstanceDirectory(path, id, lockFile, mounts);
     }
 
-    /// <summary>Removes what dead instances left under <paramref name="root"/>; returns how many instances and how many of their VMs.</summary>
-    public static async Task<(int Instances, int Vms)> CleanUpDeadInstancesAsync(string root, CgroupHierarchy cgroups, string? ownPath)
+    /// <summary>
+    /// Removes what dead instances left under <paramref name="root"/>; returns how many instances and
+    /// how many of their VMs. A rootless instance's mounts died with its namespace: only its
+    /// folders are left.
+    /// </summary>
+    public static async Task<(int Instances, int Vms)> CleanUpDeadInstancesAsync(string root, CgroupHierarchy cgroups, Mounts mounts, string? ownPath)
     {
         int cleaned = 0;
         int vms = 0;
@@ -74,12 +80,12 @@ internal sealed class InstanceDirectory : IDisposable
                 await VmCgroup.KillAndRemoveAsync(System.IO.Path.Combine(cgroupRoot, CgroupPrefix + id));
             }
 
-            foreach (string mountPoint in Mounts.MountPointsUnder(directory))
+            foreach (string mountPoint in mounts.MountPointsUnder(directory))
             {
-                Mounts.Unmount(mountPoint, detach: true);
+                mounts.Unmount(mountPoint, detach: true);
             }
 
-            if (Mounts.MountPointsUnder(directory).Count == 0)
+            if (mounts.MountPointsUnder(directory).Count == 0)
             {
                 // Never delete recursively through a mount that refused to go.
                 BackgroundCleanup.DeleteNow(directory);
@@ -114,7 +120,7 @@ internal sealed class InstanceDirectory : IDisposable
     public void Dispose()
     {
         _lock.Dispose();
-        if (Mounts.MountPointsUnder(Path).Count == 0)
+        if (_mounts.MountPointsUnder(Path).Count == 0)
         {
             BackgroundCleanup.DeleteNow(Path);
         }

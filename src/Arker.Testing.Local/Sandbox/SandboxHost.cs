@@ -17,8 +17,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly string _vmsDirectory;
     private int _nextVm;
 
-    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
+    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
     {
+        Mounts = mounts;
         Cleanup = cleanup;
         _instance = instance;
         _cgroups = cgroups;
@@ -34,6 +35,9 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public BackgroundCleanup Cleanup { get; }
 
+    /// <summary>The server's mounts, in its mount namespace (its own as root, a helper's without).</summary>
+    public Mounts Mounts { get; }
+
     public ILogger Logger => _logger;
 
     public LayerStore Layers { get; }
@@ -46,18 +50,35 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string UploadsDirectory { get; }
 
     /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
-    public string Isolation => $"bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; uid 1000 inside, an unused uid outside; no capabilities), overlayfs copy-on-write on {(_options.Storage == VmStorage.Memory ? "tmpfs" : "disk")}, {_cgroups.Describe()}";
+    public string Isolation =>
+        $"{(Mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; " +
+        $"uid 1000 inside, {(Mounts.Space.IsRootless ? $"your own uid ({BaseImage.HostUserId}) outside, no subordinate uids" : "an unused uid outside")}; no capabilities), " +
+        $"overlayfs copy-on-write on {(_options.Storage == VmStorage.Disk ? "disk" : StorageKind(_instance.Path))}, {_cgroups.Describe()}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
         (string bwrap, string setpriv) = SandboxPrerequisites.Check();
-        string root = DataRoot(options.DataRoot);
-        SandboxPrerequisites.CheckDataRoot(root);
+        MountNamespace space = Environment.IsPrivilegedProcess ? new HostMountNamespace() : await UserMountNamespace.StartAsync();
+        var mounts = new Mounts(space);
+        InstanceDirectory? instance = null;
         CgroupHierarchy cgroups = CgroupHierarchy.Detect();
-        InstanceDirectory instance = InstanceDirectory.Create(root, options.Storage);
         try
         {
-            (int instances, int vms) = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, instance.Path);
+            string root = DataRoot(options.DataRoot, options.Storage);
+            if (!space.IsRootless)
+            {
+                SandboxPrerequisites.CheckDataRoot(root);
+            }
+
+            instance = InstanceDirectory.Create(root, options.Storage, mounts);
+            if (space.IsRootless && options.Storage == VmStorage.Memory && StorageKind(instance.Path) != "tmpfs")
+            {
+                logger.LogWarning(
+                    "VM files are on {Kind} in {DataRoot}, not in memory: without root the server cannot mount a tmpfs it can see itself. Give a data root on a tmpfs (such as /dev/shm) for memory storage",
+                    StorageKind(instance.Path), root);
+            }
+
+            (int instances, int vms) = await InstanceDirectory.CleanUpDeadInstancesAsync(root, cgroups, mounts, instance.Path);
             if (instances > 0)
             {
                 logger.LogInformation("Cleaned up {Count} server instance(s) that exited without stopping, with {Vms} VM(s)", instances, vms);
@@ -65,38 +86,70 @@ internal sealed class SandboxHost : IAsyncDisposable
 
             if (!cgroups.CanLimitMemory || !cgroups.CanLimitProcesses)
             {
-                logger.LogWarning("VM memory and process limits are not enforced on this machine ({Cgroups})", cgroups.Describe());
+                logger.LogWarning(
+                    "VM memory and process limits are not enforced on this machine ({Cgroups}): they need root, or a cgroup v2 tree delegated to you with the memory and pids controllers",
+                    cgroups.Describe());
             }
 
             var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem);
             var cleanup = new BackgroundCleanup();
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
-            var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork);
-            var host = new SandboxHost(instance, cgroups, cleanup, layers, launcher, options, logger);
+            var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork, space);
+            var host = new SandboxHost(instance, cgroups, mounts, cleanup, layers, launcher, options, logger);
             await host.ProveSandboxWorksAsync();
             return host;
         }
         catch
         {
-            await RemoveInstanceAsync(instance, cgroups);
+            if (instance is not null)
+            {
+                await RemoveInstanceAsync(instance, cgroups, mounts);
+            }
+
+            await space.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>The folder under which server instances keep their files: the one given, or one in the system's temporary folder.</summary>
-    public static string DataRoot(string? given) => given ?? Path.Combine(Path.GetTempPath(), "arker-local");
+    /// <summary>
+    /// The folder under which server instances keep their files: the one given, else
+    /// <c>arker-local</c> in the system's temporary folder. Without root, each user has their own
+    /// (<c>arker-local-&lt;uid&gt;</c>), on <c>/dev/shm</c> for memory storage, since a tmpfs the
+    /// server mounted in its namespace would be out of its own sight.
+    /// </summary>
+    public static string DataRoot(string? given, VmStorage storage = VmStorage.Memory)
+    {
+        if (given is not null)
+        {
+            return given;
+        }
+
+        if (Environment.IsPrivilegedProcess)
+        {
+            return Path.Combine(Path.GetTempPath(), "arker-local");
+        }
+
+        string folder = $"arker-local-{Native.LibC.getuid()}";
+        return storage == VmStorage.Memory && StorageKind("/dev/shm") == "tmpfs" ? Path.Combine("/dev/shm", folder) : Path.Combine(Path.GetTempPath(), folder);
+    }
 
     /// <summary>Removes everything of the instances under <paramref name="dataRoot"/> whose server process is gone; returns how many VMs they held.</summary>
     public static async Task<int> CleanUpDeadInstancesAsync(string? dataRoot)
     {
-        (_, int vms) = await InstanceDirectory.CleanUpDeadInstancesAsync(DataRoot(dataRoot), CgroupHierarchy.Detect(), ownPath: null);
+        var mounts = new Mounts(new HostMountNamespace());
+        int vms = 0;
+        foreach (string root in dataRoot is not null ? [dataRoot] : new[] { DataRoot(null, VmStorage.Memory), DataRoot(null, VmStorage.Disk) }.Distinct())
+        {
+            vms += (await InstanceDirectory.CleanUpDeadInstancesAsync(root, CgroupHierarchy.Detect(), mounts, ownPath: null)).Vms;
+        }
+
         return vms;
     }
 
     public VmSandbox CreateSandbox(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null)
     {
         string shortName = Interlocked.Increment(ref _nextVm).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        VmDisk disk = VmDisk.Create(Layers, Path.Combine(_vmsDirectory, shortName), lowers);
+        VmDisk disk = VmDisk.Create(Layers, Mounts, Path.Combine(_vmsDirectory, shortName), lowers);
         try
         {
             VmCgroup cgroup = VmCgroup.Create(_cgroups, _instance.CgroupGroup, "vm-" + shortName, _options.MemoryLimitBytes, _options.ProcessLimit);
@@ -130,7 +183,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             Mounts.MountReadOnlyOverlay([.. paths], view);
             try
             {
-                using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", view + "/.", target]) { RedirectStandardError = true })!;
+                using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", Mounts.Space.View(view) + "/.", target]) { RedirectStandardError = true })!;
                 string error = await copy.StandardError.ReadToEndAsync();
                 await copy.WaitForExitAsync();
                 if (copy.ExitCode != 0)
@@ -160,20 +213,21 @@ internal sealed class SandboxHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Cleanup.DrainAsync();
-        await RemoveInstanceAsync(_instance, _cgroups);
+        await RemoveInstanceAsync(_instance, _cgroups, Mounts);
+        await Mounts.Space.DisposeAsync();
     }
 
     /// <summary>Kills what is left of an instance, unmounts it, and removes its cgroups and folder.</summary>
-    private static async Task RemoveInstanceAsync(InstanceDirectory instance, CgroupHierarchy cgroups)
+    private static async Task RemoveInstanceAsync(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts)
     {
         foreach (string cgroupRoot in cgroups.Roots())
         {
             await VmCgroup.KillAndRemoveAsync(Path.Combine(cgroupRoot, instance.CgroupGroup));
         }
 
-        foreach (string mountPoint in Mounts.MountPointsUnder(instance.Path))
+        foreach (string mountPoint in mounts.MountPointsUnder(instance.Path))
         {
-            Mounts.Unmount(mountPoint, detach: true);
+            mounts.Unmount(mountPoint, detach: true);
         }
 
         instance.Dispose();
@@ -203,5 +257,30 @@ internal sealed class SandboxHost : IAsyncDisposable
         {
             await probe.DestroyAsync();
         }
+    }
+
+    /// <summary>The type of filesystem a folder is on (<c>tmpfs</c>, <c>ext4</c>, …), from the mount table.</summary>
+    private static string StorageKind(string folder)
+    {
+        string best = "";
+        string kind = "disk";
+        foreach (string line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            string[] fields = line.Split(' ');
+            int separator = Array.IndexOf(fields, "-");
+            if (fields.Length < 5 || separator < 0 || separator + 1 >= fields.Length)
+            {
+                continue;
+            }
+
+            string point = fields[4];
+            if ((folder == point || folder.StartsWith(point.TrimEnd('/') + "/", StringComparison.Ordinal)) && point.Length >= best.Length)
+            {
+                best = point;
+                kind = fields[separator + 1];
+            }
+        }
+
+        return kind;
     }
 }

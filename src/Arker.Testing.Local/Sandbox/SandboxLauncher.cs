@@ -5,8 +5,10 @@ namespace Arker.Testing.Local.Sandbox;
 /// <summary>
 /// Starts processes inside a VM: bubblewrap over the VM's merged root, as uid/gid 1000, with no
 /// capabilities, in its own user, PID, mount, IPC, UTS (and by default network) namespaces, after
-/// joining the VM's cgroups. On the host the process runs as <see cref="BaseImage.HostUserId"/>,
-/// a uid no account has (never as root, nor as a person's uid 1000).
+/// joining the VM's cgroups. As root, the process runs on the host as
+/// <see cref="BaseImage.HostUserId"/>, a uid no account has (never as root, nor as a person's uid
+/// 1000). Without root it is started in the server's user namespace (through <c>nsenter</c>), as
+/// the invoking user outside.
 /// </summary>
 internal sealed class SandboxLauncher
 {
@@ -25,9 +27,11 @@ internal sealed class SandboxLauncher
     private readonly BaseImage _baseImage;
     private readonly bool _shareNetwork;
     private readonly bool _canDisableUserNamespaces;
+    private readonly MountNamespace _space;
 
-    public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork)
+    public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork, MountNamespace space)
     {
+        _space = space;
         _canDisableUserNamespaces = SupportsDisablingUserNamespaces(bwrap);
         _bwrap = bwrap;
         _setpriv = setpriv;
@@ -37,7 +41,8 @@ internal sealed class SandboxLauncher
 
     public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command)
     {
-        var info = new ProcessStartInfo("/bin/sh")
+        IReadOnlyList<string> prefix = _space.LaunchPrefix;
+        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -49,6 +54,11 @@ internal sealed class SandboxLauncher
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         var args = info.ArgumentList;
+        foreach (string part in prefix.Skip(1).Concat(prefix.Count > 0 ? ["/bin/sh"] : []))
+        {
+            args.Add(part);
+        }
+
         args.Add("-c");
         args.Add(JoinCgroupsThenExec);
         args.Add("sh");
@@ -58,11 +68,16 @@ internal sealed class SandboxLauncher
         }
 
         args.Add("--");
-        args.Add(_setpriv);
-        args.Add($"--reuid={BaseImage.HostUserId}");
-        args.Add($"--regid={BaseImage.HostGroupId}");
-        args.Add("--clear-groups");
-        args.Add("--");
+        if (!_space.IsRootless)
+        {
+            // Root drops to the VM user's host uid; without root the process is that user already.
+            args.Add(_setpriv);
+            args.Add($"--reuid={BaseImage.HostUserId}");
+            args.Add($"--regid={BaseImage.HostGroupId}");
+            args.Add("--clear-groups");
+            args.Add("--");
+        }
+
         args.Add(_bwrap);
         foreach (string arg in BubblewrapArguments(mergedRoot))
         {

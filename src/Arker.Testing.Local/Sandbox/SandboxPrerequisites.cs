@@ -13,11 +13,6 @@ internal static class SandboxPrerequisites
             throw new SandboxUnavailableException($"The local Arker server runs VMs with Linux namespaces and overlayfs, so it needs Linux; this is {RuntimeInformation.OSDescription}. Use an Arker API key (ARKER_API_KEY) to run against the Arker cloud instead.");
         }
 
-        if (!Environment.IsPrivilegedProcess)
-        {
-            throw new SandboxUnavailableException("The local Arker server needs root to mount the overlay filesystems of its VMs. Run it as root (for example in a CI container, or with sudo), or set ARKER_API_KEY to use the Arker cloud.");
-        }
-
         string bwrap = FindExecutable("bwrap")
             ?? throw new SandboxUnavailableException("bubblewrap is not installed; the local Arker server uses it to sandbox VMs. Install it with 'apt-get install bubblewrap' (Debian/Ubuntu) or 'dnf install bubblewrap' (Fedora).");
         string setpriv = FindExecutable("setpriv")

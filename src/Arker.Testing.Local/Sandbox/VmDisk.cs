@@ -9,12 +9,14 @@ namespace Arker.Testing.Local.Sandbox;
 internal sealed class VmDisk
 {
     private readonly LayerStore _store;
+    private readonly Mounts _mounts;
     private readonly string _directory;
     private int _generation;
 
-    private VmDisk(LayerStore store, string directory, IReadOnlyList<Layer> lowers)
+    private VmDisk(LayerStore store, Mounts mounts, string directory, IReadOnlyList<Layer> lowers)
     {
         _store = store;
+        _mounts = mounts;
         _directory = directory;
         Lowers = lowers;
         MergedRoot = Path.Combine(directory, "m");
@@ -23,17 +25,21 @@ internal sealed class VmDisk
     /// <summary>The read-only layers, topmost first.</summary>
     public IReadOnlyList<Layer> Lowers { get; private set; }
 
+    /// <summary>Where the VM's filesystem is mounted, in the server's mount namespace (what sandboxes bind).</summary>
     public string MergedRoot { get; }
+
+    /// <summary>Where this process reaches the mounted filesystem (the same path as root; through the namespace helper without).</summary>
+    public string MergedRootView => _mounts.Space.View(MergedRoot);
 
     private string Upper => Path.Combine(_directory, "u" + _generation);
 
     private string Work => Path.Combine(_directory, "w" + _generation);
 
     /// <summary>Creates and mounts a VM filesystem over <paramref name="lowers"/>.</summary>
-    public static VmDisk Create(LayerStore store, string directory, IReadOnlyList<Layer> lowers)
+    public static VmDisk Create(LayerStore store, Mounts mounts, string directory, IReadOnlyList<Layer> lowers)
     {
         Directory.CreateDirectory(directory);
-        var disk = new VmDisk(store, directory, lowers);
+        var disk = new VmDisk(store, mounts, directory, lowers);
         store.Retain(lowers);
         try
         {
@@ -59,7 +65,7 @@ internal sealed class VmDisk
     {
         // The old mount is detached, not torn down here: nothing uses it any more, and the new mount
         // below reads its upper only as a frozen lower. The kernel notes that overlap in its log.
-        int pin = Mounts.Detach(MergedRoot);
+        int pin = _mounts.Detach(MergedRoot);
         Layer frozen = _store.Adopt(Upper);
         string oldWork = Work;
         IReadOnlyList<Layer> previous = Lowers;
@@ -79,7 +85,7 @@ internal sealed class VmDisk
     /// <summary>Replaces the read-only stack (after flattening); the VM must be stopped.</summary>
     public void ReplaceLowers(IReadOnlyList<Layer> lowers)
     {
-        Mounts.Unmount(MergedRoot);
+        _mounts.Unmount(MergedRoot);
         _store.Retain(lowers);
         _store.Release(Lowers);
         Lowers = lowers;
@@ -89,7 +95,7 @@ internal sealed class VmDisk
     /// <summary>Unmounts and removes the VM's own directories; its layers are released.</summary>
     public void Destroy(BackgroundCleanup cleanup)
     {
-        int pin = Mounts.Detach(MergedRoot);
+        int pin = _mounts.Detach(MergedRoot);
         _store.Release(Lowers);
         Lowers = [];
         if (pin >= 0)
@@ -107,16 +113,8 @@ internal sealed class VmDisk
             Directory.CreateDirectory(Upper);
         }
 
-        DeleteIfExists(Work);
+        BackgroundCleanup.DeleteNow(Work); // overlayfs leaves work/work at mode 000: DeleteNow opens it first without root
         Directory.CreateDirectory(Work);
-        Mounts.MountOverlay([.. Lowers.Select(l => l.Path)], Upper, Work, MergedRoot);
-    }
-
-    private static void DeleteIfExists(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            Directory.Delete(path, recursive: true);
-        }
+        _mounts.MountOverlay([.. Lowers.Select(l => l.Path)], Upper, Work, MergedRoot);
     }
 }

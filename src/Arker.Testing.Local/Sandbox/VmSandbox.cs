@@ -274,7 +274,7 @@ internal sealed class VmSandbox
                 ThrowIfDestroyed();
             }
 
-            return await operation(_disk.MergedRoot);
+            return await operation(_disk.MergedRootView);
         }
     }
 

@@ -51,8 +51,18 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     {
         using var temporary = new TemporaryDataRoot();
         string dataRoot = temporary.Path;
+        int helpersBefore = ServerMounts.Helpers;
         string crashed = await LeaveACrashedInstanceAsync(dataRoot);
-        Assert.NotEmpty(MountsUnder(crashed));
+        if (ServerMounts.Rootless)
+        {
+            // Without root the mounts lived in the dead server's namespace, which went with its helper.
+            await WaitUntilAsync(() => ServerMounts.Helpers <= helpersBefore);
+            Assert.Empty(MountsUnder(crashed));
+        }
+        else
+        {
+            Assert.NotEmpty(MountsUnder(crashed));
+        }
 
         await using (var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = dataRoot }, TestContext.Current.CancellationToken))
         {
@@ -108,6 +118,15 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         File.SetUnixFileMode(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
+            if (ServerMounts.Rootless)
+            {
+                // Without root the VM user is the server's own user, who can enter the folder.
+                await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = Path.Combine(closed, "data") }, TestContext.Current.CancellationToken);
+                var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
+                Assert.Equal("1000\n", (await api.RunAsync(await api.ForkAsync(), "echo $UID")).Succeeded().StdoutText);
+                return;
+            }
+
             var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() =>
                 LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = Path.Combine(closed, "data") }, TestContext.Current.CancellationToken));
 
@@ -167,10 +186,18 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         }
     }
 
-    /// <summary>The most layers any overlay under the data root stacks (its lowerdir entries).</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 100 && !condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>The most layers any VM's overlay under the data root stacks (its lowerdir entries; not the read-only views a merge reads).</summary>
     private static int DeepestStack(string dataRoot) =>
-        File.ReadLines("/proc/self/mountinfo")
-            .Where(l => l.Split(' ')[4].StartsWith(dataRoot, StringComparison.Ordinal) && l.Contains("lowerdir=", StringComparison.Ordinal))
+        ServerMounts.Lines()
+            .Where(l => l.Split(' ')[4].StartsWith(dataRoot, StringComparison.Ordinal) && l.Contains("upperdir=", StringComparison.Ordinal))
             .Select(l => l[(l.IndexOf("lowerdir=", StringComparison.Ordinal) + 9)..].Split(',')[0].Split(':').Length)
             .DefaultIfEmpty(0)
             .Max();
@@ -189,8 +216,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         return Assert.Single(Directory.GetDirectories(dataRoot));
     }
 
-    private static List<string> MountsUnder(string prefix) =>
-        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]).Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+    private static List<string> MountsUnder(string prefix) => ServerMounts.Under(prefix);
 
     private static List<string> CgroupsOf(string instanceId) =>
         Directory.EnumerateDirectories("/sys/fs/cgroup", "arker-local-" + instanceId, SearchOption.AllDirectories).ToList();
