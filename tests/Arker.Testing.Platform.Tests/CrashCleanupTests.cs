@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Platform.Tests;
 
@@ -41,8 +42,10 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         HungHost host = await WaitForHungHostAsync(running);
         string instance = Assert.Single(Directory.GetDirectories(dataRoot));
         string cgroup = "arker-local-" + Path.GetFileName(instance);
+        List<int> descendants = DescendantsOf(host.ProcessId);
         Assert.NotEmpty(MountsUnder(dataRoot));
-        Assert.NotEmpty(CgroupsNamed(cgroup));
+        Assert.NotEmpty(descendants); // its VMs' sandboxes, and without root the namespace helper
+        Assert.Equal(!ServerMounts.Rootless, CgroupsNamed(cgroup).Count > 0); // without root there are no cgroups to leave
 
         Kill(host.ProcessId);
         AppRun run = await running.WaitForExitAsync();
@@ -52,6 +55,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         Assert.Empty(MountsUnder(dataRoot));
         Assert.Empty(CgroupsNamed(cgroup));
         Assert.Empty(ProcessesInCgroup(cgroup));
+        Assert.DoesNotContain(descendants, IsAlive);
     }
 
     public async ValueTask DisposeAsync()
@@ -93,8 +97,52 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         host.WaitForExit();
     }
 
-    private static List<string> MountsUnder(string directory) =>
-        [.. File.ReadLines("/proc/self/mountinfo").Select(line => line.Split(' ')[4]).Where(point => point.StartsWith(directory, StringComparison.Ordinal))];
+    private static List<string> MountsUnder(string directory) => ServerMounts.Under(directory);
+
+    /// <summary>The processes below <paramref name="processId"/>, from each process's parent in <c>/proc/…/stat</c>.</summary>
+    private static List<int> DescendantsOf(int processId)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (string process in Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(process, "stat"));
+                parents[int.Parse(Path.GetFileName(process), System.Globalization.CultureInfo.InvariantCulture)] =
+                    int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        var found = new List<int>();
+        var pending = new Queue<int>([processId]);
+        while (pending.TryDequeue(out int parent))
+        {
+            foreach (int child in parents.Where(p => p.Value == parent).Select(p => p.Key))
+            {
+                found.Add(child);
+                pending.Enqueue(child);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether a process exists and is not a zombie (dead, waiting for init to reap it).</summary>
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            return !File.ReadLines($"/proc/{processId}/status").Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains("Z (zombie)", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     private static List<string> CgroupsNamed(string name) =>
         [.. Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup").Select(root => Path.Combine(root, name)).Where(Directory.Exists)];

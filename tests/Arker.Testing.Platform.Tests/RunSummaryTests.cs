@@ -71,17 +71,20 @@ public sealed class RunSummaryTests
     [Fact]
     public async Task Without_any_Arker_the_summary_says_why()
     {
-        string closed = Directory.CreateTempSubdirectory("arker-closed-").FullName; // mode 700: the VM user cannot enter it
+        string scratch = Directory.CreateTempSubdirectory("arker-no-vms-").FullName;
+        File.SetUnixFileMode(scratch, (UnixFileMode)0b111_101_101); // as root, the VM user may enter: what fails is the data root itself
         try
         {
-            AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = Path.Combine(closed, "data") });
+            string notAFolder = Path.Combine(scratch, "a-file");
+            File.WriteAllText(notAFolder, "");
+            AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = Path.Combine(notAFolder, "data") });
 
-            Assert.Matches(@"Arker run arker-run-\S+: no VMs\. No Arker VMs for these tests: ARKER_API_KEY is not set .* which other users cannot enter", run.Output);
-            Assert.False(Directory.Exists(Path.Combine(closed, "data")));
+            Assert.Matches(@"Arker run arker-run-\S+: no VMs\. No Arker VMs for these tests: ARKER_API_KEY is not set .* cannot make its folder in the data root", run.Output);
+            Assert.Equal(["a-file"], Directory.GetFileSystemEntries(scratch).Select(Path.GetFileName));
         }
         finally
         {
-            Directory.Delete(closed, recursive: true);
+            Directory.Delete(scratch, recursive: true);
         }
     }
 

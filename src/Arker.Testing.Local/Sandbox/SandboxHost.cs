@@ -70,7 +70,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                 SandboxPrerequisites.CheckDataRoot(root);
             }
 
-            instance = InstanceDirectory.Create(root, options.Storage, mounts);
+            instance = CreateInstance(root, options.Storage, mounts);
             if (space.IsRootless && options.Storage == VmStorage.Memory && StorageKind(instance.Path) != "tmpfs")
             {
                 logger.LogWarning(
@@ -108,6 +108,19 @@ internal sealed class SandboxHost : IAsyncDisposable
 
             await space.DisposeAsync();
             throw;
+        }
+    }
+
+    private static InstanceDirectory CreateInstance(string root, VmStorage storage, Mounts mounts)
+    {
+        try
+        {
+            return InstanceDirectory.Create(root, storage, mounts);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SandboxUnavailableException(
+                $"The local Arker server cannot make its folder in the data root {root}: {ex.Message} Choose a folder you can write (--data-root, or ARKER_TESTING_LOCAL_DATA_ROOT for tests).", ex);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Tests.Infrastructure;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Hosting;
 

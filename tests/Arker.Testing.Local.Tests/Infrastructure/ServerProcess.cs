@@ -21,9 +21,18 @@ public sealed class ServerProcess : IDisposable
     /// <summary>The Arker API 0.1 base the start-up line names.</summary>
     public Uri V01BaseUrl { get; }
 
-    /// <summary>The arker-local command's assembly (src/Arker.Testing.Local.Tool), built before these tests.</summary>
-    public static string ServerDll { get; } = Path.GetFullPath(typeof(ServerProcess).Assembly
-        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
+    /// <summary>
+    /// The arker-local command's assembly (src/Arker.Testing.Local.Tool), built before these tests;
+    /// <c>ARKER_LOCAL_COMMAND</c> names a copy of it (the rootless run copies the builds it runs).
+    /// </summary>
+    public static string ServerDll { get; } = Path.GetFullPath(Environment.GetEnvironmentVariable(CommandVariable) ?? BuiltCommand);
+
+    /// <summary>The variable that names another copy of the arker-local assembly.</summary>
+    public const string CommandVariable = "ARKER_LOCAL_COMMAND";
+
+    /// <summary>Where the build put the arker-local assembly.</summary>
+    public static string BuiltCommand => typeof(ServerProcess).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!;
 
     /// <summary>Starts the server on a free port and waits until it says where it listens.</summary>
     public static async Task<ServerProcess> StartAsync(params string[] args)

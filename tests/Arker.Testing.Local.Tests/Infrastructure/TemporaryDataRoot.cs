@@ -1,3 +1,5 @@
+using Arker.Testing.TestSupport;
+
 namespace Arker.Testing.Local.Tests.Infrastructure;
 
 /// <summary>

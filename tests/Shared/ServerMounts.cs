@@ -1,4 +1,4 @@
-namespace Arker.Testing.Local.Tests.Infrastructure;
+namespace Arker.Testing.TestSupport;
 
 /// <summary>
 /// The mounts local servers made: in this process's mount table as root; without root, in the

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Arker.Testing.Local.Tests.Infrastructure;
+
+/// <summary>
+/// A dedicated unprivileged account that a root test run makes (once) and runs programs as, with
+/// copies of the builds they need in a folder of its own: what an ordinary developer or CI runner
+/// gets. Only for a run as root.
+/// </summary>
+public sealed class OrdinaryUser
+{
+    public const string Name = "arker-rootless";
+
+    private OrdinaryUser(string home) => Home = home;
+
+    public string Home { get; }
+
+    /// <summary>Makes the account if this machine does not have it yet.</summary>
+    public static async Task<OrdinaryUser> EnsureAsync()
+    {
+        if ((await RunAsync("id", ["-u", Name])).ExitCode != 0)
+        {
+            (int exitCode, string output) = await RunAsync("useradd", ["--create-home", "--shell", "/bin/sh", Name]);
+            Assert.True(exitCode == 0, $"useradd {Name} failed ({exitCode}): {output}");
+        }
+
+        (_, string passwd) = await RunAsync("getent", ["passwd", Name]);
+        return new OrdinaryUser(passwd.Trim().Split(':')[5]);
+    }
+
+    /// <summary>A new folder in the account's home, owned by it, holding copies of <paramref name="folders"/> (source → name inside).</summary>
+    public async Task<string> CopyAsync(params IEnumerable<(string Source, string Inside)> folders)
+    {
+        string work = Path.Combine(Home, "runs", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(work);
+        foreach ((string source, string inside) in folders)
+        {
+            string target = Path.Combine(work, inside);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            (int exitCode, string output) = await RunAsync("cp", ["-a", source, target]);
+            Assert.True(exitCode == 0, $"copying {source} failed: {output}");
+        }
+
+        (int chown, string error) = await RunAsync("chown", ["-R", $"{Name}:{Name}", work]);
+        Assert.True(chown == 0, error);
+        return work;
+    }
+
+    /// <summary>
+    /// Runs a program as the account (setpriv, its own groups, a clean environment with
+    /// <paramref name="environment"/> added) and returns its exit code and output.
+    /// </summary>
+    public Task<(int ExitCode, string Output)> RunAsAsync(string program, IEnumerable<string> args, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    {
+        string dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        var variables = new Dictionary<string, string>(environment)
+        {
+            ["HOME"] = Home,
+            ["USER"] = Name,
+            ["PATH"] = $"{dotnetRoot}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ["DOTNET_ROOT"] = dotnetRoot,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        return RunAsync("setpriv", [$"--reuid={Name}", $"--regid={Name}", "--init-groups", "--", "env", "-i", .. variables.Select(v => $"{v.Key}={v.Value}"), program, .. args], workingDirectory);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IEnumerable<string> args, string workingDirectory = "/")
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        var output = new StringBuilder();
+        Task stdout = Task.Run(async () => output.Append(await process.StandardOutput.ReadToEndAsync()));
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        await stdout;
+        return (process.ExitCode, output.Append(stderr).ToString());
+    }
+}
