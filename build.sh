@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The local server sandboxes VMs with bubblewrap; setpriv comes with util-linux. VMs see the
+# The local server sandboxes VMs with bubblewrap; setpriv comes with util-linux. As root or not:
+# without root it runs in a user namespace of its own (see the README). VMs see the
 # host's /usr, so the tools the tests run inside them (python3, ps/pgrep) and node (which runs the
 # official TypeScript SDK in the compatibility test) must be on the host.
 ensure_prerequisites() {
@@ -17,6 +18,12 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  if [ "$(id -u)" -ne 0 ]; then
+    # Without root the local server makes a user namespace of its own: unshare and nsenter
+    # (util-linux) hold and enter it, and a small perl helper makes its mounts.
+    { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || [[ " ${missing[*]} " == *" util-linux "* ]] || missing+=(util-linux)
+    command -v perl >/dev/null 2>&1 || missing+=(perl-base)
+  fi
   if [ "${1:-}" = "test" ]; then
     # A test publishes a program with NativeAOT, which links with a C compiler and zlib.
     command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)

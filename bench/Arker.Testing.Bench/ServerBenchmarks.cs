@@ -23,6 +23,48 @@ internal static class ServerBenchmarks
         await FirstRunAsync(api, report);
         await ThroughputAsync(api, report);
         await MemoryAsync(api, server, report);
+        await RootlessAsync(api, report);
+    }
+
+    /// <summary>
+    /// The same server without root (as the unprivileged account <c>arker-rootless</c>, made if
+    /// missing), beside this one, taking turns: a fork of the base image and its first command.
+    /// </summary>
+    private static async Task RootlessAsync(RawApi root, Report report)
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            report.Line("| rootless ÷ root | (run as root to compare: this run is rootless already) | | |");
+            return;
+        }
+
+        using (var id = Process.Start(new ProcessStartInfo("sh", ["-c", "id -u arker-rootless >/dev/null 2>&1 || useradd --create-home --shell /bin/sh arker-rootless"]))!)
+        {
+            await id.WaitForExitAsync();
+        }
+
+        await using ServerProcess server = await ServerProcess.StartAsync(asUser: "arker-rootless");
+        var rootless = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
+        await WarmUpAsync(rootless);
+        var fork = new[] { new Samples(), new Samples() };
+        var first = new[] { new Samples(), new Samples() };
+        RawApi[] modes = [root, rootless];
+        for (int i = 0; i < 100; i++)
+        {
+            for (int m = 0; m < 2; m++)
+            {
+                string vm = await fork[m].TimeAsync(() => modes[m].ForkAsync());
+                await first[m].TimeAsync(() => modes[m].RunAsync(vm, "true"));
+                await modes[m].DeleteAsync(vm);
+            }
+        }
+
+        report.Row("fork of the base image, root", fork[0], "ms");
+        report.Row("fork of the base image, rootless", fork[1], "ms");
+        report.Ratio("fork: rootless ÷ root (p50)", fork[1].P50 / fork[0].P50);
+        report.Row("a new fork's first command, root", first[0], "ms");
+        report.Row("a new fork's first command, rootless", first[1], "ms");
+        report.Ratio("first command: rootless ÷ root (p50)", first[1].P50 / first[0].P50);
     }
 
     private static async Task WarmUpAsync(RawApi api)

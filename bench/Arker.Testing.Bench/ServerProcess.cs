@@ -17,10 +17,17 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public static async Task<ServerProcess> StartAsync()
+    /// <summary>
+    /// Starts the server; with <paramref name="asUser"/>, as that unprivileged account (through
+    /// setpriv, from this process as root), so it runs rootless.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(string? asUser = null)
     {
-        string dll = typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!;
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        string dll = Path.GetFullPath(typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
+        string[] server = ["dotnet", dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey];
+        string[] command = asUser is null ? server
+            : ["setpriv", $"--reuid={asUser}", $"--regid={asUser}", "--init-groups", "--", "env", $"HOME=/tmp", $"PATH={Environment.GetEnvironmentVariable("PATH")}", "DOTNET_NOLOGO=1", .. server];
+        var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };
         var process = Process.Start(start)!;
         const string Banner = "Arker local server on ";
         while (await process.StandardOutput.ReadLineAsync() is { } line)
