@@ -32,27 +32,41 @@ internal sealed class CgroupHierarchy
     public bool CanLimitProcesses => V2HasControllers || V1Pids is not null;
 
     public string Describe() =>
-        V2HasControllers ? "cgroup v2"
+        V2HasControllers ? (V2Root is { } tree && tree.Contains("/user@", StringComparison.Ordinal) ? $"cgroup v2, delegated ({tree})" : "cgroup v2")
         : V1Memory is not null || V1Pids is not null ? $"cgroup v1 (memory: {V1Memory is not null}, pids: {V1Pids is not null}, kill via v2: {V2Root is not null})"
         : "no cgroup limits";
 
-    public static CgroupHierarchy Detect()
+    public static CgroupHierarchy Detect() => Detect(Root, "/proc/self/cgroup", Environment.IsPrivilegedProcess);
+
+    /// <summary>
+    /// Detects the hierarchy below <paramref name="root"/>. Without root, only a cgroup v2 tree
+    /// delegated to the user can be used: the <c>user@&lt;uid&gt;.service</c> cgroup above this
+    /// process (<paramref name="selfCgroupFile"/>), which systemd delegates with the memory and
+    /// pids controllers; VM cgroups go below it.
+    /// </summary>
+    internal static CgroupHierarchy Detect(string root, string selfCgroupFile, bool privileged)
     {
-        string? v2 = null;
-        bool v2Controllers = false;
-        if (File.Exists(Path.Combine(Root, "cgroup.controllers")))
+        if (!privileged)
         {
-            v2 = Root;
-            string controllers = File.ReadAllText(Path.Combine(Root, "cgroup.controllers"));
-            v2Controllers = controllers.Contains("memory", StringComparison.Ordinal) && controllers.Contains("pids", StringComparison.Ordinal);
-        }
-        else if (File.Exists(Path.Combine(Root, "unified", "cgroup.procs")))
-        {
-            v2 = Path.Combine(Root, "unified");
+            return DelegatedTree(root, selfCgroupFile) is { } delegated
+                ? new CgroupHierarchy(delegated, v2HasControllers: true, v1Memory: null, v1Pids: null)
+                : new CgroupHierarchy(null, v2HasControllers: false, v1Memory: null, v1Pids: null);
         }
 
-        string? v1Memory = !v2Controllers && File.Exists(Path.Combine(Root, "memory", "memory.limit_in_bytes")) ? Path.Combine(Root, "memory") : null;
-        string? v1Pids = !v2Controllers && File.Exists(Path.Combine(Root, "pids", "cgroup.procs")) ? Path.Combine(Root, "pids") : null;
+        string? v2 = null;
+        bool v2Controllers = false;
+        if (File.Exists(Path.Combine(root, "cgroup.controllers")))
+        {
+            v2 = root;
+            v2Controllers = HasLimitControllers(root);
+        }
+        else if (File.Exists(Path.Combine(root, "unified", "cgroup.procs")))
+        {
+            v2 = Path.Combine(root, "unified");
+        }
+
+        string? v1Memory = !v2Controllers && File.Exists(Path.Combine(root, "memory", "memory.limit_in_bytes")) ? Path.Combine(root, "memory") : null;
+        string? v1Pids = !v2Controllers && File.Exists(Path.Combine(root, "pids", "cgroup.procs")) ? Path.Combine(root, "pids") : null;
 
         if (v2 is not null && !IsWritable(v2))
         {
@@ -61,6 +75,40 @@ internal sealed class CgroupHierarchy
         }
 
         return new CgroupHierarchy(v2, v2Controllers, v1Memory is not null && IsWritable(v1Memory) ? v1Memory : null, v1Pids is not null && IsWritable(v1Pids) ? v1Pids : null);
+    }
+
+    /// <summary>The writable <c>user@&lt;uid&gt;.service</c> cgroup above this process, if it has memory and pids.</summary>
+    private static string? DelegatedTree(string root, string selfCgroupFile)
+    {
+        string? path = File.Exists(selfCgroupFile)
+            ? File.ReadLines(selfCgroupFile).FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..]
+            : null;
+        if (path is null || !File.Exists(Path.Combine(root, "cgroup.controllers")))
+        {
+            return null; // no cgroup v2 tree this process belongs to
+        }
+
+        string[] parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        int service = Array.FindLastIndex(parts, p => p.StartsWith("user@", StringComparison.Ordinal) && p.EndsWith(".service", StringComparison.Ordinal));
+        if (service < 0)
+        {
+            return null;
+        }
+
+        string delegated = Path.Combine([root, .. parts[..(service + 1)]]);
+        return HasLimitControllers(delegated) && IsWritable(delegated) ? delegated : null;
+    }
+
+    private static bool HasLimitControllers(string directory)
+    {
+        string file = Path.Combine(directory, "cgroup.controllers");
+        if (!File.Exists(file))
+        {
+            return false;
+        }
+
+        string[] controllers = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return controllers.Contains("memory") && controllers.Contains("pids");
     }
 
     /// <summary>Every hierarchy root a VM's cgroup gets a directory in.</summary>
