@@ -1,26 +1,10 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Arker.Testing.Bench;
 
 /// <summary>The current Arker API (base <c>{origin}/api</c>) over one pooled HttpClient, with nothing in between.</summary>
-internal sealed class CurrentRawApi(HttpClient http)
+internal sealed class CurrentRawApi(HttpClient http) : WireApi(http)
 {
-    public HttpClient Http { get; } = http;
-
-    public async Task<JsonElement> PostAsync(string path, object body, string? idempotencyKey = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-
-        using HttpResponseMessage response = await Http.SendAsync(request);
-        JsonElement json = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return response.IsSuccessStatusCode ? json : throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {json}");
-    }
-
     public async Task<string> ForkAsync(string from = RawApi.BaseVmId) =>
         (await PostAsync("/api/v1/fork", new { source_vm_id = from }, Guid.NewGuid().ToString("N"))).GetProperty("vm_id").GetString()!;
 
@@ -29,27 +13,5 @@ internal sealed class CurrentRawApi(HttpClient http)
 
     public async Task DeleteAsync(string vm) => (await Http.DeleteAsync($"/api/v1/vms/{vm}")).EnsureSuccessStatusCode();
 
-    /// <summary>The presigned upload (start, PUT, commit), streaming <paramref name="content"/>.</summary>
-    public async Task UploadAsync(string vm, string path, Stream content, long size)
-    {
-        JsonElement start = (await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, presigned = true } } })).GetProperty("results")[0];
-        using var put = new StreamContent(content, 1024 * 1024);
-        put.Headers.ContentLength = size;
-        using (HttpResponseMessage response = await Http.PutAsync(start.GetProperty("presigned_url").GetString(), put))
-        {
-            response.EnsureSuccessStatusCode();
-        }
-
-        await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "write", writes = new[] { new { path, size, upload_id = start.GetProperty("upload_id").GetString() } } });
-    }
-
-    /// <summary>Reads a large file through its presigned URL into <paramref name="sink"/>.</summary>
-    public async Task DownloadAsync(string vm, string path, Stream sink)
-    {
-        JsonElement read = await PostAsync($"/api/v1/vms/{vm}/sync", new { op = "read", path });
-        using HttpResponseMessage response = await Http.GetAsync(read.GetProperty("presigned_url").GetString(), HttpCompletionOption.ResponseHeadersRead);
-        response.EnsureSuccessStatusCode();
-        await using Stream body = await response.Content.ReadAsStreamAsync();
-        await body.CopyToAsync(sink, 1024 * 1024);
-    }
+    protected override string SyncRoute(string vm) => $"/api/v1/vms/{vm}/sync";
 }
