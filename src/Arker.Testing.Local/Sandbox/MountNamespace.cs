@@ -16,8 +16,11 @@ internal abstract class MountNamespace : IAsyncDisposable
     /// <summary>The path at which this process sees <paramref name="path"/> as the namespace mounts it.</summary>
     public abstract string View(string path);
 
-    /// <summary>What a sandbox's command line starts with, to run inside the namespace.</summary>
-    public abstract IReadOnlyList<string> LaunchPrefix { get; }
+    /// <summary>
+    /// What a sandbox's command line starts with, to run inside the namespace and, when
+    /// <paramref name="network"/> names one (a <c>/proc/…/fd/…</c> path), in that network namespace.
+    /// </summary>
+    public abstract IReadOnlyList<string> LaunchPrefix(string? network);
 
     /// <summary>The namespace's mount table, in <c>/proc/…/mountinfo</c> form.</summary>
     public abstract string MountInfoPath { get; }
@@ -40,7 +43,8 @@ internal sealed class HostMountNamespace : MountNamespace
 {
     public override bool IsRootless => false;
 
-    public override IReadOnlyList<string> LaunchPrefix => [];
+    public override IReadOnlyList<string> LaunchPrefix(string? network) =>
+        network is null ? [] : [SandboxPrerequisites.FindExecutable("nsenter") ?? "nsenter", $"--net={network}", "--"];
 
     public override string MountInfoPath => "/proc/self/mountinfo";
 

@@ -46,6 +46,9 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public int MaxLayerDepth => _options.MaxLayerDepth;
 
+    /// <summary>Whether VMs share the host's network (<c>--share-network</c>) instead of one of their own each.</summary>
+    public bool SharesHostNetwork => _options.ShareHostNetwork;
+
     /// <summary>Staging space for uploads in progress, outside every VM.</summary>
     public string UploadsDirectory { get; }
 

@@ -39,9 +39,13 @@ internal sealed class SandboxLauncher
         _shareNetwork = shareNetwork;
     }
 
-    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command)
+    /// <summary>
+    /// The start of a sandbox over <paramref name="mergedRoot"/>: in a network namespace of its own,
+    /// or, with <paramref name="network"/>, in that one (its VM's, shared by the VM's sessions).
+    /// </summary>
+    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null)
     {
-        IReadOnlyList<string> prefix = _space.LaunchPrefix;
+        IReadOnlyList<string> prefix = _space.LaunchPrefix(network);
         var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "/bin/sh")
         {
             RedirectStandardInput = true,
@@ -79,7 +83,7 @@ internal sealed class SandboxLauncher
         }
 
         args.Add(_bwrap);
-        foreach (string arg in BubblewrapArguments(mergedRoot))
+        foreach (string arg in BubblewrapArguments(mergedRoot, shareNetwork: _shareNetwork || network is not null))
         {
             args.Add(arg);
         }
@@ -102,7 +106,7 @@ internal sealed class SandboxLauncher
         return text.Contains("--disable-userns", StringComparison.Ordinal);
     }
 
-    private IEnumerable<string> BubblewrapArguments(string mergedRoot)
+    private IEnumerable<string> BubblewrapArguments(string mergedRoot, bool shareNetwork)
     {
         yield return "--bind";
         yield return mergedRoot;
@@ -119,8 +123,9 @@ internal sealed class SandboxLauncher
             yield return arg;
         }
 
-        if (_shareNetwork)
+        if (shareNetwork)
         {
+            // The host's network (--share-network), or the VM's own, which nsenter joined above.
             yield return "--share-net";
         }
 

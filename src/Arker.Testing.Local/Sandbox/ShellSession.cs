@@ -47,9 +47,12 @@ internal sealed class ShellSession
 
     public bool HasExited => Volatile.Read(ref _killed) != 0 || _process.HasExited;
 
-    public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports)
+    /// <summary>The init of the session's PID namespace (bubblewrap's first child), or 0 if unknown.</summary>
+    public int NamespaceInit => _namespaceInit;
+
+    public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports, string? network)
     {
-        var info = launcher.CreateStartInfo(mergedRoot, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver]);
+        var info = launcher.CreateStartInfo(mergedRoot, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver], network);
         var process = Process.Start(info) ?? throw new IOException("the sandbox process did not start");
         var session = new ShellSession(process, outputCap);
         string restore = $"builtin cd -- {Quote(cwd)} 2>/dev/null; {exports}";

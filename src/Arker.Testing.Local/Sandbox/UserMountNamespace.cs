@@ -27,8 +27,8 @@ internal sealed class UserMountNamespace : MountNamespace
 
     public override bool IsRootless => true;
 
-    public override IReadOnlyList<string> LaunchPrefix =>
-        [_nsenter, "--target", Pid, "--user", "--mount", "--preserve-credentials", "--"];
+    public override IReadOnlyList<string> LaunchPrefix(string? network) =>
+        [_nsenter, "--target", Pid, "--user", "--mount", "--preserve-credentials", .. (network is null ? Array.Empty<string>() : [$"--net={network}"]), "--"];
 
     public override string MountInfoPath => $"/proc/{Pid}/mountinfo";
 

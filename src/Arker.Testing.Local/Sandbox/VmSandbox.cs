@@ -21,6 +21,7 @@ internal sealed class VmSandbox
     private readonly Dictionary<string, SessionSlot> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly StackFlattening _flattening;
+    private readonly VmNetwork _network;
     private int _runsInFlight;
     private bool _destroyed;
 
@@ -30,6 +31,7 @@ internal sealed class VmSandbox
         _disk = disk;
         _cgroup = cgroup;
         _flattening = new StackFlattening(host, inheritedMerge is not null && inheritedMerge.Covers(disk.Lowers) ? inheritedMerge : null);
+        _network = new VmNetwork(enabled: !host.SharesHostNetwork);
         foreach ((string id, SessionSlot slot) in sessions)
         {
             _sessions[id] = slot;
@@ -310,6 +312,7 @@ internal sealed class VmSandbox
             }
 
             _flattening.Forget();
+            _network.Dispose();
             _disk.Destroy(_host.Cleanup);
         }
     }
@@ -317,7 +320,8 @@ internal sealed class VmSandbox
     private async Task<ShellSession> StartShellAsync(SessionSlot slot)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        ShellSession shell = await ShellSession.StartAsync(_host.Launcher, _disk.MergedRoot, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports);
+        ShellSession shell = await _network.StartAsync(network =>
+            ShellSession.StartAsync(_host.Launcher, _disk.MergedRoot, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports, network));
         slot.Shell = shell;
         _host.Logger.LogDebug("Started a shell in {Duration:0.00} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return shell;

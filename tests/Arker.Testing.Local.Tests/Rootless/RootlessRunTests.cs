@@ -13,7 +13,7 @@ namespace Arker.Testing.Local.Tests.Rootless;
 public sealed class RootlessRunTests
 {
     private static readonly string[] ServerTestClasses =
-        ["*ContainmentTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests"];
+        ["*ContainmentTests", "*VmNetworkTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests"];
 
     [Fact]
     public async Task LocalServerTests_PassAsAnOrdinaryUser()
