@@ -54,6 +54,9 @@ internal sealed class VmCgroup
         return cgroup;
     }
 
+    /// <summary>Whether <see cref="KillAllAsync"/> reaches every process of the VM (there is a cgroup to kill).</summary>
+    public bool KillsEverything => _directories.Count > 0;
+
     /// <summary>Kills every process of the VM and waits until none is left, so nothing can write any more.</summary>
     public async Task KillAllAsync()
     {

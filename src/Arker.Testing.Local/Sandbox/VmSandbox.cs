@@ -235,13 +235,25 @@ internal sealed class VmSandbox
 
             if (changed)
             {
-                // Nothing may write to the upper once it is frozen: every process of the VM goes.
+                // Nothing may write to the upper once it is frozen: every process of the VM goes. The
+                // cgroup kills them all at once; without one (rootless, or a host with no writable
+                // cgroups) each session's sandbox is killed and waited for, which takes its whole
+                // PID namespace with it, before the freeze.
                 await _cgroup.KillAllAsync();
                 foreach ((_, SessionSlot slot) in slots)
                 {
-                    if (slot.DetachShell() is { } dead)
+                    if (slot.DetachShell() is not { } dead)
+                    {
+                        continue;
+                    }
+
+                    if (_cgroup.KillsEverything)
                     {
                         _host.Cleanup.Run(dead.KillAndWaitAsync);
+                    }
+                    else
+                    {
+                        await dead.KillAndWaitAsync();
                     }
                 }
             }

@@ -86,6 +86,24 @@ public sealed class ForkTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task Fork_StopsAWriterBeforeFreezing_SoTheForkNeverSeesLaterWrites()
+    {
+        string parent = await _api.ForkAsync();
+        (await _api.RunAsync(parent, "(while true; do echo x >> ~/log; done) > /dev/null 2>&1 &", sessionId: "writer")).Succeeded();
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+
+        string child = await _api.ForkAsync(parent);
+        string first = (await _api.RunAsync(child, "wc -l < ~/log")).Succeeded().StdoutText;
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        string later = (await _api.RunAsync(child, "wc -l < ~/log")).Succeeded().StdoutText;
+        RunResult parentLater = await _api.RunAsync(parent, "pgrep -c -f 'while true' || true", sessionId: "writer");
+
+        Assert.True(int.Parse(first, System.Globalization.CultureInfo.InvariantCulture) > 0, "the writer should have written before the fork");
+        Assert.Equal(first, later);
+        Assert.Equal("0\n", parentLater.StdoutText);
+    }
+
+    [Fact]
     public async Task Fork_ManyGenerationsDeep_KeepsEveryFile()
     {
         string vm = await _api.ForkAsync();
