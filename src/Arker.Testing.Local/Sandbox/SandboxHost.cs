@@ -15,7 +15,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly LocalArkerServerOptions _options;
     private readonly ILogger _logger;
     private readonly string _vmsDirectory;
+    private readonly string _relaysDirectory;
     private int _nextVm;
+    private int _nextRelay;
 
     private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
     {
@@ -31,6 +33,9 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(_vmsDirectory);
         UploadsDirectory = Path.Combine(instance.Path, "up");
         Directory.CreateDirectory(UploadsDirectory);
+        _relaysDirectory = Path.Combine(instance.Path, "r");
+        Directory.CreateDirectory(_relaysDirectory);
+        BaseImage.Chown(_relaysDirectory, BaseImage.HostUserId, BaseImage.HostGroupId);
     }
 
     public BackgroundCleanup Cleanup { get; }
@@ -48,6 +53,12 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>Whether VMs share the host's network (<c>--share-network</c>) instead of one of their own each.</summary>
     public bool SharesHostNetwork => _options.ShareHostNetwork;
+
+    /// <summary>
+    /// A fresh path for an exposed port's relay socket, in a folder of the instance that the VM
+    /// user's relay may write and no VM can see.
+    /// </summary>
+    public string RelaySocketPath() => Path.Combine(_relaysDirectory, Interlocked.Increment(ref _nextRelay).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Staging space for uploads in progress, outside every VM.</summary>
     public string UploadsDirectory { get; }

@@ -28,6 +28,7 @@ internal sealed class SandboxLauncher
     private readonly bool _shareNetwork;
     private readonly bool _canDisableUserNamespaces;
     private readonly MountNamespace _space;
+    private readonly string _perl = SandboxPrerequisites.FindExecutable("perl") ?? "perl";
 
     public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork, MountNamespace space)
     {
@@ -96,6 +97,52 @@ internal sealed class SandboxLauncher
 
         return info;
     }
+
+    /// <summary>
+    /// The relay of one exposed guest port (see <see cref="ExposedPort"/>): in no sandbox, only in
+    /// the VM's <paramref name="network"/> namespace, listening on <paramref name="socketPath"/> and
+    /// connecting to the guest's 127.0.0.1:<paramref name="port"/>; as root, as the VM user's host uid.
+    /// </summary>
+    public ProcessStartInfo CreateRelayStartInfo(string network, string socketPath, int port)
+    {
+        IReadOnlyList<string> prefix = _space.LaunchPrefix(network);
+        var info = new ProcessStartInfo(prefix[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        info.Environment.Clear();
+        info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (string part in prefix.Skip(1))
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        if (!_space.IsRootless)
+        {
+            foreach (string part in (string[])[_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups", "--"])
+            {
+                info.ArgumentList.Add(part);
+            }
+        }
+
+        foreach (string part in (string[])[_perl, "-e", RelayScript.Value, socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        return info;
+    }
+
+    private static readonly Lazy<string> RelayScript = new(() =>
+    {
+        using Stream resource = typeof(SandboxLauncher).Assembly.GetManifestResourceStream("Arker.Testing.Local.Sandbox.port-relay.pl")!;
+        using var reader = new StreamReader(resource);
+        return reader.ReadToEnd();
+    });
 
     /// <summary>bubblewrap 0.8 and later can forbid user namespaces inside the sandbox.</summary>
     private static bool SupportsDisablingUserNamespaces(string bwrap)

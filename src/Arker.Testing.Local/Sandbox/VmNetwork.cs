@@ -20,7 +20,7 @@ internal sealed class VmNetwork : IDisposable
     public VmNetwork(bool enabled) => _enabled = enabled;
 
     /// <summary>Where a new sandbox finds the VM's network namespace, or null before there is one.</summary>
-    private string? JoinPath => _namespace is { IsInvalid: false } held ? $"/proc/{Environment.ProcessId}/fd/{held.DangerousGetHandle()}" : null;
+    public string? JoinPath => _namespace is { IsInvalid: false } held ? $"/proc/{Environment.ProcessId}/fd/{held.DangerousGetHandle()}" : null;
 
     /// <summary>
     /// Starts a sandbox (<paramref name="start"/> gets the namespace to join, or null to make one).

@@ -22,6 +22,8 @@ internal sealed class VmSandbox
     private readonly Lock _gate = new();
     private readonly StackFlattening _flattening;
     private readonly VmNetwork _network;
+    private readonly Dictionary<int, ExposedPort> _ports = [];
+    private readonly SemaphoreSlim _portsGate = new(1, 1);
     private int _runsInFlight;
     private bool _destroyed;
 
@@ -292,6 +294,94 @@ internal sealed class VmSandbox
         }
     }
 
+    /// <summary>
+    /// Makes the guest's <paramref name="guestPort"/> reachable from this machine (see
+    /// <see cref="ExposedPort"/>); the same port again answers the same URL. The VM's network is
+    /// made first if no command ran in it yet.
+    /// </summary>
+    public async Task<ExposedPort> ExposePortAsync(int guestPort, CancellationToken cancellationToken)
+    {
+        if (_host.SharesHostNetwork)
+        {
+            throw LocalArkerException.InvalidInput($"this server's VMs share the host's network (--share-network): reach guest port {guestPort} at 127.0.0.1:{guestPort} directly");
+        }
+
+        if (_network.JoinPath is null)
+        {
+            await RunAsync(DefaultSession, "true", TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
+        string network = _network.JoinPath ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
+        await _portsGate.WaitAsync(cancellationToken);
+        try
+        {
+            lock (_gate)
+            {
+                ThrowIfDestroyed();
+                if (_ports.TryGetValue(guestPort, out ExposedPort? known))
+                {
+                    return known;
+                }
+            }
+
+            string socket = _host.RelaySocketPath();
+            ExposedPort port = await ExposedPort.OpenAsync(guestPort, _host.Launcher.CreateRelayStartInfo(network, socket, guestPort), socket, _host.Mounts.Space.View(socket));
+            lock (_gate)
+            {
+                if (!_destroyed)
+                {
+                    _ports[guestPort] = port;
+                    return port;
+                }
+            }
+
+            await port.DisposeAsync();
+            throw LocalArkerException.NotFound("VM not found: it was deleted");
+        }
+        finally
+        {
+            _portsGate.Release();
+        }
+    }
+
+    /// <summary>The guest ports exposed so far.</summary>
+    public IReadOnlyList<ExposedPort> ExposedPorts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _ports.Values.OrderBy(p => p.GuestPort)];
+            }
+        }
+    }
+
+    /// <summary>Stops exposing <paramref name="guestPort"/>; false if it was not exposed.</summary>
+    public async Task<bool> ClosePortAsync(int guestPort)
+    {
+        ExposedPort? port;
+        lock (_gate)
+        {
+            if (!_ports.Remove(guestPort, out port))
+            {
+                return false;
+            }
+        }
+
+        await port.DisposeAsync();
+        return true;
+    }
+
+    private List<ExposedPort> TakePorts()
+    {
+        lock (_gate)
+        {
+            List<ExposedPort> ports = [.. _ports.Values];
+            _ports.Clear();
+            return ports;
+        }
+    }
+
     /// <summary>Kills every process of the VM, unmounts it and removes its directories.</summary>
     public async Task DestroyAsync()
     {
@@ -324,6 +414,11 @@ internal sealed class VmSandbox
             }
 
             _flattening.Forget();
+            foreach (ExposedPort port in TakePorts())
+            {
+                await port.DisposeAsync();
+            }
+
             _network.Dispose();
             _disk.Destroy(_host.Cleanup);
         }

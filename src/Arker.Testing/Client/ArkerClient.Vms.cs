@@ -132,6 +132,27 @@ public sealed partial class ArkerClient
         Forget(vmId);
     }
 
+    internal async Task<Uri> ExposePortAsync(string vmId, int guestPort, CancellationToken cancellationToken)
+    {
+        if (Protocol != ArkerProtocol.Current)
+        {
+            throw new NotSupportedException($"exposing a guest port needs the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current)");
+        }
+
+        ExposedPortResponse exposed;
+        try
+        {
+            exposed = await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/ports"), new ExposePortRequest(guestPort),
+                ArkerJsonContext.Default.ExposePortRequest, ArkerJsonContext.Default.ExposedPortResponse, cancellationToken);
+        }
+        catch (ArkerException ex) when (ex.Status == 405 || ex.Code == "not_implemented")
+        {
+            throw new NotSupportedException($"the Arker service at {HostFor(vmId)} does not expose guest ports this way (a local Arker server extension); on the Arker service, reach the VM through its network policy's hostname", ex);
+        }
+
+        return Uri.TryCreate(exposed.Url, UriKind.Absolute, out Uri? url) ? url : throw new ArkerException("internal", $"the exposed port's answer has no URL (got '{exposed.Url}')", 200);
+    }
+
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>
     internal string VmRoute(string vmId, string rest = "") =>
         Protocol == ArkerProtocol.V01 ? $"/api/v1/vms/{vmId}{rest}" : $"/v1/vms/{Uri.EscapeDataString(vmId)}{rest}";

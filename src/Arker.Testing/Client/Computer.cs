@@ -53,6 +53,22 @@ public sealed class Computer
         }
     }
 
+    /// <summary>
+    /// Makes the VM's <paramref name="guestPort"/> reachable from this machine and returns where:
+    /// a service in the VM (a web app, a database) that listens on the VM's 127.0.0.1 or on all
+    /// addresses is then called at that URL, with any TCP protocol. Exposing the same port again
+    /// returns the same URL; the port closes with the VM. A port nothing listens on in the VM takes
+    /// connections and closes them at once. Served by the local Arker server on the current API
+    /// (a local extension); on 0.1, and on a service without it, it throws
+    /// <see cref="NotSupportedException"/>.
+    /// </summary>
+    public Task<Uri> ExposePortAsync(int guestPort, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(guestPort, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(guestPort, 65535);
+        return _client.ExposePortAsync(Id, guestPort, cancellationToken);
+    }
+
     /// <summary>The VM's id.</summary>
     public override string ToString() => Id;
 }

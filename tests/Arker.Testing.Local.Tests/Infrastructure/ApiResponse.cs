@@ -16,7 +16,16 @@ public readonly record struct ApiResponse(int Status, JsonElement Body, string R
         return Body;
     }
 
-    /// <summary>Asserts an error envelope with this status and code.</summary>
+    /// <summary>Asserts the current API's error envelope (<c>error</c> its single key) with this status and code.</summary>
+    public ApiResponse CurrentError(int status, string code)
+    {
+        Assert.True(Status == status && ErrorCode == code, $"expected {status} {code}, got {Status}: {RawBody}");
+        Assert.Equal(["error"], Body.EnumerateObject().Select(p => p.Name));
+        Assert.False(string.IsNullOrWhiteSpace(ErrorMessage));
+        return this;
+    }
+
+    /// <summary>Asserts the 0.1 error envelope (<c>"ok": false</c>) with this status and code.</summary>
     public ApiResponse Error(int status, string code)
     {
         Assert.True(Status == status && ErrorCode == code, $"expected {status} {code}, got {Status}: {RawBody}");

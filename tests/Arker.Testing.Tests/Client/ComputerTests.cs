@@ -1,3 +1,4 @@
+using Arker.Testing.Assertions;
 using Arker.Testing.Tests.Infrastructure;
 
 namespace Arker.Testing.Tests.Client;
@@ -99,6 +100,27 @@ public abstract class ComputerTests(LocalServer local, ArkerProtocol protocol)
         Assert.Empty(recorder.Requests);
     }
 
+
+    [Fact]
+    public async Task ExposePortAsync_GivesTheTestAUrlForAServiceInTheVm_OnTheCurrentApi()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        (await vm.RunAsync("echo from-the-vm > ~/index.html && cd ~ && (python3 -m http.server 8000 >/dev/null 2>&1 &) && for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null && break; sleep 0.05; done", Cancellation)).ShouldSucceed();
+
+        if (protocol == ArkerProtocol.V01)
+        {
+            var refused = await Assert.ThrowsAsync<NotSupportedException>(() => vm.ExposePortAsync(8000, Cancellation));
+            Assert.Contains("current Arker API", refused.Message);
+            return;
+        }
+
+        Uri url = await vm.ExposePortAsync(8000, Cancellation);
+        using var http = new HttpClient();
+
+        Assert.Equal("from-the-vm\n", await http.GetStringAsync(new Uri(url, "index.html"), Cancellation));
+        Assert.Equal(url, await vm.ExposePortAsync(8000, Cancellation));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => vm.ExposePortAsync(0, Cancellation));
+    }
 }
 
 public sealed class ComputerTestsOnTheCurrentApi(LocalServer local) : ComputerTests(local, ArkerProtocol.Current);

@@ -132,8 +132,18 @@ internal sealed record ManifestEntryBody(string Path, long Size, long Mode, stri
 
 internal sealed record ManifestBody(string Root, string HashAlgo, IReadOnlyList<ManifestEntryBody> Entries, bool Truncated);
 
+/// <summary>A guest port exposed on this machine (a local extension).</summary>
+internal sealed record ExposedPortBody(int Port, string Url);
+
+internal sealed record ExposedPortListBody(IReadOnlyList<ExposedPortBody> Ports);
+
+internal sealed record ClosedPortBody(int Port, bool Closed);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(ExposedPortBody))]
+[JsonSerializable(typeof(ExposedPortListBody))]
+[JsonSerializable(typeof(ClosedPortBody))]
 [JsonSerializable(typeof(WhoamiBody))]
 [JsonSerializable(typeof(RegionsBody))]
 [JsonSerializable(typeof(VmBody))]

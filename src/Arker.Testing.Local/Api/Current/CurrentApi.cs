@@ -21,6 +21,7 @@ internal static class CurrentApi
         new RunRoutes(vms, idempotency, defaultRunTimeout).Map(api);
         new SessionRoutes(vms, time).Map(api);
         new SyncRoutes(vms, reads, writes, faults).Map(api);
+        new PortRoutes(vms).Map(api);
         UnsupportedRoutes.Map(api);
         api.MapFallback("{**path}", (HttpContext context) => Task.FromException(Unmatched(context)));
     }

@@ -22,7 +22,7 @@ internal static class UnsupportedRoutes
         Refuse(api, "DELETE", "/v1/filesystems/{filesystemId}", "deleteFilesystem", "shared_filesystem", NoFilesystems);
     }
 
-    private const string NoPolicies = "the local Arker server does not enforce network policies or expose VM ports yet";
+    private const string NoPolicies = "the local Arker server does not enforce network policies yet; expose a guest port on this machine with POST /v1/vms/{id}/ports (a local extension)";
     private const string NoTerminals = "the local Arker server has no interactive terminals: run commands with POST /v1/vms/{id}/runs";
     private const string NoFilesystems = "the local Arker server has no shared filesystems: copy files with POST /v1/vms/{id}/sync";
 

@@ -68,6 +68,15 @@ internal sealed record ReadRequest(string Path)
     public string Op { get; init; } = "read";
 }
 
+internal sealed record ExposePortRequest(int Port);
+
+internal sealed class ExposedPortResponse : WireResponse
+{
+    public int Port { get; set; }
+
+    public string? Url { get; set; }
+}
+
 internal sealed record ManifestRequest(string Path)
 {
     public string Op { get; init; } = "manifest";
@@ -163,6 +172,8 @@ internal sealed class ListItem
 [JsonSerializable(typeof(RunResponse))]
 [JsonSerializable(typeof(ReadRequest))]
 [JsonSerializable(typeof(ReadResponse))]
+[JsonSerializable(typeof(ExposePortRequest))]
+[JsonSerializable(typeof(ExposedPortResponse))]
 [JsonSerializable(typeof(ManifestRequest))]
 [JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(WriteRequest))]

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Arker.Testing.Client;
+
+namespace Arker.Testing.Bench;
+
+/// <summary>
+/// An HTTP server in a VM called from here through its exposed port, beside the same server run
+/// on the host, taking turns: the round trip of one small request on a kept-alive connection.
+/// </summary>
+internal static class NetworkBenchmarks
+{
+    /// <summary>A tiny HTTP/1.1 server (keep-alive) answering "ok" on the port given, in one write.</summary>
+    private const string Server = """
+        import sys
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            def log_message(self, *a): pass
+        ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+        """;
+
+    public static async Task RunAsync(Report report)
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
+        Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
+        string script = Path.Combine(Path.GetTempPath(), $"arker-bench-http-{Environment.ProcessId}.py");
+        await File.WriteAllTextAsync(script, Server);
+        int hostPort = FreePort();
+        using var onHost = Process.Start("python3", [script, hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        try
+        {
+            await vm.Sync.WriteFileAsync("/home/user/server.py", Server);
+            await vm.RunAsync("(python3 server.py 8080 >/dev/null 2>&1 &); for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done");
+            Uri inVm = await vm.ExposePortAsync(8080);
+            var onHostUrl = new Uri($"http://127.0.0.1:{hostPort}/");
+            using var http = new HttpClient();
+            await http.GetStringAsync(inVm);
+            await WaitForAsync(http, onHostUrl);
+
+            var vmTrips = new Samples();
+            var hostTrips = new Samples();
+            for (int round = 0; round < 20; round++)
+            {
+                for (int i = 0; i < 25; i++)
+                {
+                    await vmTrips.TimeAsync(() => http.GetStringAsync(inVm));
+                }
+
+                for (int i = 0; i < 25; i++)
+                {
+                    await hostTrips.TimeAsync(() => http.GetStringAsync(onHostUrl));
+                }
+            }
+
+            report.Section("Exposed guest ports (same HTTP server in a VM and on the host, kept-alive connection, taking turns)");
+            report.Row("HTTP round trip to a VM's exposed port", vmTrips, "ms");
+            report.Row("the same server on the host", hostTrips, "ms");
+            report.Ratio("VM's exposed port ÷ host (p50; target ≤ 3×)", vmTrips.P50 / hostTrips.P50);
+        }
+        finally
+        {
+            onHost.Kill();
+            File.Delete(script);
+            await vm.DeleteAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForAsync(HttpClient http, Uri url)
+    {
+        for (int i = 0; ; i++)
+        {
+            try
+            {
+                await http.GetStringAsync(url);
+                return;
+            }
+            catch (HttpRequestException) when (i < 100)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Arker.Testing.Samples.NUnit;
+
+/// <summary>
+/// A web service running in the VM, tested over HTTP from the test: each test starts it in its own
+/// fork and calls it at the URL <see cref="Computer.ExposePortAsync"/> gives.
+/// </summary>
+[ArkerVm(typeof(NotesWebMachine))]
+[Parallelizable(ParallelScope.All)]
+public sealed class WebServiceTests : ArkerTest
+{
+    private static readonly HttpClient Http = new();
+
+    [Test]
+    public async Task PostedNotes_AreListed_InOrder()
+    {
+        Uri service = await StartServiceAsync();
+
+        using HttpResponseMessage created = await Http.PostAsync(new Uri(service, "notes"), new StringContent("buy milk"), CancellationToken);
+        using HttpResponseMessage second = await Http.PostAsync(new Uri(service, "notes"), new StringContent("call mum"), CancellationToken);
+        string[] notes = await Http.GetFromJsonAsync<string[]>(new Uri(service, "notes"), CancellationToken) ?? [];
+
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(notes, Is.EqualTo((string[])["buy milk", "call mum"]));
+    }
+
+    [Test]
+    public async Task AnEmptyNote_IsRefused_AndAnUnknownPath_IsNotFound()
+    {
+        Uri service = await StartServiceAsync();
+
+        using HttpResponseMessage empty = await Http.PostAsync(new Uri(service, "notes"), new StringContent("  "), CancellationToken);
+        using HttpResponseMessage unknown = await Http.GetAsync(new Uri(service, "nowhere"), CancellationToken);
+        string[] notes = await Http.GetFromJsonAsync<string[]>(new Uri(service, "notes"), CancellationToken) ?? ["(no answer)"];
+
+        Assert.That(empty.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(notes, Is.Empty); // a fresh service in each fork
+    }
+
+    /// <summary>Starts the service in the background on the VM's port 8080, waits until it listens, and exposes it.</summary>
+    private async Task<Uri> StartServiceAsync()
+    {
+        // Not `exit`: a command that ends its session's shell ends the processes it started too.
+        const string StartAndWait = """
+            (python3 notes-web/notes_web.py 8080 > notes-web.log 2>&1 &)
+            for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done
+            (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null || { cat notes-web.log; false; }
+            """;
+        (await Vm.RunAsync(StartAndWait, CancellationToken)).ShouldSucceed();
+        return await Vm.ExposePortAsync(8080, CancellationToken);
+    }
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// A VM's guest port, reachable from this machine at <see cref="Url"/>: the server listens on a
+/// free port of 127.0.0.1 and carries each connection to a relay (<c>port-relay.pl</c>) that lives
+/// in the VM's network namespace, on a Unix socket in the server's instance folder, out of the
+/// VM's sight; the relay connects to the guest's 127.0.0.1:<see cref="GuestPort"/>. Any TCP
+/// protocol passes (HTTP, a database's own). A connection to a port nothing listens on in the VM
+/// is closed at once.
+/// </summary>
+internal sealed class ExposedPort : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly Process _relay;
+    private readonly string _socketPath;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _accepting;
+
+    private ExposedPort(int guestPort, TcpListener listener, Process relay, string socketPath)
+    {
+        GuestPort = guestPort;
+        _listener = listener;
+        _relay = relay;
+        _socketPath = socketPath;
+        _accepting = AcceptAsync();
+    }
+
+    public int GuestPort { get; }
+
+    /// <summary>Where the test process reaches the guest port.</summary>
+    public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+
+    /// <summary>
+    /// Starts the relay (<paramref name="relay"/>, which makes its socket at <paramref name="socketPath"/>,
+    /// reached from here at <paramref name="socketView"/>) and listens for <paramref name="guestPort"/>.
+    /// </summary>
+    public static async Task<ExposedPort> OpenAsync(int guestPort, ProcessStartInfo relay, string socketPath, string socketView)
+    {
+        if (socketView.Length > 107)
+        {
+            throw new IOException($"the relay socket's path {socketView} is longer than a Unix socket allows (107 bytes): use a shorter data root");
+        }
+
+        Process process = Process.Start(relay) ?? throw new IOException("the port relay did not start");
+        string? ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        if (ready != "ready")
+        {
+            process.Kill();
+            string error = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            process.Dispose();
+            throw new IOException($"the relay of guest port {guestPort} did not start: {error.Trim()}");
+        }
+
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return new ExposedPort(guestPort, listener, process, socketView);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        _relay.StandardInput.Close(); // the relay exits, with the connections it still carries
+        if (!_relay.WaitForExit(5000))
+        {
+            _relay.Kill(entireProcessTree: true);
+        }
+
+        _relay.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                Socket client = await _listener.AcceptSocketAsync(_stopping.Token);
+                client.NoDelay = true; // relay each write at once, as the guest sent it
+                connections.RemoveAll(c => c.IsCompleted);
+                connections.Add(CarryAsync(client));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped: the port was closed, or the VM deleted.
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    /// <summary>Joins one accepted connection to the relay until both sides have ended, or the port stops.</summary>
+    private async Task CarryAsync(Socket client)
+    {
+        using (client)
+        using (var relay = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                await relay.ConnectAsync(new UnixDomainSocketEndPoint(_socketPath), _stopping.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                return; // the relay is gone (the port is closing): the client sees the connection close
+            }
+
+            await Task.WhenAll(PipeAsync(client, relay, _stopping.Token), PipeAsync(relay, client, _stopping.Token));
+        }
+    }
+
+    /// <summary>
+    /// Copies one direction until its end of data, then passes that end on. If either side fails
+    /// (reset, or the port stops), the whole connection is over: both sockets close, which ends the
+    /// other direction too.
+    /// </summary>
+    private static async Task PipeAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[64 * 1024];
+        try
+        {
+            int read;
+            while ((read = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
+            {
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
+            }
+
+            to.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            from.Close();
+            to.Close();
+        }
+    }
+}
