@@ -46,24 +46,8 @@ internal sealed class SandboxLauncher
     /// </summary>
     public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null)
     {
-        IReadOnlyList<string> prefix = _space.LaunchPrefix(network);
-        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : "/bin/sh")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-
-        info.Environment.Clear();
-        info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        ProcessStartInfo info = StartInNamespaces(network, "/bin/sh");
         var args = info.ArgumentList;
-        foreach (string part in prefix.Skip(1).Concat(prefix.Count > 0 ? ["/bin/sh"] : []))
-        {
-            args.Add(part);
-        }
-
         args.Add("-c");
         args.Add(JoinCgroupsThenExec);
         args.Add("sh");
@@ -105,8 +89,25 @@ internal sealed class SandboxLauncher
     /// </summary>
     public ProcessStartInfo CreateRelayStartInfo(string network, string socketPath, int port)
     {
+        string[] relay = [_perl, "-e", RelayScript.Value, socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        string[] asVmUser = [_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups", "--"];
+        ProcessStartInfo info = StartInNamespaces(network, _space.IsRootless ? relay[0] : asVmUser[0]);
+        foreach (string part in _space.IsRootless ? relay[1..] : [.. asVmUser[1..], .. relay])
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        return info;
+    }
+
+    /// <summary>
+    /// A process with piped stdio and a clean environment that runs <paramref name="program"/> in the
+    /// server's namespaces (and <paramref name="network"/>, if given); its arguments follow.
+    /// </summary>
+    private ProcessStartInfo StartInNamespaces(string? network, string program)
+    {
         IReadOnlyList<string> prefix = _space.LaunchPrefix(network);
-        var info = new ProcessStartInfo(prefix[0])
+        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -114,22 +115,10 @@ internal sealed class SandboxLauncher
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
+
         info.Environment.Clear();
         info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (string part in prefix.Skip(1))
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        if (!_space.IsRootless)
-        {
-            foreach (string part in (string[])[_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups", "--"])
-            {
-                info.ArgumentList.Add(part);
-            }
-        }
-
-        foreach (string part in (string[])[_perl, "-e", RelayScript.Value, socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        foreach (string part in prefix.Count > 0 ? [.. prefix.Skip(1), program] : Array.Empty<string>())
         {
             info.ArgumentList.Add(part);
         }
