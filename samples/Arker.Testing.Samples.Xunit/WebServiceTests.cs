@@ -7,7 +7,7 @@ namespace Arker.Testing.Samples.Xunit;
 /// A web service running in the VM, tested over HTTP from the test: each test starts it in its own
 /// fork and calls it at the URL <see cref="Computer.ExposePortAsync"/> gives.
 /// </summary>
-[ArkerVm(typeof(NotesWebMachine))]
+[ArkerVm(typeof(WebAppsMachine))]
 public sealed class WebServiceTests : ArkerTest
 {
     private readonly HttpClient _http = new();
@@ -45,7 +45,7 @@ public sealed class WebServiceTests : ArkerTest
     {
         // Not `exit`: a command that ends its session's shell ends the processes it started too.
         const string StartAndWait = """
-            (python3 notes-web/notes_web.py 8080 > notes-web.log 2>&1 &)
+            (python3 apps/notes_web.py 8080 > notes-web.log 2>&1 &)
             for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done
             (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null || { cat notes-web.log; false; }
             """;

@@ -112,32 +112,7 @@ internal sealed class ExposedPort : IAsyncDisposable
                 return; // the relay is gone (the port is closing): the client sees the connection close
             }
 
-            await Task.WhenAll(PipeAsync(client, relay, _stopping.Token), PipeAsync(relay, client, _stopping.Token));
-        }
-    }
-
-    /// <summary>
-    /// Copies one direction until its end of data, then passes that end on. If either side fails
-    /// (reset, or the port stops), the whole connection is over: both sockets close, which ends the
-    /// other direction too.
-    /// </summary>
-    private static async Task PipeAsync(Socket from, Socket to, CancellationToken cancellationToken)
-    {
-        byte[] buffer = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
-            {
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
-            }
-
-            to.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            from.Close();
-            to.Close();
+            await SocketJoin.CarryAsync(client, relay, _stopping.Token);
         }
     }
 }

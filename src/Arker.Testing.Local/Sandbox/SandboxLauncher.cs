@@ -83,13 +83,14 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>
-    /// The relay of one exposed guest port (see <see cref="ExposedPort"/>): in no sandbox, only in
-    /// the VM's <paramref name="network"/> namespace, listening on <paramref name="socketPath"/> and
-    /// connecting to the guest's 127.0.0.1:<paramref name="port"/>; as root, as the VM user's host uid.
+    /// A port relay (see <see cref="ExposedPort"/> and <see cref="HostPortForward"/>): in no sandbox,
+    /// only in the VM's <paramref name="network"/> namespace; <paramref name="inbound"/>, it listens on
+    /// <paramref name="socketPath"/> and connects to the guest's 127.0.0.1:<paramref name="port"/>,
+    /// else the other way round. As root it runs as the VM user's host uid.
     /// </summary>
-    public ProcessStartInfo CreateRelayStartInfo(string network, string socketPath, int port)
+    public ProcessStartInfo CreateRelayStartInfo(string network, bool inbound, string socketPath, int port)
     {
-        string[] relay = [_perl, "-e", RelayScript.Value, socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        string[] relay = [_perl, "-e", RelayScript.Value, inbound ? "in" : "out", socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         string[] asVmUser = [_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups", "--"];
         ProcessStartInfo info = StartInNamespaces(network, _space.IsRootless ? relay[0] : asVmUser[0]);
         foreach (string part in _space.IsRootless ? relay[1..] : [.. asVmUser[1..], .. relay])

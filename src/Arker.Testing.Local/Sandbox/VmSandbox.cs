@@ -23,6 +23,7 @@ internal sealed class VmSandbox
     private readonly StackFlattening _flattening;
     private readonly VmNetwork _network;
     private readonly Dictionary<int, ExposedPort> _ports = [];
+    private readonly Dictionary<int, HostPortForward> _hostPorts = [];
     private readonly SemaphoreSlim _portsGate = new(1, 1);
     private int _runsInFlight;
     private bool _destroyed;
@@ -301,17 +302,7 @@ internal sealed class VmSandbox
     /// </summary>
     public async Task<ExposedPort> ExposePortAsync(int guestPort, CancellationToken cancellationToken)
     {
-        if (_host.SharesHostNetwork)
-        {
-            throw LocalArkerException.InvalidInput($"this server's VMs share the host's network (--share-network): reach guest port {guestPort} at 127.0.0.1:{guestPort} directly");
-        }
-
-        if (_network.JoinPath is null)
-        {
-            await RunAsync(DefaultSession, "true", TimeSpan.FromSeconds(30), cancellationToken);
-        }
-
-        string network = _network.JoinPath ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
+        string network = await NetworkAsync(cancellationToken);
         await _portsGate.WaitAsync(cancellationToken);
         try
         {
@@ -325,7 +316,7 @@ internal sealed class VmSandbox
             }
 
             string socket = _host.RelaySocketPath();
-            ExposedPort port = await ExposedPort.OpenAsync(guestPort, _host.Launcher.CreateRelayStartInfo(network, socket, guestPort), socket, _host.Mounts.Space.View(socket));
+            ExposedPort port = await ExposedPort.OpenAsync(guestPort, _host.Launcher.CreateRelayStartInfo(network, inbound: true, socket, guestPort), socket, _host.Mounts.Space.View(socket));
             lock (_gate)
             {
                 if (!_destroyed)
@@ -342,6 +333,92 @@ internal sealed class VmSandbox
         {
             _portsGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Offers this machine's <paramref name="hostPort"/> to the VM at its 127.0.0.1:<paramref name="guestPort"/>
+    /// (see <see cref="HostPortForward"/>); the same guest port again answers the existing forward
+    /// if it leads to the same host port.
+    /// </summary>
+    public async Task<HostPortForward> ForwardHostPortAsync(int hostPort, int guestPort, CancellationToken cancellationToken)
+    {
+        string network = await NetworkAsync(cancellationToken);
+        await _portsGate.WaitAsync(cancellationToken);
+        try
+        {
+            lock (_gate)
+            {
+                ThrowIfDestroyed();
+                if (_hostPorts.TryGetValue(guestPort, out HostPortForward? known))
+                {
+                    return known.HostPort == hostPort
+                        ? known
+                        : throw LocalArkerException.Conflict($"the VM's port {guestPort} already leads to host port {known.HostPort}: close that forward first, or choose another guest port", "port");
+                }
+            }
+
+            string socket = _host.RelaySocketPath();
+            HostPortForward forward = await HostPortForward.OpenAsync(hostPort, guestPort, _host.Mounts.Space.View(socket), _host.Launcher.CreateRelayStartInfo(network, inbound: false, socket, guestPort));
+            lock (_gate)
+            {
+                if (!_destroyed)
+                {
+                    _hostPorts[guestPort] = forward;
+                    return forward;
+                }
+            }
+
+            await forward.DisposeAsync();
+            throw LocalArkerException.NotFound("VM not found: it was deleted");
+        }
+        finally
+        {
+            _portsGate.Release();
+        }
+    }
+
+    /// <summary>The host ports offered to the VM so far.</summary>
+    public IReadOnlyList<HostPortForward> HostPortForwards
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _hostPorts.Values.OrderBy(p => p.GuestPort)];
+            }
+        }
+    }
+
+    /// <summary>Stops offering the host port at the VM's <paramref name="guestPort"/>; false if none was.</summary>
+    public async Task<bool> CloseHostPortForwardAsync(int guestPort)
+    {
+        HostPortForward? forward;
+        lock (_gate)
+        {
+            if (!_hostPorts.Remove(guestPort, out forward))
+            {
+                return false;
+            }
+        }
+
+        await forward.DisposeAsync();
+        return true;
+    }
+
+    /// <summary>The VM's network namespace, made first (by a no-op in the default session) if no command ran yet.</summary>
+    private async Task<string> NetworkAsync(CancellationToken cancellationToken)
+    {
+        if (_host.SharesHostNetwork)
+        {
+            throw LocalArkerException.InvalidInput("this server's VMs share the host's network (--share-network): host and guest ports are the same already");
+        }
+
+        if (_network.JoinPath is null)
+        {
+            await RunAsync(DefaultSession, "true", TimeSpan.FromSeconds(30), cancellationToken);
+        }
+
+        return _network.JoinPath ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
     }
 
     /// <summary>The guest ports exposed so far.</summary>
@@ -372,12 +449,13 @@ internal sealed class VmSandbox
         return true;
     }
 
-    private List<ExposedPort> TakePorts()
+    private List<IAsyncDisposable> TakePorts()
     {
         lock (_gate)
         {
-            List<ExposedPort> ports = [.. _ports.Values];
+            List<IAsyncDisposable> ports = [.. _ports.Values, .. _hostPorts.Values];
             _ports.Clear();
+            _hostPorts.Clear();
             return ports;
         }
     }
@@ -414,7 +492,7 @@ internal sealed class VmSandbox
             }
 
             _flattening.Forget();
-            foreach (ExposedPort port in TakePorts())
+            foreach (IAsyncDisposable port in TakePorts())
             {
                 await port.DisposeAsync();
             }

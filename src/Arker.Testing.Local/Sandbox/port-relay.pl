@@ -1,8 +1,13 @@
-# Serves one exposed guest port of a VM. Started in the VM's network namespace (nsenter put it
-# there), it listens on a Unix socket the local server connects to, and for each connection forks
-# a child that connects to the VM's 127.0.0.1:<port> and copies bytes both ways, passing on each
-# side's end of data. A connection to a port nothing listens on is closed at once. Exits when
-# stdin closes (the port was closed, or the server is gone).
+# Joins a VM's network to this machine for one port, started in the VM's network namespace
+# (nsenter put it there). Two directions:
+#   in  <socket> <port>   a guest port exposed to this machine: listens on the Unix socket the
+#                         local server connects to, and connects to the VM's 127.0.0.1:<port>;
+#   out <socket> <port>   a host port offered to the VM: listens on the VM's 127.0.0.1:<port>,
+#                         and connects to the Unix socket the local server listens on.
+# Each connection gets a forked child that copies bytes both ways, passing on each side's end of
+# data; one whose other side cannot be reached is closed at once. The Unix socket lives in the
+# server's folder, out of every VM's sight. Exits when stdin closes (the port was closed, or the
+# server is gone).
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -10,9 +15,13 @@ use IO::Socket::UNIX;
 use IO::Select;
 use Socket qw(SOCK_STREAM IPPROTO_TCP TCP_NODELAY);
 
-my ($path, $port) = @ARGV;
-unlink $path;
-my $server = IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 128) or die "cannot listen on $path: $!\n";
+my ($direction, $path, $port) = @ARGV;
+my $inbound = $direction eq 'in';
+unlink $path if $inbound;
+my $server = $inbound
+    ? IO::Socket::UNIX->new(Type => SOCK_STREAM, Local => $path, Listen => 128)
+    : IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Proto => 'tcp', Listen => 128, ReuseAddr => 1);
+die "cannot listen on " . ($inbound ? $path : "the VM's 127.0.0.1:$port") . ": $!\n" unless $server;
 $SIG{CHLD} = 'IGNORE';
 $| = 1;
 print "ready\n";
@@ -37,10 +46,13 @@ while (1) {
 
 sub relay {
     my ($client) = @_;
-    my $guest = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp') or return;
-    setsockopt($guest, IPPROTO_TCP, TCP_NODELAY, 1); # relay each write at once, as the client sent it
-    my %peer = ($client => $guest, $guest => $client);
-    my $open = IO::Select->new($client, $guest);
+    my $other = $inbound
+        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Proto => 'tcp')
+        : IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path);
+    return unless $other;
+    setsockopt($inbound ? $other : $client, IPPROTO_TCP, TCP_NODELAY, 1); # relay each write at once
+    my %peer = ($client => $other, $other => $client);
+    my $open = IO::Select->new($client, $other);
     my $buffer;
     while ($open->count) {
         for my $from ($open->can_read) {

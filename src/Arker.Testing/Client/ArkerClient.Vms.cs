@@ -132,13 +132,25 @@ public sealed partial class ArkerClient
         Forget(vmId);
     }
 
-    internal async Task<Uri> ExposePortAsync(string vmId, int guestPort, CancellationToken cancellationToken)
+    internal async Task<Uri> ForwardHostPortAsync(string vmId, int hostPort, int? guestPort, CancellationToken cancellationToken)
+    {
+        RequireLocalPorts("offering a host port to a VM");
+        HostPortResponse forward = await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/host-ports"), new ForwardHostPortRequest(hostPort, guestPort),
+            ArkerJsonContext.Default.ForwardHostPortRequest, ArkerJsonContext.Default.HostPortResponse, cancellationToken);
+        return Uri.TryCreate(forward.GuestUrl, UriKind.Absolute, out Uri? url) ? url : throw new ArkerException("internal", $"the host port's answer has no guest URL (got '{forward.GuestUrl}')", 200);
+    }
+
+    private void RequireLocalPorts(string what)
     {
         if (Protocol != ArkerProtocol.Current)
         {
-            throw new NotSupportedException($"exposing a guest port needs the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current)");
+            throw new NotSupportedException($"{what} needs the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current)");
         }
+    }
 
+    internal async Task<Uri> ExposePortAsync(string vmId, int guestPort, CancellationToken cancellationToken)
+    {
+        RequireLocalPorts("exposing a guest port");
         ExposedPortResponse exposed;
         try
         {

@@ -69,6 +69,20 @@ public sealed class Computer
         return _client.ExposePortAsync(Id, guestPort, cancellationToken);
     }
 
+    /// <summary>
+    /// Lets programs in the VM reach this machine's <paramref name="hostPort"/> (a fake API the test
+    /// started, for example) at the VM's 127.0.0.1:<paramref name="guestPort"/> (the same number when
+    /// not given; 1024 or above), and returns that address as the VM sees it. Nothing else of this
+    /// machine becomes reachable. Served by the local Arker server on the current API (a local
+    /// extension); on 0.1 it throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    public Task<Uri> ForwardHostPortAsync(int hostPort, int? guestPort = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(hostPort, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(hostPort, 65535);
+        return _client.ForwardHostPortAsync(Id, hostPort, guestPort, cancellationToken);
+    }
+
     /// <summary>The VM's id.</summary>
     public override string ToString() => Id;
 }

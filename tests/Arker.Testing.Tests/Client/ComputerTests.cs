@@ -121,6 +121,33 @@ public abstract class ComputerTests(LocalServer local, ArkerProtocol protocol)
         Assert.Equal(url, await vm.ExposePortAsync(8000, Cancellation));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => vm.ExposePortAsync(0, Cancellation));
     }
+
+    [Fact]
+    public async Task ForwardHostPortAsync_LetsTheVmCallAServiceOfTheTest_OnTheCurrentApi()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        Task answered = Task.Run(async () =>
+        {
+            using System.Net.Sockets.Socket client = await listener.AcceptSocketAsync(Cancellation);
+            await client.SendAsync("hello from the test\n"u8.ToArray(), Cancellation);
+        }, Cancellation);
+
+        if (protocol == ArkerProtocol.V01)
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => vm.ForwardHostPortAsync(port, cancellationToken: Cancellation));
+            return;
+        }
+
+        Uri inVm = await vm.ForwardHostPortAsync(port, cancellationToken: Cancellation);
+        RunResult call = await vm.RunAsync($"python3 -c \"import socket; print(socket.create_connection(('127.0.0.1', {inVm.Port})).makefile().readline().strip())\"", Cancellation);
+        await answered;
+
+        Assert.Equal(new Uri($"http://127.0.0.1:{port}/"), inVm);
+        Assert.Equal("hello from the test\n", call.StdoutText);
+    }
 }
 
 public sealed class ComputerTestsOnTheCurrentApi(LocalServer local) : ComputerTests(local, ArkerProtocol.Current);

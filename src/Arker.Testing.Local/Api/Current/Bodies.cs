@@ -139,11 +139,18 @@ internal sealed record ExposedPortListBody(IReadOnlyList<ExposedPortBody> Ports)
 
 internal sealed record ClosedPortBody(int Port, bool Closed);
 
+/// <summary>A host port offered to a VM (a local extension): where programs in the VM reach it.</summary>
+internal sealed record HostPortBody(int Port, int GuestPort, string GuestUrl);
+
+internal sealed record HostPortListBody(IReadOnlyList<HostPortBody> HostPorts);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthBody))]
 [JsonSerializable(typeof(ExposedPortBody))]
 [JsonSerializable(typeof(ExposedPortListBody))]
 [JsonSerializable(typeof(ClosedPortBody))]
+[JsonSerializable(typeof(HostPortBody))]
+[JsonSerializable(typeof(HostPortListBody))]
 [JsonSerializable(typeof(WhoamiBody))]
 [JsonSerializable(typeof(RegionsBody))]
 [JsonSerializable(typeof(VmBody))]

@@ -4,11 +4,14 @@ using Arker.Testing.Local.Vms;
 namespace Arker.Testing.Local.Api.Current;
 
 /// <summary>
-/// A local extension beside the contract: guest ports exposed to this machine. The service reaches
+/// A local extension beside the contract: guest ports exposed to this machine, and host ports
+/// offered to a VM. The service reaches
 /// them through each VM's <c>hostname</c> (its network policy's inbound rules); a local server has
 /// no such hostnames, so it gives each exposed port a URL on 127.0.0.1 instead
 /// (<see cref="ExposedPort"/>). <c>POST …/ports {"port": 8080}</c>, <c>GET …/ports</c>,
-/// <c>DELETE …/ports/{port}</c>.
+/// <c>DELETE …/ports/{port}</c>. A VM reaches nothing of the host, unless a host port is offered
+/// to it: <c>POST …/host-ports {"port": 5000, "guest_port": 5000}</c> (see <see cref="HostPortForward"/>),
+/// <c>GET …/host-ports</c>, <c>DELETE …/host-ports/{guest_port}</c>.
 /// </summary>
 internal sealed class PortRoutes(VmService vms)
 {
@@ -19,6 +22,42 @@ internal sealed class PortRoutes(VmService vms)
         api.MapPost("/v1/vms/{id}/ports", ExposeAsync).WithName("exposePort");
         api.MapGet("/v1/vms/{id}/ports", List).WithName("listPorts");
         api.MapDelete("/v1/vms/{id}/ports/{port}", CloseAsync).WithName("closePort");
+        api.MapPost("/v1/vms/{id}/host-ports", ForwardAsync).WithName("forwardHostPort");
+        api.MapGet("/v1/vms/{id}/host-ports", ListForwards).WithName("listHostPorts");
+        api.MapDelete("/v1/vms/{id}/host-ports/{port}", CloseForwardAsync).WithName("closeHostPort");
+    }
+
+    private async Task ForwardAsync(HttpContext context, string id)
+    {
+        JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
+        body.RejectUnknown("port", "guest_port");
+        int hostPort = GuestPort(body.Integer("port") ?? throw ContractException.BadRequest("field 'port' is required: the port of this machine to offer the VM, 1-65535", "port"));
+        long guest = body.Integer("guest_port") ?? hostPort;
+        int guestPort = guest is >= 1024 and <= 65535 ? (int)guest
+            : throw ContractException.BadRequest($"'guest_port' must be between 1024 and 65535 (the VM user cannot listen below 1024; got {guest})", "guest_port");
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        HostPortForward forward = await vm.Sandbox.ForwardHostPortAsync(hostPort, guestPort, context.RequestAborted);
+        await ApiResponses.WriteAsync(context, View(forward), CurrentJsonContext.Default.HostPortBody);
+    }
+
+    private Task ListForwards(HttpContext context, string id)
+    {
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        return ApiResponses.WriteAsync(context, new HostPortListBody([.. vm.Sandbox.HostPortForwards.Select(View)]), CurrentJsonContext.Default.HostPortListBody);
+    }
+
+    private async Task CloseForwardAsync(HttpContext context, string id, string port)
+    {
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        int guestPort = long.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long number)
+            ? GuestPort(number)
+            : throw ContractException.BadRequest($"'{port}' is not a port number", "port");
+        if (!await vm.Sandbox.CloseHostPortForwardAsync(guestPort))
+        {
+            throw ContractException.NotFound($"no host port is offered at this VM's port {guestPort}", "port");
+        }
+
+        await ApiResponses.WriteAsync(context, new ClosedPortBody(guestPort, Closed: true), CurrentJsonContext.Default.ClosedPortBody);
     }
 
     private async Task ExposeAsync(HttpContext context, string id)
@@ -55,4 +94,6 @@ internal sealed class PortRoutes(VmService vms)
         port is >= 1 and <= 65535 ? (int)port : throw ContractException.BadRequest($"'port' must be between 1 and 65535 (got {port})", "port");
 
     private static ExposedPortBody View(ExposedPort port) => new(port.GuestPort, port.Url.ToString());
+
+    private static HostPortBody View(HostPortForward forward) => new(forward.HostPort, forward.GuestPort, forward.GuestUrl.ToString());
 }

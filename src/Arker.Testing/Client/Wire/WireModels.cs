@@ -77,6 +77,13 @@ internal sealed class ExposedPortResponse : WireResponse
     public string? Url { get; set; }
 }
 
+internal sealed record ForwardHostPortRequest(int Port, int? GuestPort);
+
+internal sealed class HostPortResponse : WireResponse
+{
+    public string? GuestUrl { get; set; }
+}
+
 internal sealed record ManifestRequest(string Path)
 {
     public string Op { get; init; } = "manifest";
@@ -174,6 +181,8 @@ internal sealed class ListItem
 [JsonSerializable(typeof(ReadResponse))]
 [JsonSerializable(typeof(ExposePortRequest))]
 [JsonSerializable(typeof(ExposedPortResponse))]
+[JsonSerializable(typeof(ForwardHostPortRequest))]
+[JsonSerializable(typeof(HostPortResponse))]
 [JsonSerializable(typeof(ManifestRequest))]
 [JsonSerializable(typeof(ManifestResponse))]
 [JsonSerializable(typeof(WriteRequest))]

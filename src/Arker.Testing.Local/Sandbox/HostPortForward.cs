@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Arker.Testing.Local.Sandbox;
+
+/// <summary>
+/// A port of this machine offered to one VM: connections to the VM's 127.0.0.1:<see cref="GuestPort"/>
+/// reach this machine's 127.0.0.1:<see cref="HostPort"/>, and nothing else of the host. A relay
+/// (<c>port-relay.pl</c>, direction <c>out</c>) listens on the guest port in the VM's network
+/// namespace and hands each connection to this server over a Unix socket in its folder, out of the
+/// VM's sight; the server connects it to the host port. For a VM that calls back a service the
+/// test started (a fake API).
+/// </summary>
+internal sealed class HostPortForward : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly Process _relay;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _accepting;
+
+    private HostPortForward(int hostPort, int guestPort, Socket listener, Process relay)
+    {
+        HostPort = hostPort;
+        GuestPort = guestPort;
+        _listener = listener;
+        _relay = relay;
+        _accepting = AcceptAsync();
+    }
+
+    public int HostPort { get; }
+
+    public int GuestPort { get; }
+
+    /// <summary>Where programs in the VM reach the host port.</summary>
+    public Uri GuestUrl => new($"http://127.0.0.1:{GuestPort}/");
+
+    /// <summary>Listens on <paramref name="socketView"/>, then starts the relay in the VM (<paramref name="relay"/>).</summary>
+    public static async Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay)
+    {
+        if (socketView.Length > 107)
+        {
+            throw new IOException($"the relay socket's path {socketView} is longer than a Unix socket allows (107 bytes): use a shorter data root");
+        }
+
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(socketView));
+            File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6); // the relay runs as the VM user
+            listener.Listen(128);
+            Process process = Process.Start(relay) ?? throw new IOException("the port relay did not start");
+            string? ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            if (ready != "ready")
+            {
+                process.Kill();
+                string error = await process.StandardError.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                process.Dispose();
+                throw LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error.Trim()}): choose another guest port");
+            }
+
+            return new HostPortForward(hostPort, guestPort, listener, process);
+        }
+        catch
+        {
+            listener.Dispose();
+            File.Delete(socketView);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _relay.StandardInput.Close();
+        if (!_relay.WaitForExit(5000))
+        {
+            _relay.Kill(entireProcessTree: true);
+        }
+
+        _listener.Dispose();
+        await _accepting;
+        _relay.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (true)
+            {
+                Socket fromVm = await _listener.AcceptAsync(_stopping.Token);
+                connections.RemoveAll(c => c.IsCompleted);
+                connections.Add(CarryAsync(fromVm));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped: the forward was closed, or the VM deleted.
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private async Task CarryAsync(Socket fromVm)
+    {
+        using (fromVm)
+        using (var toHost = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true })
+        {
+            try
+            {
+                await toHost.ConnectAsync(new IPEndPoint(IPAddress.Loopback, HostPort), _stopping.Token);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                return; // nothing listens on the host port: the VM sees its connection close
+            }
+
+            await SocketJoin.CarryAsync(fromVm, toHost, _stopping.Token);
+        }
+    }
+}
