@@ -10,7 +10,7 @@ namespace Arker.Testing.Local.Tests.Sandbox;
 /// </summary>
 public sealed class ExposedPortTests(LocalServerFixture fixture)
 {
-    private const string RelayMarker = "Serves one exposed guest port";
+    private const string RelayMarker = "Joins a VM's network to this machine";
     private const string StartService = "echo served > ~/index.html && cd ~ && (python3 -m http.server 8080 --bind 127.0.0.1 >/dev/null 2>&1 &) && for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done";
     private readonly ApiClient _v01 = fixture.Api;
     private readonly ApiClient _api = new(fixture.Http, fixture.Server.ApiBaseUrl, fixture.Api.ApiKey);
@@ -91,7 +91,10 @@ public sealed class ExposedPortTests(LocalServerFixture fixture)
         (await _api.PostAsync("/v1/vms/no-such-vm/ports", new { port = 8080 })).CurrentError(404, "not_found");
     }
 
-    /// <summary>Relay processes alive (the relay's script is on its command line); this class's tests run one at a time.</summary>
+    /// <summary>
+    /// The exposed-port relays (direction <c>in</c>) of this process's servers that are alive. The
+    /// relay's script is on its command line; this class's tests run one at a time.
+    /// </summary>
     private static List<string> Relays()
     {
         var found = new List<string>();
@@ -99,7 +102,10 @@ public sealed class ExposedPortTests(LocalServerFixture fixture)
         {
             try
             {
-                if (File.ReadAllText(Path.Combine(directory, "cmdline")).Contains(RelayMarker, StringComparison.Ordinal))
+                string commandLine = File.ReadAllText(Path.Combine(directory, "cmdline"));
+                string stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                int parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+                if (commandLine.Contains(RelayMarker, StringComparison.Ordinal) && commandLine.Contains("\0in\0", StringComparison.Ordinal) && parent == Environment.ProcessId)
                 {
                     found.Add(directory);
                 }
