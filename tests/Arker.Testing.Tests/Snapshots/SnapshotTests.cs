@@ -131,10 +131,16 @@ public sealed class SnapshotTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>The file's text once a whole line is in it: the shell creates the file before it writes the line.</summary>
     private static async Task<string> WaitForFileAsync(string path)
     {
-        for (int i = 0; i < 100 && !File.Exists(path); i++)
+        for (int i = 0; i < 100; i++)
         {
+            if (File.Exists(path) && await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken) is { Length: > 0 } text && text.EndsWith('\n'))
+            {
+                return text;
+            }
+
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
