@@ -40,22 +40,8 @@ internal sealed class ExposedPort : IAsyncDisposable
     /// </summary>
     public static async Task<ExposedPort> OpenAsync(int guestPort, ProcessStartInfo relay, string socketPath, string socketView)
     {
-        if (socketView.Length > 107)
-        {
-            throw new IOException($"the relay socket's path {socketView} is longer than a Unix socket allows (107 bytes): use a shorter data root");
-        }
-
-        Process process = Process.Start(relay) ?? throw new IOException("the port relay did not start");
-        string? ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        if (ready != "ready")
-        {
-            process.Kill();
-            string error = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            process.Dispose();
-            throw new IOException($"the relay of guest port {guestPort} did not start: {error.Trim()}");
-        }
-
+        RelayProcess.CheckSocketPath(socketView);
+        Process process = await RelayProcess.StartAsync(relay, error => new IOException($"the relay of guest port {guestPort} did not start: {error}"));
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return new ExposedPort(guestPort, listener, process, socketView);
@@ -66,36 +52,19 @@ internal sealed class ExposedPort : IAsyncDisposable
         await _stopping.CancelAsync();
         _listener.Stop();
         await _accepting;
-        _relay.StandardInput.Close(); // the relay exits, with the connections it still carries
-        if (!_relay.WaitForExit(5000))
-        {
-            _relay.Kill(entireProcessTree: true);
-        }
-
-        _relay.Dispose();
+        RelayProcess.Stop(_relay);
         _stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
-    {
-        var connections = new List<Task>();
-        try
+    private Task AcceptAsync() => RelayProcess.AcceptAsync(
+        async stopping =>
         {
-            while (true)
-            {
-                Socket client = await _listener.AcceptSocketAsync(_stopping.Token);
-                client.NoDelay = true; // relay each write at once, as the guest sent it
-                connections.RemoveAll(c => c.IsCompleted);
-                connections.Add(CarryAsync(client));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // Stopped: the port was closed, or the VM deleted.
-        }
-
-        await Task.WhenAll(connections);
-    }
+            Socket client = await _listener.AcceptSocketAsync(stopping);
+            client.NoDelay = true; // relay each write at once, as the guest sent it
+            return client;
+        },
+        CarryAsync,
+        _stopping.Token);
 
     /// <summary>Joins one accepted connection to the relay until both sides have ended, or the port stops.</summary>
     private async Task CarryAsync(Socket client)

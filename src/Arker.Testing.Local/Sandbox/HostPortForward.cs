@@ -38,28 +38,15 @@ internal sealed class HostPortForward : IAsyncDisposable
     /// <summary>Listens on <paramref name="socketView"/>, then starts the relay in the VM (<paramref name="relay"/>).</summary>
     public static async Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay)
     {
-        if (socketView.Length > 107)
-        {
-            throw new IOException($"the relay socket's path {socketView} is longer than a Unix socket allows (107 bytes): use a shorter data root");
-        }
-
+        RelayProcess.CheckSocketPath(socketView);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
             listener.Bind(new UnixDomainSocketEndPoint(socketView));
             File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6); // the relay runs as the VM user
             listener.Listen(128);
-            Process process = Process.Start(relay) ?? throw new IOException("the port relay did not start");
-            string? ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            if (ready != "ready")
-            {
-                process.Kill();
-                string error = await process.StandardError.ReadToEndAsync();
-                await process.WaitForExitAsync();
-                process.Dispose();
-                throw LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error.Trim()}): choose another guest port");
-            }
-
+            Process process = await RelayProcess.StartAsync(relay, error =>
+                LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error}): choose another guest port"));
             return new HostPortForward(hostPort, guestPort, listener, process);
         }
         catch
@@ -73,37 +60,13 @@ internal sealed class HostPortForward : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        _relay.StandardInput.Close();
-        if (!_relay.WaitForExit(5000))
-        {
-            _relay.Kill(entireProcessTree: true);
-        }
-
+        RelayProcess.Stop(_relay);
         _listener.Dispose();
         await _accepting;
-        _relay.Dispose();
         _stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
-    {
-        var connections = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                Socket fromVm = await _listener.AcceptAsync(_stopping.Token);
-                connections.RemoveAll(c => c.IsCompleted);
-                connections.Add(CarryAsync(fromVm));
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // Stopped: the forward was closed, or the VM deleted.
-        }
-
-        await Task.WhenAll(connections);
-    }
+    private Task AcceptAsync() => RelayProcess.AcceptAsync(stopping => _listener.AcceptAsync(stopping), CarryAsync, _stopping.Token);
 
     private async Task CarryAsync(Socket fromVm)
     {
