@@ -22,9 +22,6 @@ internal sealed class VmSandbox
     private readonly Lock _gate = new();
     private readonly StackFlattening _flattening;
     private readonly VmNetwork _network;
-    private readonly Dictionary<int, ExposedPort> _ports = [];
-    private readonly Dictionary<int, HostPortForward> _hostPorts = [];
-    private readonly SemaphoreSlim _portsGate = new(1, 1);
     private int _runsInFlight;
     private bool _destroyed;
 
@@ -35,6 +32,7 @@ internal sealed class VmSandbox
         _cgroup = cgroup;
         _flattening = new StackFlattening(host, inheritedMerge is not null && inheritedMerge.Covers(disk.Lowers) ? inheritedMerge : null);
         _network = new VmNetwork(enabled: !host.SharesHostNetwork);
+        PortLinks = new VmPortLinks(host);
         foreach ((string id, SessionSlot slot) in sessions)
         {
             _sessions[id] = slot;
@@ -295,115 +293,23 @@ internal sealed class VmSandbox
         }
     }
 
+    /// <summary>The VM's port links: guest ports exposed to this machine, host ports offered to it.</summary>
+    public VmPortLinks PortLinks { get; }
+
     /// <summary>
     /// Makes the guest's <paramref name="guestPort"/> reachable from this machine (see
     /// <see cref="ExposedPort"/>); the same port again answers the same URL. The VM's network is
     /// made first if no command ran in it yet.
     /// </summary>
-    public async Task<ExposedPort> ExposePortAsync(int guestPort, CancellationToken cancellationToken)
-    {
-        string network = await NetworkAsync(cancellationToken);
-        await _portsGate.WaitAsync(cancellationToken);
-        try
-        {
-            lock (_gate)
-            {
-                ThrowIfDestroyed();
-                if (_ports.TryGetValue(guestPort, out ExposedPort? known))
-                {
-                    return known;
-                }
-            }
-
-            string socket = _host.RelaySocketPath();
-            ExposedPort port = await ExposedPort.OpenAsync(guestPort, _host.Launcher.CreateRelayStartInfo(network, inbound: true, socket, guestPort), socket, _host.Mounts.Space.View(socket));
-            lock (_gate)
-            {
-                if (!_destroyed)
-                {
-                    _ports[guestPort] = port;
-                    return port;
-                }
-            }
-
-            await port.DisposeAsync();
-            throw LocalArkerException.NotFound("VM not found: it was deleted");
-        }
-        finally
-        {
-            _portsGate.Release();
-        }
-    }
+    public async Task<ExposedPort> ExposePortAsync(int guestPort, CancellationToken cancellationToken) =>
+        await PortLinks.ExposeAsync(await NetworkAsync(cancellationToken), guestPort, cancellationToken);
 
     /// <summary>
     /// Offers this machine's <paramref name="hostPort"/> to the VM at its 127.0.0.1:<paramref name="guestPort"/>
-    /// (see <see cref="HostPortForward"/>); the same guest port again answers the existing forward
-    /// if it leads to the same host port.
+    /// (see <see cref="HostPortForward"/>).
     /// </summary>
-    public async Task<HostPortForward> ForwardHostPortAsync(int hostPort, int guestPort, CancellationToken cancellationToken)
-    {
-        string network = await NetworkAsync(cancellationToken);
-        await _portsGate.WaitAsync(cancellationToken);
-        try
-        {
-            lock (_gate)
-            {
-                ThrowIfDestroyed();
-                if (_hostPorts.TryGetValue(guestPort, out HostPortForward? known))
-                {
-                    return known.HostPort == hostPort
-                        ? known
-                        : throw LocalArkerException.Conflict($"the VM's port {guestPort} already leads to host port {known.HostPort}: close that forward first, or choose another guest port", "port");
-                }
-            }
-
-            string socket = _host.RelaySocketPath();
-            HostPortForward forward = await HostPortForward.OpenAsync(hostPort, guestPort, _host.Mounts.Space.View(socket), _host.Launcher.CreateRelayStartInfo(network, inbound: false, socket, guestPort));
-            lock (_gate)
-            {
-                if (!_destroyed)
-                {
-                    _hostPorts[guestPort] = forward;
-                    return forward;
-                }
-            }
-
-            await forward.DisposeAsync();
-            throw LocalArkerException.NotFound("VM not found: it was deleted");
-        }
-        finally
-        {
-            _portsGate.Release();
-        }
-    }
-
-    /// <summary>The host ports offered to the VM so far.</summary>
-    public IReadOnlyList<HostPortForward> HostPortForwards
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _hostPorts.Values.OrderBy(p => p.GuestPort)];
-            }
-        }
-    }
-
-    /// <summary>Stops offering the host port at the VM's <paramref name="guestPort"/>; false if none was.</summary>
-    public async Task<bool> CloseHostPortForwardAsync(int guestPort)
-    {
-        HostPortForward? forward;
-        lock (_gate)
-        {
-            if (!_hostPorts.Remove(guestPort, out forward))
-            {
-                return false;
-            }
-        }
-
-        await forward.DisposeAsync();
-        return true;
-    }
+    public async Task<HostPortForward> ForwardHostPortAsync(int hostPort, int guestPort, CancellationToken cancellationToken) =>
+        await PortLinks.ForwardAsync(await NetworkAsync(cancellationToken), hostPort, guestPort, cancellationToken);
 
     /// <summary>The VM's network namespace, made first (by a no-op in the default session) if no command ran yet.</summary>
     private async Task<string> NetworkAsync(CancellationToken cancellationToken)
@@ -419,45 +325,6 @@ internal sealed class VmSandbox
         }
 
         return _network.JoinPath ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
-    }
-
-    /// <summary>The guest ports exposed so far.</summary>
-    public IReadOnlyList<ExposedPort> ExposedPorts
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _ports.Values.OrderBy(p => p.GuestPort)];
-            }
-        }
-    }
-
-    /// <summary>Stops exposing <paramref name="guestPort"/>; false if it was not exposed.</summary>
-    public async Task<bool> ClosePortAsync(int guestPort)
-    {
-        ExposedPort? port;
-        lock (_gate)
-        {
-            if (!_ports.Remove(guestPort, out port))
-            {
-                return false;
-            }
-        }
-
-        await port.DisposeAsync();
-        return true;
-    }
-
-    private List<IAsyncDisposable> TakePorts()
-    {
-        lock (_gate)
-        {
-            List<IAsyncDisposable> ports = [.. _ports.Values, .. _hostPorts.Values];
-            _ports.Clear();
-            _hostPorts.Clear();
-            return ports;
-        }
     }
 
     /// <summary>Kills every process of the VM, unmounts it and removes its directories.</summary>
@@ -492,10 +359,7 @@ internal sealed class VmSandbox
             }
 
             _flattening.Forget();
-            foreach (IAsyncDisposable port in TakePorts())
-            {
-                await port.DisposeAsync();
-            }
+            await PortLinks.CloseAllAsync();
 
             _network.Dispose();
             _disk.Destroy(_host.Cleanup);

@@ -43,16 +43,14 @@ internal sealed class PortRoutes(VmService vms)
     private Task ListForwards(HttpContext context, string id)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        return ApiResponses.WriteAsync(context, new HostPortListBody([.. vm.Sandbox.HostPortForwards.Select(View)]), CurrentJsonContext.Default.HostPortListBody);
+        return ApiResponses.WriteAsync(context, new HostPortListBody([.. vm.Sandbox.PortLinks.Forwards.Select(View)]), CurrentJsonContext.Default.HostPortListBody);
     }
 
     private async Task CloseForwardAsync(HttpContext context, string id, string port)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        int guestPort = long.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long number)
-            ? GuestPort(number)
-            : throw ContractException.BadRequest($"'{port}' is not a port number", "port");
-        if (!await vm.Sandbox.CloseHostPortForwardAsync(guestPort))
+        int guestPort = PortInPath(port);
+        if (!await vm.Sandbox.PortLinks.CloseForwardAsync(guestPort))
         {
             throw ContractException.NotFound($"no host port is offered at this VM's port {guestPort}", "port");
         }
@@ -73,22 +71,25 @@ internal sealed class PortRoutes(VmService vms)
     private Task List(HttpContext context, string id)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        return ApiResponses.WriteAsync(context, new ExposedPortListBody([.. vm.Sandbox.ExposedPorts.Select(View)]), CurrentJsonContext.Default.ExposedPortListBody);
+        return ApiResponses.WriteAsync(context, new ExposedPortListBody([.. vm.Sandbox.PortLinks.Exposed.Select(View)]), CurrentJsonContext.Default.ExposedPortListBody);
     }
 
     private async Task CloseAsync(HttpContext context, string id, string port)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        int guestPort = long.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long number)
-            ? GuestPort(number)
-            : throw ContractException.BadRequest($"'{port}' is not a port number", "port");
-        if (!await vm.Sandbox.ClosePortAsync(guestPort))
+        int guestPort = PortInPath(port);
+        if (!await vm.Sandbox.PortLinks.CloseExposedAsync(guestPort))
         {
             throw ContractException.NotFound($"guest port {guestPort} of this VM is not exposed", "port");
         }
 
         await ApiResponses.WriteAsync(context, new ClosedPortBody(guestPort, Closed: true), CurrentJsonContext.Default.ClosedPortBody);
     }
+
+    private static int PortInPath(string port) =>
+        long.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long number)
+            ? GuestPort(number)
+            : throw ContractException.BadRequest($"'{port}' is not a port number", "port");
 
     private static int GuestPort(long port) =>
         port is >= 1 and <= 65535 ? (int)port : throw ContractException.BadRequest($"'port' must be between 1 and 65535 (got {port})", "port");
