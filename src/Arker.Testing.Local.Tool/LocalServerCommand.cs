@@ -27,7 +27,9 @@ internal static class LocalServerCommand
         var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => 2048 };
         var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => 512 };
         var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => 600 };
-        var shareNetwork = new Option<bool>("--share-network") { Description = "Give VMs the host's network (off: VMs have no network)." };
+        var shareNetwork = new Option<bool>("--share-network") { Description = "Escape hatch: give VMs the host's network, with no isolation at all (off: each VM has a network of its own, out through the server by its policy)." };
+        var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service) or Closed. Never this machine, unless a rule names the port.", DefaultValueFactory = _ => NetworkAccess.Open };
+        var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
         var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
         var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };
         var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
@@ -50,6 +52,16 @@ internal static class LocalServerCommand
                 result.AddError($"--fault-rate is a fraction from 0 to 1 (got {value.ToString(CultureInfo.InvariantCulture)}).");
             }
         });
+        addHosts.Validators.Add(result =>
+        {
+            foreach (string entry in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (HostEntry(entry) is null)
+                {
+                    result.AddError($"--add-host takes name=address, such as api.test=127.0.0.1 (got '{entry}').");
+                }
+            }
+        });
         foreach ((Option<int> option, int minimum) in new[] { (memory, 16), (processes, 8), (runTimeout, 1), (maxLayers, 2) })
         {
             option.Validators.Add(result =>
@@ -64,7 +76,7 @@ internal static class LocalServerCommand
 
         var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). The current Arker API is at <origin>/api: set ARKER_BASE_URL and ARKER_CONTROL_BASE_URL to it for the current SDKs. Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host.")
         {
-            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, faultRate, faultSeed, maxLayers, verbose,
+            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, faultRate, faultSeed, maxLayers, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -79,6 +91,7 @@ internal static class LocalServerCommand
                 ProcessLimit = parse.GetValue(processes),
                 DefaultRunTimeout = TimeSpan.FromSeconds(parse.GetValue(runTimeout)),
                 ShareHostNetwork = parse.GetValue(shareNetwork),
+                DefaultNetwork = parse.GetValue(network),
                 FaultRate = parse.GetValue(faultRate),
                 FaultSeed = parse.GetValue(faultSeed),
                 MaxLayerDepth = parse.GetValue(maxLayers),
@@ -93,6 +106,12 @@ internal static class LocalServerCommand
                     logging.AddFilter("Microsoft", LogLevel.Warning);
                 },
             };
+            foreach (string entry in parse.GetValue(addHosts) ?? [])
+            {
+                (string name, System.Net.IPAddress address) = HostEntry(entry)!.Value;
+                options.HostNames[name] = address;
+            }
+
             foreach (string key in parse.GetValue(apiKeys) ?? [])
             {
                 int equals = key.IndexOf('=', StringComparison.Ordinal);
@@ -129,5 +148,14 @@ internal static class LocalServerCommand
         });
 
         return await command.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>An <c>--add-host</c> entry, name=address; null if it is not one.</summary>
+    private static (string Name, System.Net.IPAddress Address)? HostEntry(string entry)
+    {
+        int equals = entry.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && Uri.CheckHostName(entry[..equals]) == UriHostNameType.Dns && System.Net.IPAddress.TryParse(entry[(equals + 1)..], out System.Net.IPAddress? address)
+            ? (entry[..equals], address)
+            : null;
     }
 }

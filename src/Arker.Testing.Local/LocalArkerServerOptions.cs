@@ -35,9 +35,25 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is 600 seconds.</value>
     public TimeSpan DefaultRunTimeout { get; set; } = TimeSpan.FromSeconds(600);
 
-    /// <summary>Whether VMs share the host's network. Off, VMs have only their own loopback.</summary>
+    /// <summary>Whether VMs share the host's network, with no isolation at all (an escape hatch). Off, each VM has a network of its own, reaching out through the server under its policy.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool ShareHostNetwork { get; set; }
+
+    /// <summary>
+    /// What a VM with an empty network policy may reach: <see cref="NetworkAccess.Open"/>, as on
+    /// the Arker service, or nothing. Either way no VM reaches this machine itself unless a policy
+    /// rule allows that port.
+    /// </summary>
+    /// <value>The default is <see cref="NetworkAccess.Open"/>.</value>
+    public NetworkAccess DefaultNetwork { get; set; } = NetworkAccess.Open;
+
+    /// <summary>
+    /// Host names the VMs' lookups answer before the system's resolver does, each with its address
+    /// on this machine's side (as <c>--add-host</c> does for containers).
+    /// <c>host.arker.internal</c> is always there: this machine's loopback.
+    /// </summary>
+    /// <value>The default is empty.</value>
+    public IDictionary<string, System.Net.IPAddress> HostNames { get; } = new Dictionary<string, System.Net.IPAddress>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The lifetime of presigned upload and download URLs.</summary>
     /// <value>The default is 900 seconds.</value>

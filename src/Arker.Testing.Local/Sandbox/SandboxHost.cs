@@ -1,3 +1,4 @@
+using Arker.Testing.Local.Network;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly string _relaysDirectory;
     private int _nextVm;
     private int _nextRelay;
+    private GatewaySettings _gatewaySettings = null!;
 
     private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
     {
@@ -54,6 +56,31 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>Whether VMs share the host's network (<c>--share-network</c>) instead of one of their own each.</summary>
     public bool SharesHostNetwork => _options.ShareHostNetwork;
 
+    /// <summary>VM networks made ahead of need, with their gateways; null where this machine cannot route a VM's traffic.</summary>
+    public GatewayPool? Gateways { get; private set; }
+
+    /// <summary>A one-line account of the VMs' networks, for the start-up log and <c>/healthz</c>.</summary>
+    public string NetworkDescription { get; private set; } = "";
+
+    /// <summary>What a policy's readers should know: why rules have no effect here, if they have none.</summary>
+    public IReadOnlyList<string> NetworkWarnings => Gateways is null ? [$"outbound rules have no effect on this server: {NetworkDescription}"] : [];
+
+    /// <summary>Gives a VM a network of its own, ready, with a gateway that lets it out as <paramref name="policy"/> allows.</summary>
+    public async Task<OutboundGateway> AttachGatewayAsync(Func<NetworkPolicy> policy)
+    {
+        System.Diagnostics.Process relay = await Gateways!.TakeAsync();
+        string socket = RelaySocketPath();
+        try
+        {
+            return OutboundGateway.Attach(relay, socket, Mounts.Space.View(socket), policy, _gatewaySettings);
+        }
+        catch
+        {
+            RelayProcess.Stop(relay);
+            throw;
+        }
+    }
+
     /// <summary>
     /// A fresh path for an exposed port's relay socket, in a folder of the instance that the VM
     /// user's relay may write and no VM can see.
@@ -67,7 +94,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string Isolation =>
         $"{(Mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_options.ShareHostNetwork ? "" : ", net")} namespaces; " +
         $"uid 1000 inside, {(Mounts.Space.IsRootless ? $"your own uid ({BaseImage.HostUserId}) outside, no subordinate uids" : "an unused uid outside")}; no capabilities), " +
-        $"overlayfs copy-on-write on {(_options.Storage == VmStorage.Disk ? "disk" : StorageKind(_instance.Path))}, {_cgroups.Describe()}";
+        $"overlayfs copy-on-write on {(_options.Storage == VmStorage.Disk ? "disk" : StorageKind(_instance.Path))}, {_cgroups.Describe()}; network: {NetworkDescription}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
@@ -110,6 +137,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork, space);
             var host = new SandboxHost(instance, cgroups, mounts, cleanup, layers, launcher, options, logger);
+            await host.StartNetworksAsync();
             await host.ProveSandboxWorksAsync();
             return host;
         }
@@ -239,6 +267,11 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Gateways is not null)
+        {
+            await Gateways.DisposeAsync();
+        }
+
         await Cleanup.DrainAsync();
         await RemoveInstanceAsync(_instance, _cgroups, Mounts);
         await Mounts.Space.DisposeAsync();
@@ -258,6 +291,26 @@ internal sealed class SandboxHost : IAsyncDisposable
         }
 
         instance.Dispose();
+    }
+
+    private async Task StartNetworksAsync()
+    {
+        _gatewaySettings = new GatewaySettings(_options.DefaultNetwork, new HostLookup(_options.HostNames), _logger);
+        if (_options.ShareHostNetwork)
+        {
+            NetworkDescription = "the host's network, shared (--share-network): VMs reach everything this machine does, the server's API included";
+            return;
+        }
+
+        (Gateways, string? reason) = await GatewayPool.StartAsync(Launcher, _logger);
+        if (Gateways is null)
+        {
+            _logger.LogWarning("VMs have no way out, only their own loopback: {Reason}", reason);
+            NetworkDescription = $"one namespace per VM with its loopback only ({reason})";
+            return;
+        }
+
+        NetworkDescription = $"one namespace per VM; TCP and DNS out through the server by the VM's policy (empty policy: {(_options.DefaultNetwork == NetworkAccess.Open ? "open" : "closed")}), never to this machine unless a rule names the port";
     }
 
     private async Task ProveSandboxWorksAsync()

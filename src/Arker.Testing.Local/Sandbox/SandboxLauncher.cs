@@ -29,6 +29,8 @@ internal sealed class SandboxLauncher
     private readonly bool _canDisableUserNamespaces;
     private readonly MountNamespace _space;
     private readonly string _perl = SandboxPrerequisites.FindExecutable("perl") ?? "perl";
+    private readonly string? _ip = SandboxPrerequisites.FindExecutable("ip");
+    private readonly string? _nft = SandboxPrerequisites.FindExecutable("nft");
 
     public SandboxLauncher(string bwrap, string setpriv, BaseImage baseImage, bool shareNetwork, MountNamespace space)
     {
@@ -100,6 +102,52 @@ internal sealed class SandboxLauncher
 
         return info;
     }
+
+    /// <summary>
+    /// A VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a new network
+    /// namespace (owned, without root, by the server's user namespace) with its loopback up, a
+    /// route that takes every other address to it, and nftables rules that send outbound TCP and
+    /// DNS to the gateway relay and refuse the rest; then the relay, which listens on the VM's
+    /// 127.0.0.1:1 and :53 and, as root, becomes the VM user's host uid.
+    /// </summary>
+    public ProcessStartInfo CreateGatewayStartInfo()
+    {
+        ProcessStartInfo info = StartInNamespaces(null, SandboxPrerequisites.FindExecutable("unshare") ?? "unshare");
+        string owner = _space.IsRootless ? "-1" : BaseImage.HostUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string group = _space.IsRootless ? "-1" : BaseImage.HostGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", GatewaySetup, "sh", _ip!, _nft!, _perl, RelayScript.Value, owner, group])
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        return info;
+    }
+
+    /// <summary>What a VM network needs that this machine lacks, or null.</summary>
+    public string? GatewayPrerequisitesMissing() =>
+        _shareNetwork ? "VMs share the host's network (--share-network)"
+        : _ip is null ? "'ip' is not installed (apt-get install iproute2)"
+        : _nft is null ? "'nft' is not installed (apt-get install nftables)"
+        : null;
+
+    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, $3 perl, $4 the relay script, $5 $6 the uid and gid to become.
+    private const string GatewaySetup = """
+        "$1" link set lo up && "$1" route add default dev lo src 127.0.0.1 && "$2" -f - <<'RULES' && exec "$3" -e "$4" gateway "$5" "$6"
+        table ip arker {
+          chain steer {
+            type nat hook output priority -100; policy accept;
+            ip daddr 127.0.0.0/8 return
+            udp dport 53 redirect to :53
+            meta l4proto tcp redirect to :1
+          }
+          chain refuse_others {
+            type filter hook output priority 0; policy accept;
+            ct status dnat accept
+            ip daddr != 127.0.0.0/8 reject with icmp type admin-prohibited
+          }
+        }
+        RULES
+        """;
 
     /// <summary>
     /// A process with piped stdio and a clean environment that runs <paramref name="program"/> in the

@@ -1,26 +1,63 @@
 using Arker.Testing.Local.Native;
+using Arker.Testing.Local.Network;
 using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Sandbox;
 
 /// <summary>
 /// One VM's network namespace, shared by all its sessions, so a service one session starts is
-/// reachable on the VM's loopback from another, as on one machine. The VM's first sandbox makes
-/// it (bubblewrap brings its loopback up); the server keeps it by an open descriptor of
-/// <c>/proc/&lt;init&gt;/ns/net</c>, so it outlives that session, and later sandboxes join it
-/// through <c>nsenter</c>. Closing the descriptor (the VM is deleted) lets it go. With the host's
-/// network shared (<c>--share-network</c>) there is none.
+/// reachable on the VM's loopback from another, as on one machine. Where this machine can route
+/// a VM's traffic, the namespace comes ready from the server's <see cref="GatewayPool"/> with its
+/// <see cref="OutboundGateway"/>, which lets the VM out as its policy allows; elsewhere the VM's
+/// first sandbox makes it, with a loopback only. The server keeps it by an open descriptor of
+/// <c>/proc/&lt;pid&gt;/ns/net</c>, and sandboxes join it through <c>nsenter</c>. Disposing lets
+/// it go. With the host's network shared (<c>--share-network</c>) there is none.
 /// </summary>
-internal sealed class VmNetwork : IDisposable
+internal sealed class VmNetwork : IAsyncDisposable
 {
     private readonly bool _enabled;
+    private readonly Func<Task<OutboundGateway>>? _makeGateway;
     private readonly SemaphoreSlim _first = new(1, 1);
     private SafeFileHandle? _namespace;
+    private OutboundGateway? _gateway;
 
-    public VmNetwork(bool enabled) => _enabled = enabled;
+    /// <param name="enabled">Whether the VM has a network of its own (not the host's).</param>
+    /// <param name="makeGateway">Gives the VM a ready network with its gateway; null where this machine cannot.</param>
+    public VmNetwork(bool enabled, Func<Task<OutboundGateway>>? makeGateway)
+    {
+        _enabled = enabled;
+        _makeGateway = enabled ? makeGateway : null;
+    }
 
     /// <summary>Where a new sandbox finds the VM's network namespace, or null before there is one.</summary>
     public string? JoinPath => _namespace is { IsInvalid: false } held ? $"/proc/{Environment.ProcessId}/fd/{held.DangerousGetHandle()}" : null;
+
+    /// <summary>Whether traffic leaves the VM through a gateway (else it has its loopback only).</summary>
+    public bool HasGateway => _makeGateway is not null;
+
+    /// <summary>Makes the VM's network now if it has a gateway; false if only a sandbox can make it.</summary>
+    public async Task<bool> PrepareAsync()
+    {
+        if (_makeGateway is null)
+        {
+            return JoinPath is not null;
+        }
+
+        await _first.WaitAsync();
+        try
+        {
+            if (JoinPath is null)
+            {
+                await MakeWithGatewayAsync(_makeGateway);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _first.Release();
+        }
+    }
 
     /// <summary>
     /// Starts a sandbox (<paramref name="start"/> gets the namespace to join, or null to make one).
@@ -41,9 +78,14 @@ internal sealed class VmNetwork : IDisposable
         await _first.WaitAsync();
         try
         {
-            if (JoinPath is { } madeMeanwhile)
+            if (JoinPath is null && _makeGateway is not null)
             {
-                return await start(madeMeanwhile);
+                await MakeWithGatewayAsync(_makeGateway);
+            }
+
+            if (JoinPath is { } made)
+            {
+                return await start(made);
             }
 
             ShellSession shell = await start(null);
@@ -56,15 +98,30 @@ internal sealed class VmNetwork : IDisposable
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         _namespace?.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.DisposeAsync();
+        }
+
         _first.Dispose();
     }
 
-    private void Adopt(int namespaceInit)
+    private async Task MakeWithGatewayAsync(Func<Task<OutboundGateway>> makeGateway)
     {
-        int fd = namespaceInit > 0 ? LibC.openat(LibC.AtFdCwd, $"/proc/{namespaceInit}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0) : -1;
+        _gateway = await makeGateway();
+        Adopt(_gateway.ProcessId);
+        if (JoinPath is null)
+        {
+            throw new IOException("the VM's network went away as it was made (its gateway relay exited)");
+        }
+    }
+
+    private void Adopt(int holder)
+    {
+        int fd = holder > 0 ? LibC.openat(LibC.AtFdCwd, $"/proc/{holder}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0) : -1;
         _namespace = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : null; // not found: the next sandbox makes one
     }
 }

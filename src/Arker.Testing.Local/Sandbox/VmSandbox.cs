@@ -31,7 +31,7 @@ internal sealed class VmSandbox
         _disk = disk;
         _cgroup = cgroup;
         _flattening = new StackFlattening(host, inheritedMerge is not null && inheritedMerge.Covers(disk.Lowers) ? inheritedMerge : null);
-        _network = new VmNetwork(enabled: !host.SharesHostNetwork);
+        _network = new VmNetwork(enabled: !host.SharesHostNetwork, host.Gateways is null ? null : () => host.AttachGatewayAsync(() => Policy));
         PortLinks = new VmPortLinks(host);
         foreach ((string id, SessionSlot slot) in sessions)
         {
@@ -40,6 +40,9 @@ internal sealed class VmSandbox
     }
 
     public int LayerDepth => _disk.Lowers.Count;
+
+    /// <summary>The VM's network policy, read by its gateway at each connection and lookup; a fork starts with its parent's.</summary>
+    public Network.NetworkPolicy Policy { get; set; } = Network.NetworkPolicy.None;
 
     /// <summary>Whether a command is running in any session.</summary>
     public bool IsRunning
@@ -272,6 +275,7 @@ internal sealed class VmSandbox
 
             var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Index, s.Value.Cwd, s.Value.Exports, s.Value.Environment)));
             VmSandbox child = _host.CreateSandbox(childName, lowers, childSessions, _flattening.Pending);
+            child.Policy = Policy;
             _host.Logger.LogDebug(
                 "Forked {Child} over {Depth} layers in {Total:0.00} ms (stopping sessions {Stopping:0.00} ms, freezing {Freezing:0.00} ms)",
                 childName, lowers.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, stopping.TotalMilliseconds, freezing.TotalMilliseconds);
@@ -293,6 +297,16 @@ internal sealed class VmSandbox
         }
     }
 
+    /// <summary>Replaces the VM's network policy; its gateway applies it from the next connection, and exposed ports it no longer allows close.</summary>
+    public async Task ApplyPolicyAsync(Network.NetworkPolicy policy)
+    {
+        Policy = policy;
+        foreach (ExposedPort exposed in PortLinks.Exposed.Where(port => !policy.AllowsInbound(port.GuestPort)))
+        {
+            await PortLinks.CloseExposedAsync(exposed.GuestPort);
+        }
+    }
+
     /// <summary>The VM's port links: guest ports exposed to this machine, host ports offered to it.</summary>
     public VmPortLinks PortLinks { get; }
 
@@ -302,7 +316,9 @@ internal sealed class VmSandbox
     /// made first if no command ran in it yet.
     /// </summary>
     public async Task<ExposedPort> ExposePortAsync(int guestPort, CancellationToken cancellationToken) =>
-        await PortLinks.ExposeAsync(await NetworkAsync(cancellationToken), guestPort, cancellationToken);
+        Policy.AllowsInbound(guestPort)
+            ? await PortLinks.ExposeAsync(await NetworkAsync(cancellationToken), guestPort, cancellationToken)
+            : throw LocalArkerException.Forbidden($"the VM's network policy does not expose guest port {guestPort}: add an inbound allow rule for it (PUT /v1/vms/{{id}}/policies)");
 
     /// <summary>
     /// Offers this machine's <paramref name="hostPort"/> to the VM at its 127.0.0.1:<paramref name="guestPort"/>
@@ -319,7 +335,7 @@ internal sealed class VmSandbox
             throw LocalArkerException.InvalidInput("this server's VMs share the host's network (--share-network): host and guest ports are the same already");
         }
 
-        if (_network.JoinPath is null)
+        if (!await _network.PrepareAsync())
         {
             await RunAsync(DefaultSession, "true", TimeSpan.FromSeconds(30), cancellationToken);
         }
@@ -361,7 +377,7 @@ internal sealed class VmSandbox
             _flattening.Forget();
             await PortLinks.CloseAllAsync();
 
-            _network.Dispose();
+            await _network.DisposeAsync();
             _disk.Destroy(_host.Cleanup);
         }
     }

@@ -33,6 +33,9 @@ internal sealed class VmService : IAsyncDisposable
 
     public string Isolation => _host.Isolation;
 
+    /// <summary>What a policy document's readers should know of this server's networks (none when VMs have gateways).</summary>
+    public IReadOnlyList<string> NetworkWarnings => _host.NetworkWarnings;
+
     public SandboxHost Host => _host;
 
     public static VmService Start(SandboxHost host, TimeProvider time)

@@ -96,7 +96,10 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
         Expect(await api.PostAsync(Sync, $"/v1/vms/{id}/sync", new { op = "write", writes = new[] { new { path = "/home/user/huge", size = 200L * 1024 * 1024, presigned = true } } }), 413, "payload_too_large");
         Expect(await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu", image = "ubuntu:24.04" }), 422, "unsupported_operation");
         Expect(await api.PostAsync(Sessions, $"/v1/vms/{id}/sessions", new { pty = true }), 422, "unsupported_operation");
-        Expect(await api.GetAsync("/v1/vms/{id}/policies", $"/v1/vms/{id}/policies"), 422, "unsupported_operation");
+        Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"outbound","match":{"paths":["/v1"]},"action":"allow"}]}"""u8.ToArray()), 422, "unsupported_operation");
+        Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"outbound","action":{"gate":{"url":"http://127.0.0.1:1/"}}}]}"""u8.ToArray()), 422, "unsupported_operation");
+        Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"sideways","action":"allow"}]}"""u8.ToArray()), 400, "bad_request");
+        Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"inbound","match":{"ports":[[8000,8080]]},"action":"allow"}]}"""u8.ToArray()), 400, "bad_request");
         Expect(await api.PostAsync("/v1/vms/{id}/mounts", $"/v1/vms/{id}/mounts", new { }), 422, "unsupported_operation");
         Expect(await api.GetAsync("/v1/filesystems", "/v1/filesystems"), 422, "unsupported_operation");
         Expect(await api.SendAsync(HttpMethod.Put, Runs, $"/v1/vms/{id}/runs", null), 405, "method_not_allowed");
@@ -105,6 +108,25 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
         Expect(await api.PostAsync(Runs, $"/v1/vms/{id}/runs", new { command = "true" }), 409, "resource_busy");
         await api.DeleteAsync(Run, $"/v1/vms/{id}/runs/{running.Body.GetProperty("run_id").GetString()}");
 
+        Assert.Empty(api.Problems);
+    }
+
+    [Fact]
+    public async Task APolicy_IsStoredAsGiven_InheritedByForks_AndReplacedByFork()
+    {
+        var api = new ContractCalls(fixture);
+        string id = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu" })).Ok().GetProperty("vm_id").GetString()!;
+        byte[] document = """{"policies":[{"type":"outbound","match":{"hosts":["api.test"],"ports":[443,[8000,8100]]},"action":"allow"},{"type":"inbound","match":{"ports":[8080]},"action":"allow","auth":"open"}]}"""u8.ToArray();
+
+        JsonElement empty = (await api.GetAsync("/v1/vms/{id}/policies", $"/v1/vms/{id}/policies")).Ok();
+        JsonElement put = (await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", document)).Ok();
+        string child = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_id = id })).Ok().GetProperty("vm_id").GetString()!;
+        string replaced = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_id = id, policies = new { policies = Array.Empty<object>() } })).Ok().GetProperty("vm_id").GetString()!;
+
+        Assert.Equal(0, empty.GetProperty("policies").GetArrayLength());
+        Assert.Equal("api.test", put.GetProperty("policies")[0].GetProperty("match").GetProperty("hosts")[0].GetString());
+        Assert.Equal(2, (await api.GetAsync("/v1/vms/{id}/policies", $"/v1/vms/{child}/policies")).Ok().GetProperty("policies").GetArrayLength());
+        Assert.Equal(0, (await api.GetAsync("/v1/vms/{id}/policies", $"/v1/vms/{replaced}/policies")).Ok().GetProperty("policies").GetArrayLength());
         Assert.Empty(api.Problems);
     }
 
@@ -138,7 +160,6 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
         string id = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu" })).Ok().GetProperty("vm_id").GetString()!;
 
         Expect(await api.GetAsync("/v1/runs", "/v1/runs"), 422, "unsupported_operation");
-        Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", "{}"u8.ToArray()), 422, "unsupported_operation");
         Expect(await api.GetAsync("/v1/vms/{id}/sessions/{sid}/pty", $"/v1/vms/{id}/sessions/0/pty"), 422, "unsupported_operation");
         Expect(await api.PostAsync("/v1/vms/{id}/sessions/{sid}/pty-ticket", $"/v1/vms/{id}/sessions/0/pty-ticket", new { }), 422, "unsupported_operation");
         Expect(await api.GetAsync("/v1/vms/{id}/mounts", $"/v1/vms/{id}/mounts"), 422, "unsupported_operation");
@@ -147,8 +168,8 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
         Expect(await api.GetAsync("/v1/filesystems/{filesystem_id}", "/v1/filesystems/f1"), 422, "unsupported_operation");
         Expect(await api.DeleteAsync("/v1/filesystems/{filesystem_id}", "/v1/filesystems/f1"), 422, "unsupported_operation");
 
-        var served = new[] { "health", "listRegions", "whoami", "fork", "listVms", "getVm", "patchVm", "deleteVm", "createRun", "listRuns", "getRun", "cancelRun", "listSessions", "createSession", "getSession", "patchSession", "deleteSession", "sync" };
-        var refused = new[] { "listOrgRuns", "getVmPolicies", "putVmPolicies", "attachSessionPty", "mintSessionPtyTicket", "createMount", "listMounts", "deleteMount", "listFilesystems", "createFilesystem", "getFilesystem", "deleteFilesystem" };
+        var served = new[] { "health", "listRegions", "whoami", "fork", "listVms", "getVm", "patchVm", "deleteVm", "createRun", "listRuns", "getRun", "cancelRun", "listSessions", "createSession", "getSession", "patchSession", "deleteSession", "sync", "getVmPolicies", "putVmPolicies" };
+        var refused = new[] { "listOrgRuns", "attachSessionPty", "mintSessionPtyTicket", "createMount", "listMounts", "deleteMount", "listFilesystems", "createFilesystem", "getFilesystem", "deleteFilesystem" };
         Assert.Equal(ContractDocument.OperationIds.Order(), served.Concat(refused).Order()); // the contract has no operation this server ignores
         Assert.Empty(api.Problems);
     }

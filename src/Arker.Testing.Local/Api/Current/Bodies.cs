@@ -144,8 +144,12 @@ internal sealed record HostPortBody(int Port, int GuestPort, string GuestUrl);
 
 internal sealed record HostPortListBody(IReadOnlyList<HostPortBody> HostPorts);
 
+/// <summary>A VM's network policy (the contract's <c>PolicyDoc</c>); its rules as they were given.</summary>
+internal sealed record PolicyDocBody(System.Text.Json.JsonElement Policies, IReadOnlyDictionary<string, string> Secrets, IReadOnlyList<string> MitmDomains, IReadOnlyList<string> Warnings);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(PolicyDocBody))]
 [JsonSerializable(typeof(ExposedPortBody))]
 [JsonSerializable(typeof(ExposedPortListBody))]
 [JsonSerializable(typeof(ClosedPortBody))]

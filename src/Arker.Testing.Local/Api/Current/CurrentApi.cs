@@ -22,6 +22,7 @@ internal static class CurrentApi
         new SessionRoutes(vms, time).Map(api);
         new SyncRoutes(vms, reads, writes, faults).Map(api);
         new PortRoutes(vms).Map(api);
+        new PolicyRoutes(vms).Map(api);
         UnsupportedRoutes.Map(api);
         api.MapFallback("{**path}", (HttpContext context) => Task.FromException(Unmatched(context)));
     }

@@ -44,10 +44,7 @@ internal sealed class RunRoutes(VmService vms, IdempotencyKeys idempotency, Time
             throw ContractException.Unsupported("the local Arker server does not deliver signals to sessions: cancel the run (DELETE /v1/vms/{id}/runs/{run_id}) to stop it", "guest_control");
         }
 
-        if (body.Has("policies"))
-        {
-            throw ContractException.Unsupported("the local Arker server does not enforce network policies yet: omit 'policies'", "network_policy");
-        }
+        Network.NetworkPolicy? policy = PolicyDocuments.ReadField(body);
 
         if (body.String("end_symbol") is { } endSymbol && endSymbol is not ("auto" or "none"))
         {
@@ -56,6 +53,11 @@ internal sealed class RunRoutes(VmService vms, IdempotencyKeys idempotency, Time
 
         string command = Command(body);
         string sessionId = Session(body, vm);
+        if (policy is not null)
+        {
+            await vm.Sandbox.ApplyPolicyAsync(policy); // before the run, and kept after it
+        }
+
         TimeSpan timeout = NonNegative(body, "timeout") is { } seconds and > 0
             ? (seconds <= MaxTimeoutSeconds ? TimeSpan.FromSeconds(seconds) : throw ContractException.BadRequest($"field 'timeout' must be at most {MaxTimeoutSeconds} seconds, about 49 days (got {seconds}); omit it or send 0 for the server's limit", "timeout"))
             : defaultTimeout;

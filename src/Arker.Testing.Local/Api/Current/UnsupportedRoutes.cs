@@ -9,8 +9,6 @@ internal static class UnsupportedRoutes
     public static void Map(IEndpointRouteBuilder api)
     {
         Refuse(api, "GET", "/v1/runs", "listOrgRuns", null, "the local Arker server keeps no organisation activity log: list a VM's runs with GET /v1/vms/{id}/runs");
-        Refuse(api, "GET", "/v1/vms/{id}/policies", "getVmPolicies", "network_policy", NoPolicies);
-        Refuse(api, "PUT", "/v1/vms/{id}/policies", "putVmPolicies", "network_policy", NoPolicies);
         Refuse(api, "GET", "/v1/vms/{id}/sessions/{sid}/pty", "attachSessionPty", "persistent_pty", NoTerminals);
         Refuse(api, "POST", "/v1/vms/{id}/sessions/{sid}/pty-ticket", "mintSessionPtyTicket", "persistent_pty", NoTerminals);
         Refuse(api, "POST", "/v1/vms/{id}/mounts", "createMount", "shared_filesystem", NoFilesystems);
@@ -22,7 +20,6 @@ internal static class UnsupportedRoutes
         Refuse(api, "DELETE", "/v1/filesystems/{filesystemId}", "deleteFilesystem", "shared_filesystem", NoFilesystems);
     }
 
-    private const string NoPolicies = "the local Arker server does not enforce network policies yet; expose a guest port on this machine with POST /v1/vms/{id}/ports (a local extension)";
     private const string NoTerminals = "the local Arker server has no interactive terminals: run commands with POST /v1/vms/{id}/runs";
     private const string NoFilesystems = "the local Arker server has no shared filesystems: copy files with POST /v1/vms/{id}/sync";
 

@@ -57,10 +57,16 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         string? description = Description(body);
         IReadOnlyList<string>? keys = SshKeys(body);
         RefuseWhatALocalMachineCannotDo(body);
+        Network.NetworkPolicy? policy = PolicyDocuments.ReadField(body);
 
         await idempotency.RespondAsync(context, "fork", body.RawText, async () =>
         {
             VmRecord child = await vms.ForkAsync(organisation, source, name, body.Boolean("public", defaultValue: false), description, keys);
+            if (policy is not null)
+            {
+                child.Sandbox.Policy = policy; // before the new VM first runs; omitted, it keeps its parent's
+            }
+
             return new RecordedResponse(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(Views.Vm(child), CurrentJsonContext.Default.VmBody));
         }, declaresIdempotencyConflict: false);
     }
@@ -116,23 +122,10 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
             throw ContractException.BadRequest("the local Arker server cannot give a VM nested virtualization", "nestedvirt");
         }
 
-        if (body.Has("policies") && !IsEmptyPolicy(body))
-        {
-            throw ContractException.Unsupported("the local Arker server does not enforce network policies yet: omit 'policies' (or send an empty document)", "network_policy");
-        }
-
         if (body.Strings("layers") is { } layers && (layers.Count == 0 || !layers.Contains("disk") || layers.Any(l => l is not ("disk" or "memory"))))
         {
             throw ContractException.BadRequest("field 'layers' must include \"disk\", and may also hold \"memory\"", "layers");
         }
-    }
-
-    private static bool IsEmptyPolicy(JsonFields body)
-    {
-        using JsonDocument document = JsonDocument.Parse(body.RawText);
-        JsonElement policies = document.RootElement.GetProperty("policies");
-        return policies.ValueKind == JsonValueKind.Object
-            && policies.EnumerateObject().All(p => p.Value.ValueKind is JsonValueKind.Null || (p.Value.ValueKind == JsonValueKind.Array && p.Value.GetArrayLength() == 0));
     }
 
     private Task List(HttpContext context)
@@ -177,9 +170,9 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         body.RejectUnknown(PatchFields);
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        if (body.Has("policies") && !IsEmptyPolicy(body))
+        if (PolicyDocuments.ReadField(body) is { } policy)
         {
-            throw ContractException.Unsupported("the local Arker server does not enforce network policies yet", "network_policy");
+            await vm.Sandbox.ApplyPolicyAsync(policy);
         }
 
         using JsonDocument document = JsonDocument.Parse(body.RawText);

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Arker.Testing.Local.Network;
+using Arker.Testing.Local.Vms;
+
+namespace Arker.Testing.Local.Api.Current;
+
+/// <summary>
+/// A VM's network policy (<c>GET</c>/<c>PUT /v1/vms/{id}/policies</c>): ordered outbound and
+/// inbound rules by port, IP and host, the first match deciding, enforced by the VM's gateway
+/// (<see cref="OutboundGateway"/>) from the next connection on. Inbound rules decide which guest
+/// ports may be exposed (<see cref="PortRoutes"/>); exposed ports a new policy closes are closed.
+/// </summary>
+internal sealed class PolicyRoutes(VmService vms)
+{
+    private const long MaxJsonBodyBytes = 256 * 1024;
+
+    public void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/v1/vms/{id}/policies", Get).WithName("getVmPolicies");
+        api.MapPut("/v1/vms/{id}/policies", PutAsync).WithName("putVmPolicies");
+    }
+
+    private Task Get(HttpContext context, string id)
+    {
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        return WriteAsync(context, vm.Sandbox.Policy);
+    }
+
+    private async Task PutAsync(HttpContext context, string id)
+    {
+        JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
+        using JsonDocument document = JsonDocument.Parse(body.RawText);
+        NetworkPolicy policy = PolicyDocuments.Read(document.RootElement);
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        await vm.Sandbox.ApplyPolicyAsync(policy);
+        await WriteAsync(context, policy);
+    }
+
+    private Task WriteAsync(HttpContext context, NetworkPolicy policy)
+    {
+        using JsonDocument rules = JsonDocument.Parse(policy.RulesJson);
+        var body = new PolicyDocBody(rules.RootElement.Clone(), new Dictionary<string, string>(), [], vms.NetworkWarnings);
+        return ApiResponses.WriteAsync(context, body, CurrentJsonContext.Default.PolicyDocBody);
+    }
+}

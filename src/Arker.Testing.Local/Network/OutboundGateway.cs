@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Arker.Testing.Local.Sandbox;
+using Microsoft.Extensions.Logging;
+
+namespace Arker.Testing.Local.Network;
+
+/// <summary>
+/// One VM's way out. The VM's network namespace sends every outbound TCP connection and DNS query
+/// to a relay (<c>port-relay.pl</c>, mode <c>gateway</c>), which hands each to this server over a
+/// Unix socket in its folder, out of the VM's sight. Here the VM's policy decides: a lookup is
+/// answered with one of the VM's own addresses for the name (<see cref="GuestAddresses"/>); a
+/// connection is resolved, judged, made from this machine, and carried, or refused with a reset.
+/// Nothing but TCP and DNS leaves the VM.
+/// </summary>
+internal sealed class OutboundGateway : IAsyncDisposable
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+    private readonly Process _relay;
+    private readonly Socket _listener;
+    private readonly string _socketView;
+    private readonly Func<NetworkPolicy> _policy;
+    private readonly GatewaySettings _settings;
+    private readonly GuestAddresses _names = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _accepting;
+
+    private OutboundGateway(Process relay, Socket listener, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings)
+    {
+        _relay = relay;
+        _listener = listener;
+        _socketView = socketView;
+        _policy = policy;
+        _settings = settings;
+        _accepting = RelayProcess.AcceptAsync(stopping => _listener.AcceptAsync(stopping), CarryAsync, _stopping.Token);
+    }
+
+    /// <summary>The relay's process, which holds the VM's network namespace.</summary>
+    public int ProcessId => _relay.Id;
+
+    /// <summary>
+    /// Gives a started relay (one of <see cref="GatewayPool"/>'s) its VM: listens on the Unix
+    /// socket (<paramref name="socketPath"/> to the relay, <paramref name="socketView"/> from here)
+    /// and tells the relay where it is.
+    /// </summary>
+    public static OutboundGateway Attach(Process relay, string socketPath, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings)
+    {
+        RelayProcess.CheckSocketPath(socketView);
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(socketView));
+            File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6); // the relay runs as the VM user
+            listener.Listen(128);
+            relay.StandardInput.WriteLine(socketPath);
+            relay.StandardInput.Flush();
+            return new OutboundGateway(relay, listener, socketView, policy, settings);
+        }
+        catch
+        {
+            listener.Dispose();
+            File.Delete(socketView);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        RelayProcess.Stop(_relay);
+        _listener.Dispose();
+        await _accepting;
+        File.Delete(_socketView);
+        _stopping.Dispose();
+    }
+
+    private async Task CarryAsync(Socket fromVm)
+    {
+        using (fromVm)
+        {
+            try
+            {
+                (string header, byte[] rest, int restLength) = await ReadHeaderAsync(fromVm);
+                string[] parts = header.Split(' ');
+                if (parts is ["tcp", string address, string port] && IPAddress.TryParse(address, out IPAddress? destination) && int.TryParse(port, CultureInfo.InvariantCulture, out int number))
+                {
+                    await ConnectAsync(fromVm, destination, number);
+                }
+                else if (parts is ["dns", string length] && int.TryParse(length, CultureInfo.InvariantCulture, out int queryLength) && queryLength is > 0 and <= 65535)
+                {
+                    await AnswerAsync(fromVm, await ReadQueryAsync(fromVm, rest, restLength, queryLength));
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+            {
+                // The VM side went away, or the VM is being deleted.
+            }
+        }
+    }
+
+    /// <summary>Connects the VM to its destination if its policy allows; the relay resets the VM's connection on anything but '+'.</summary>
+    private async Task ConnectAsync(Socket fromVm, IPAddress destination, int port)
+    {
+        NetworkPolicy policy = _policy();
+        string? host = GuestAddresses.IsGuestAddress(destination) ? _names.NameOf(destination) : null;
+        IPAddress[] candidates = host is null
+            ? GuestAddresses.IsGuestAddress(destination) ? [] : [destination]
+            : policy.AllowsLookup(host, _settings.DefaultAccess) ? await _settings.Lookup.ResolveAsync(host, _stopping.Token) : [];
+        IPAddress? allowed = candidates.FirstOrDefault(address =>
+            policy.AllowsOutbound(host, address, port, _settings.Lookup.IsThisMachine(address), _settings.DefaultAccess));
+        if (allowed is null)
+        {
+            _settings.Logger.LogInformation("Refused a VM's connection to {Destination}:{Port}: its network policy does not allow it", host ?? destination.ToString(), port);
+            await fromVm.SendAsync("-"u8.ToArray(), SocketFlags.None, _stopping.Token);
+            return;
+        }
+
+        using var upstream = new Socket(allowed.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+        {
+            connecting.CancelAfter(ConnectTimeout);
+            try
+            {
+                await upstream.ConnectAsync(new IPEndPoint(allowed, port), connecting.Token);
+            }
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
+            {
+                await fromVm.SendAsync("-"u8.ToArray(), SocketFlags.None, _stopping.Token);
+                return;
+            }
+        }
+
+        await fromVm.SendAsync("+"u8.ToArray(), SocketFlags.None, _stopping.Token);
+        await SocketJoin.CarryAsync(fromVm, upstream, _stopping.Token);
+    }
+
+    /// <summary>Answers an A query with the VM's address for the name, when its policy lets it look the name up and the name exists.</summary>
+    private async Task AnswerAsync(Socket fromVm, byte[] query)
+    {
+        if (!DnsMessage.TryReadQuestion(query, out string name, out ushort type, out int questionEnd))
+        {
+            return;
+        }
+
+        NetworkPolicy policy = _policy();
+        byte[] answer;
+        if (!policy.AllowsLookup(name, _settings.DefaultAccess))
+        {
+            answer = DnsMessage.Answer(query, questionEnd, DnsResponseCode.Refused, null);
+        }
+        else
+        {
+            IPAddress[]? found;
+            try
+            {
+                found = await _settings.Lookup.ResolveAsync(name, _stopping.Token);
+            }
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
+            {
+                found = null;
+            }
+
+            answer = found switch
+            {
+                null => DnsMessage.Answer(query, questionEnd, DnsResponseCode.ServerFailure, null),
+                [] => DnsMessage.Answer(query, questionEnd, DnsResponseCode.NameError, null),
+                _ => DnsMessage.Answer(query, questionEnd, DnsResponseCode.NoError, type == DnsMessage.TypeA ? _names.For(name) : null), // only IPv4: other types have no records
+            };
+        }
+
+        await fromVm.SendAsync(answer, SocketFlags.None, _stopping.Token);
+        fromVm.Shutdown(SocketShutdown.Send);
+    }
+
+    /// <summary>Reads the relay's header line, and what came after it.</summary>
+    private async Task<(string Header, byte[] Buffer, int Length)> ReadHeaderAsync(Socket fromVm)
+    {
+        byte[] buffer = new byte[1024];
+        int length = 0;
+        int end;
+        while ((end = Array.IndexOf(buffer, (byte)'\n', 0, length)) < 0)
+        {
+            int read = length < buffer.Length ? await fromVm.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, _stopping.Token) : 0;
+            if (read == 0)
+            {
+                throw new IOException("the relay's header did not end");
+            }
+
+            length += read;
+        }
+
+        byte[] rest = buffer[(end + 1)..length];
+        return (Encoding.ASCII.GetString(buffer, 0, end), rest, rest.Length);
+    }
+
+    private async Task<byte[]> ReadQueryAsync(Socket fromVm, byte[] rest, int restLength, int queryLength)
+    {
+        byte[] query = new byte[queryLength];
+        int length = Math.Min(restLength, queryLength);
+        rest.AsSpan(0, length).CopyTo(query);
+        while (length < queryLength)
+        {
+            int read = await fromVm.ReceiveAsync(query.AsMemory(length), SocketFlags.None, _stopping.Token);
+            length += read > 0 ? read : throw new IOException("the query ended early");
+        }
+
+        return query;
+    }
+}
+
+/// <summary>What every VM's gateway shares: the server's default for an empty policy, this machine's names, the log.</summary>
+internal sealed record GatewaySettings(NetworkAccess DefaultAccess, HostLookup Lookup, ILogger Logger);
