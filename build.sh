@@ -18,11 +18,15 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  # Each VM's network is made with ip and nft (VMs reach out through the server's gateway, a
+  # perl relay); both live in /usr/sbin, which an ordinary user's PATH may lack.
+  PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  command -v perl >/dev/null 2>&1 || missing+=(perl-base)
   if [ "$(id -u)" -ne 0 ]; then
     # Without root the local server makes a user namespace of its own: unshare and nsenter
     # (util-linux) hold and enter it, and a small perl helper makes its mounts.
     { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || [[ " ${missing[*]} " == *" util-linux "* ]] || missing+=(util-linux)
-    command -v perl >/dev/null 2>&1 || missing+=(perl-base)
   fi
   if [ "${1:-}" = "test" ]; then
     # A test publishes a program with NativeAOT, which links with a C compiler and zlib.

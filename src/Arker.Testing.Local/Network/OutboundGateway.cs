@@ -171,6 +171,7 @@ internal sealed class OutboundGateway : IAsyncDisposable
             };
         }
 
+        _settings.Logger.LogDebug("A VM looked up {Name} (type {Type}): answer {Code}", name, type, (DnsResponseCode)(answer[3] & 0x0F));
         await fromVm.SendAsync(answer, SocketFlags.None, _stopping.Token);
         fromVm.Shutdown(SocketShutdown.Send);
     }

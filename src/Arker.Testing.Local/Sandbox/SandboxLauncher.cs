@@ -131,8 +131,9 @@ internal sealed class SandboxLauncher
         : null;
 
     // Run by /bin/sh in the new namespace: $1 ip, $2 nft, $3 perl, $4 the relay script, $5 $6 the uid and gid to become.
+    // 127.0.0.2 is there for glibc's AI_ADDRCONFIG, which counts only IPv4 addresses other than 127.0.0.1 as a network.
     private const string GatewaySetup = """
-        "$1" link set lo up && "$1" route add default dev lo src 127.0.0.1 && "$2" -f - <<'RULES' && exec "$3" -e "$4" gateway "$5" "$6"
+        "$1" link set lo up && "$1" addr add 127.0.0.2/8 dev lo && "$1" route add default dev lo src 127.0.0.1 && "$2" -f - <<'RULES' && exec "$3" -e "$4" gateway "$5" "$6"
         table ip arker {
           chain steer {
             type nat hook output priority -100; policy accept;

@@ -165,6 +165,33 @@ public sealed partial class ArkerClient
         return Uri.TryCreate(exposed.Url, UriKind.Absolute, out Uri? url) ? url : throw new ArkerException("internal", $"the exposed port's answer has no URL (got '{exposed.Url}')", 200);
     }
 
+    internal async Task<NetworkPolicy> GetNetworkPolicyAsync(string vmId, CancellationToken cancellationToken)
+    {
+        RequirePolicies();
+        PolicyDocResponse document = await SendAsync(HttpMethod.Get, HostFor(vmId), VmRoute(vmId, "/policies"), null, ArkerJsonContext.Default.PolicyDocResponse, Options.RequestTimeout, cancellationToken);
+        return ReadPolicy(document);
+    }
+
+    internal async Task<NetworkPolicy> SetNetworkPolicyAsync(string vmId, NetworkPolicy policy, CancellationToken cancellationToken)
+    {
+        RequirePolicies();
+        PolicyDocResponse document = await SendAsync(HttpMethod.Put, HostFor(vmId), VmRoute(vmId, "/policies"), NetworkPolicyJson.Write(policy), ArkerJsonContext.Default.PolicyDocResponse, Options.RequestTimeout, cancellationToken);
+        return ReadPolicy(document);
+    }
+
+    private static NetworkPolicy ReadPolicy(PolicyDocResponse document) =>
+        document.Policies.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? NetworkPolicyJson.Read(document.Policies)
+            : NetworkPolicy.Default;
+
+    private void RequirePolicies()
+    {
+        if (Protocol != ArkerProtocol.Current)
+        {
+            throw new NotSupportedException($"network policies are part of the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current)");
+        }
+    }
+
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>
     internal string VmRoute(string vmId, string rest = "") =>
         Protocol == ArkerProtocol.V01 ? $"/api/v1/vms/{vmId}{rest}" : $"/v1/vms/{Uri.EscapeDataString(vmId)}{rest}";

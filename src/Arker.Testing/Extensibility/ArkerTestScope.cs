@@ -45,6 +45,19 @@ public sealed class ArkerTestScope
         ArkerVmAttribute choice = ArkerVmAttribute.For(test.TestClass, test.TestMethod);
         BaseVm baseVm = await environment.GetBaseAsync(choice.CreateTemplate(), choice.ScopeKey(test.TestClass), cancellationToken);
         VmLease lease = await baseVm.LeaseAsync(test.DisplayName, cancellationToken);
+        if (choice.NetworkPolicy is { } network)
+        {
+            try
+            {
+                await lease.Vm.SetNetworkPolicyAsync(network, cancellationToken);
+            }
+            catch
+            {
+                await lease.ReleaseAsync(testFailed: false);
+                throw;
+            }
+        }
+
         test.WriteOutput($"[arker] VM {lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
         return new ArkerTestScope(test, environment, baseVm, lease);
     }

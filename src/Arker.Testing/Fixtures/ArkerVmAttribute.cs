@@ -1,3 +1,4 @@
+using Arker.Testing.Client;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
@@ -32,6 +33,18 @@ public sealed class ArkerVmAttribute : Attribute
     /// <summary>How widely the provisioned base is shared.</summary>
     /// <value>The default is <see cref="ArkerVmScope.Class"/>.</value>
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Class;
+
+    /// <summary>The network the test's VM gets: its base's (from the template's <see cref="VmTemplate.Network"/>), or open, or closed.</summary>
+    /// <value>The default is <see cref="ArkerNetwork.Inherit"/>.</value>
+    public ArkerNetwork Network { get; init; } = ArkerNetwork.Inherit;
+
+    /// <summary>The policy <see cref="Network"/> stands for, or null to keep the base's.</summary>
+    internal NetworkPolicy? NetworkPolicy => Network switch
+    {
+        ArkerNetwork.Open => Client.NetworkPolicy.Open,
+        ArkerNetwork.Closed => Client.NetworkPolicy.Closed,
+        _ => null,
+    };
 
     /// <summary>The attribute that applies to a test: the method's, else the class's, else the plain image.</summary>
     internal static ArkerVmAttribute For(Type testClass, MethodInfo? testMethod)

@@ -52,6 +52,10 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
         try
         {
             await template.ProvisionAsync(vm, cancellationToken);
+            if (template.Network is { } network)
+            {
+                await vm.SetNetworkPolicyAsync(network, cancellationToken); // forks start with it
+            }
             if (vms.Settings.ReuseBases)
             {
                 // Only a complete base gets the reusable name: a run that dies while provisioning leaves nothing to reuse.

@@ -35,6 +35,14 @@ public abstract class VmTemplate
     /// <value>The default is <c>1</c>.</value>
     public virtual string RecipeVersion => "1";
 
+    /// <summary>
+    /// The network policy the base gets once provisioned, which every test's fork starts with (a
+    /// test's <see cref="ArkerVmAttribute.Network"/> can still change its own). Provisioning runs
+    /// under the server's default (open, unless the local server was started closed).
+    /// </summary>
+    /// <value>The default is <see langword="null"/>: the server's default.</value>
+    public virtual NetworkPolicy? Network => null;
+
     /// <summary>Prepares the base VM: seed files, install, configure. Runs once per base.</summary>
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
 

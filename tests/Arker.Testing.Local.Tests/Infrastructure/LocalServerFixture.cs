@@ -9,6 +9,12 @@ public sealed class LocalServerFixture : IAsyncLifetime
     public const string KeyA = "ark_local_test_org_a";
     public const string KeyB = "ark_local_test_org_b";
 
+    /// <summary>A host name the server's VMs resolve, standing for this machine's 127.0.0.1.</summary>
+    public const string FirstTestHost = "api.test";
+
+    /// <summary>A host name the server's VMs resolve, standing for this machine's 127.0.0.2.</summary>
+    public const string SecondTestHost = "second.test";
+
     public LocalArkerServer Server { get; private set; } = null!;
 
 
@@ -25,6 +31,8 @@ public sealed class LocalServerFixture : IAsyncLifetime
         var options = new LocalArkerServerOptions();
         options.ApiKeys[KeyA] = "org-a";
         options.ApiKeys[KeyB] = "org-b";
+        options.HostNames[FirstTestHost] = System.Net.IPAddress.Loopback; // names VMs may look up (see OutboundPolicyTests)
+        options.HostNames[SecondTestHost] = System.Net.IPAddress.Parse("127.0.0.2");
         Server = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
         Api = new ApiClient(Http, Server.V01BaseUrl, KeyA);
         OtherOrganisation = new ApiClient(Http, Server.V01BaseUrl, KeyB);

@@ -70,6 +70,12 @@ internal sealed record ReadRequest(string Path)
 
 internal sealed record ExposePortRequest(int Port);
 
+/// <summary>A VM's policy document (<c>PolicyDoc</c>); its rules are read by <see cref="NetworkPolicyJson"/>.</summary>
+internal sealed class PolicyDocResponse : WireResponse
+{
+    public System.Text.Json.JsonElement Policies { get; set; }
+}
+
 internal sealed class ExposedPortResponse : WireResponse
 {
     public int Port { get; set; }
@@ -181,6 +187,7 @@ internal sealed class ListItem
 [JsonSerializable(typeof(ReadResponse))]
 [JsonSerializable(typeof(ExposePortRequest))]
 [JsonSerializable(typeof(ExposedPortResponse))]
+[JsonSerializable(typeof(PolicyDocResponse))]
 [JsonSerializable(typeof(ForwardHostPortRequest))]
 [JsonSerializable(typeof(HostPortResponse))]
 [JsonSerializable(typeof(ManifestRequest))]
