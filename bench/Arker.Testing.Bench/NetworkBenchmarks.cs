@@ -24,6 +24,39 @@ internal static class NetworkBenchmarks
 
     public static async Task RunAsync(Report report)
     {
+        await FirstCommandAsync(report);
+        await ExposedPortAsync(report);
+    }
+
+    /// <summary>
+    /// A new fork's first command on a server whose VMs have networks with gateways (the default)
+    /// and on one with networking off (loopback only), taking turns: what a VM's network costs.
+    /// </summary>
+    private static async Task FirstCommandAsync(Report report)
+    {
+        await using ServerProcess on = await ServerProcess.StartAsync();
+        await using ServerProcess off = await ServerProcess.StartAsync(null, "--network", "off");
+        RawApi[] servers = [RawApi.Create(on.BaseUrl, ServerProcess.ApiKey), RawApi.Create(off.BaseUrl, ServerProcess.ApiKey)];
+        var first = new[] { new Samples(), new Samples() };
+        for (int i = 0; i < 220; i++)
+        {
+            for (int s = 0; s < 2; s++)
+            {
+                string vm = await servers[s].ForkAsync();
+                Samples into = i < 20 ? new Samples() : first[s]; // the first rounds warm up
+                await into.TimeAsync(() => servers[s].RunAsync(vm, "true"));
+                await servers[s].DeleteAsync(vm);
+            }
+        }
+
+        report.Section("A VM's network (a new fork's first command; two servers taking turns)");
+        report.Row("networking on: a ready namespace from the pool, with its gateway", first[0], "ms");
+        report.Row("networking off (--network off): the sandbox makes a loopback-only namespace", first[1], "ms");
+        report.Ratio("first command, on ÷ off (p50; target ≤ 1.3×)", first[0].P50 / first[1].P50);
+    }
+
+    private static async Task ExposedPortAsync(Report report)
+    {
         await using ServerProcess server = await ServerProcess.StartAsync();
         using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
         Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();

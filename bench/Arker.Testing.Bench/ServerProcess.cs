@@ -19,12 +19,12 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the server; with <paramref name="asUser"/>, as that unprivileged account (through
-    /// setpriv, from this process as root), so it runs rootless.
+    /// setpriv, from this process as root), so it runs rootless; <paramref name="options"/> are more of arker-local's options.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string? asUser = null)
+    public static async Task<ServerProcess> StartAsync(string? asUser = null, params string[] options)
     {
         string dll = Path.GetFullPath(typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
-        string[] server = ["dotnet", dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey];
+        string[] server = ["dotnet", dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey, .. options];
         string[] command = asUser is null ? server
             : ["setpriv", $"--reuid={asUser}", $"--regid={asUser}", "--init-groups", "--", "env", $"HOME=/tmp", $"PATH={Environment.GetEnvironmentVariable("PATH")}", "DOTNET_NOLOGO=1", .. server];
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -28,7 +28,7 @@ internal static class LocalServerCommand
         var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => 512 };
         var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => 600 };
         var shareNetwork = new Option<bool>("--share-network") { Description = "Escape hatch: give VMs the host's network, with no isolation at all (off: each VM has a network of its own, out through the server by its policy)." };
-        var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service) or Closed. Never this machine, unless a rule names the port.", DefaultValueFactory = _ => NetworkAccess.Open };
+        var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service), Closed, or Off (no gateway at all: loopback only, whatever a policy says). Never this machine, unless a rule names the port.", DefaultValueFactory = _ => NetworkAccess.Open };
         var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
         var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
         var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };

@@ -8,4 +8,10 @@ public enum NetworkAccess
 
     /// <summary>Nothing outbound: the VM has only its own loopback until a policy allows more.</summary>
     Closed,
+
+    /// <summary>
+    /// No way out at all, whatever a policy says: each VM has its own loopback only, and no
+    /// gateway is made (the hermetic choice, and the cheapest). Exposed ports and host ports still work.
+    /// </summary>
+    Off,
 }

@@ -302,6 +302,12 @@ internal sealed class SandboxHost : IAsyncDisposable
             return;
         }
 
+        if (_options.DefaultNetwork == NetworkAccess.Off)
+        {
+            NetworkDescription = "one namespace per VM with its loopback only (network off)";
+            return;
+        }
+
         (Gateways, string? reason) = await GatewayPool.StartAsync(Launcher, _logger);
         if (Gateways is null)
         {

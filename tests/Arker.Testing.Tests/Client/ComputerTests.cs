@@ -148,6 +148,42 @@ public abstract class ComputerTests(LocalServer local, ArkerProtocol protocol)
         Assert.Equal(new Uri($"http://127.0.0.1:{port}/"), inVm);
         Assert.Equal("hello from the test\n", call.StdoutText);
     }
+
+    [Fact]
+    public async Task SetNetworkPolicyAsync_LetsTheVmCallOneHostPort_ByTheNameOfThisMachine_OnTheCurrentApi()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        string call = $"python3 -c \"import socket; print(socket.create_connection(('host.arker.internal', {port}), timeout=5).makefile().readline().strip())\" 2>&1 | tail -1";
+
+        if (protocol == ArkerProtocol.V01)
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => vm.SetNetworkPolicyAsync(NetworkPolicy.Closed, Cancellation));
+            return;
+        }
+
+        RunResult before = await vm.RunAsync(call, Cancellation); // this machine is out of reach by default
+        NetworkPolicy stored = await vm.SetNetworkPolicyAsync(new NetworkPolicy([NetworkRule.AllowOutbound("host.arker.internal", port), NetworkRule.AllowInbound(8080), new NetworkRule { Direction = NetworkDirection.Outbound, Allow = false, Ips = ["10.0.0.0/8"], Ports = [new NetworkPortRange(1000, 2000)] }]), Cancellation);
+        Task answered = Task.Run(async () =>
+        {
+            using System.Net.Sockets.Socket client = await listener.AcceptSocketAsync(Cancellation);
+            await client.SendAsync("hello from the test\n"u8.ToArray(), Cancellation);
+        }, Cancellation);
+        RunResult after = await vm.RunAsync(call, Cancellation);
+        await answered;
+        NetworkPolicy read = await vm.GetNetworkPolicyAsync(Cancellation);
+
+        Assert.DoesNotContain("hello", before.StdoutText);
+        Assert.Equal("hello from the test\n", after.StdoutText);
+        Assert.Equal(3, stored.Rules.Count);
+        Assert.Equal(["host.arker.internal"], read.Rules[0].Hosts);
+        Assert.Equal([new NetworkPortRange(port, port)], read.Rules[0].Ports);
+        Assert.Equal((NetworkDirection.Inbound, true), (read.Rules[1].Direction, read.Rules[1].Allow));
+        Assert.Equal((false, "10.0.0.0/8", 1000, 2000), (read.Rules[2].Allow, read.Rules[2].Ips[0], read.Rules[2].Ports[0].First, read.Rules[2].Ports[0].Last));
+        Assert.Empty((await vm.SetNetworkPolicyAsync(NetworkPolicy.Default, Cancellation)).Rules);
+    }
 }
 
 public sealed class ComputerTestsOnTheCurrentApi(LocalServer local) : ComputerTests(local, ArkerProtocol.Current);
