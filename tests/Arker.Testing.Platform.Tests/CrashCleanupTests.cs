@@ -45,6 +45,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         List<int> descendants = DescendantsOf(host.ProcessId);
         Assert.NotEmpty(MountsUnder(dataRoot));
         Assert.NotEmpty(descendants); // its VMs' sandboxes, and without root the namespace helper
+        Assert.Contains(descendants, IsNetworkGateway); // the relays that hold its VMs' networks, made ahead and in use
         Assert.Equal(!ServerMounts.Rootless, CgroupsNamed(cgroup).Count > 0); // without root there are no cgroups to leave
 
         Kill(host.ProcessId);
@@ -129,6 +130,19 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         }
 
         return found;
+    }
+
+    /// <summary>Whether a process is a VM network's gateway relay (the server's port relay script, by its first line).</summary>
+    private static bool IsNetworkGateway(int processId)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/cmdline").Contains("Joins a VM's network to this machine", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Whether a process exists and is not a zombie (dead, waiting for init to reap it).</summary>
