@@ -46,26 +46,13 @@ internal sealed class OutboundGateway : IAsyncDisposable
     /// socket (<paramref name="socketPath"/> to the relay, <paramref name="socketView"/> from here)
     /// and tells the relay where it is.
     /// </summary>
-    public static OutboundGateway Attach(Process relay, string socketPath, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings)
-    {
-        RelayProcess.CheckSocketPath(socketView);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+    public static Task<OutboundGateway> AttachAsync(Process relay, string socketPath, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings) =>
+        RelayProcess.ListenThenAsync(socketView, async listener =>
         {
-            listener.Bind(new UnixDomainSocketEndPoint(socketView));
-            File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6); // the relay runs as the VM user
-            listener.Listen(128);
-            relay.StandardInput.WriteLine(socketPath);
-            relay.StandardInput.Flush();
+            await relay.StandardInput.WriteLineAsync(socketPath);
+            await relay.StandardInput.FlushAsync();
             return new OutboundGateway(relay, listener, socketView, policy, settings);
-        }
-        catch
-        {
-            listener.Dispose();
-            File.Delete(socketView);
-            throw;
-        }
-    }
+        });
 
     public async ValueTask DisposeAsync()
     {

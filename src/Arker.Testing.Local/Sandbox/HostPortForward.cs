@@ -36,26 +36,13 @@ internal sealed class HostPortForward : IAsyncDisposable
     public Uri GuestUrl => new($"http://127.0.0.1:{GuestPort}/");
 
     /// <summary>Listens on <paramref name="socketView"/>, then starts the relay in the VM (<paramref name="relay"/>).</summary>
-    public static async Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay)
-    {
-        RelayProcess.CheckSocketPath(socketView);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
+    public static Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay) =>
+        RelayProcess.ListenThenAsync(socketView, async listener =>
         {
-            listener.Bind(new UnixDomainSocketEndPoint(socketView));
-            File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6); // the relay runs as the VM user
-            listener.Listen(128);
             Process process = await RelayProcess.StartAsync(relay, error =>
                 LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error}): choose another guest port"));
             return new HostPortForward(hostPort, guestPort, listener, process);
-        }
-        catch
-        {
-            listener.Dispose();
-            File.Delete(socketView);
-            throw;
-        }
-    }
+        });
 
     public async ValueTask DisposeAsync()
     {

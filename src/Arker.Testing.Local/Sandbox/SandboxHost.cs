@@ -72,7 +72,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         string socket = RelaySocketPath();
         try
         {
-            return OutboundGateway.Attach(relay, socket, Mounts.Space.View(socket), policy, _gatewaySettings);
+            return await OutboundGateway.AttachAsync(relay, socket, Mounts.Space.View(socket), policy, _gatewaySettings);
         }
         catch
         {
