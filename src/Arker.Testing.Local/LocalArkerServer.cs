@@ -109,6 +109,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
             RouteGroupBuilder v01 = app.MapGroup(ApiPipeline.V01Prefix);
             new VmEndpoints(vms, options.DefaultRunTimeout).Map(v01);
             syncEndpoints.Map(v01);
+            new PolicyRoutes(vms).Map(v01.MapGroup("/api"), contractNames: false);
 
             app.MapFallback((HttpContext context) => ApiPipeline.GenerationOf(context.Request.Path) == ApiGeneration.V01
                 ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")

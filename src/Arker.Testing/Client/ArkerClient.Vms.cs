@@ -165,31 +165,29 @@ public sealed partial class ArkerClient
         return Uri.TryCreate(exposed.Url, UriKind.Absolute, out Uri? url) ? url : throw new ArkerException("internal", $"the exposed port's answer has no URL (got '{exposed.Url}')", 200);
     }
 
-    internal async Task<NetworkPolicy> GetNetworkPolicyAsync(string vmId, CancellationToken cancellationToken)
-    {
-        RequirePolicies();
-        PolicyDocResponse document = await SendAsync(HttpMethod.Get, HostFor(vmId), VmRoute(vmId, "/policies"), null, ArkerJsonContext.Default.PolicyDocResponse, Options.RequestTimeout, cancellationToken);
-        return ReadPolicy(document);
-    }
+    internal Task<NetworkPolicy> GetNetworkPolicyAsync(string vmId, CancellationToken cancellationToken) =>
+        PolicyAsync(HttpMethod.Get, vmId, null, cancellationToken);
 
-    internal async Task<NetworkPolicy> SetNetworkPolicyAsync(string vmId, NetworkPolicy policy, CancellationToken cancellationToken)
-    {
-        RequirePolicies();
-        PolicyDocResponse document = await SendAsync(HttpMethod.Put, HostFor(vmId), VmRoute(vmId, "/policies"), NetworkPolicyJson.Write(policy), ArkerJsonContext.Default.PolicyDocResponse, Options.RequestTimeout, cancellationToken);
-        return ReadPolicy(document);
-    }
+    internal Task<NetworkPolicy> SetNetworkPolicyAsync(string vmId, NetworkPolicy policy, CancellationToken cancellationToken) =>
+        PolicyAsync(HttpMethod.Put, vmId, NetworkPolicyJson.Write(policy), cancellationToken);
 
-    private static NetworkPolicy ReadPolicy(PolicyDocResponse document) =>
-        document.Policies.ValueKind == System.Text.Json.JsonValueKind.Array
-            ? NetworkPolicyJson.Read(document.Policies)
-            : NetworkPolicy.Default;
-
-    private void RequirePolicies()
+    /// <summary>
+    /// The policy routes of the current API; the 0.1 API has none, but the local Arker server serves
+    /// the same below its 0.1 base, so a 0.1 client can use them there (elsewhere they are not supported).
+    /// </summary>
+    private async Task<NetworkPolicy> PolicyAsync(HttpMethod method, string vmId, byte[]? body, CancellationToken cancellationToken)
     {
-        if (Protocol != ArkerProtocol.Current)
+        PolicyDocResponse document;
+        try
         {
-            throw new NotSupportedException($"network policies are part of the current Arker API; this client speaks {Protocol} (set ArkerClientOptions.Protocol to Current)");
+            document = await SendAsync(method, HostFor(vmId), VmRoute(vmId, "/policies"), body, ArkerJsonContext.Default.PolicyDocResponse, Options.RequestTimeout, cancellationToken);
         }
+        catch (ArkerException ex) when (Protocol == ArkerProtocol.V01 && (ex.Status is 404 or 405 or 501 || ex.Code == "not_implemented"))
+        {
+            throw new NotSupportedException($"the Arker service at {HostFor(vmId)} has no network policies on the 0.1 API (the local Arker server does); use the current API (ArkerClientOptions.Protocol = Current)", ex);
+        }
+
+        return document.Policies.ValueKind == System.Text.Json.JsonValueKind.Array ? NetworkPolicyJson.Read(document.Policies) : NetworkPolicy.Default;
     }
 
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>

@@ -83,14 +83,15 @@ public sealed class Computer
         return _client.ForwardHostPortAsync(Id, hostPort, guestPort, cancellationToken);
     }
 
-    /// <summary>The VM's network policy (see <see cref="NetworkPolicy"/>); <see cref="NetworkPolicy.Default"/> when none is set. Needs the current Arker API.</summary>
+    /// <summary>The VM's network policy (see <see cref="NetworkPolicy"/>); <see cref="NetworkPolicy.Default"/> when none is set.</summary>
     public Task<NetworkPolicy> GetNetworkPolicyAsync(CancellationToken cancellationToken = default) =>
         _client.GetNetworkPolicyAsync(Id, cancellationToken);
 
     /// <summary>
     /// Replaces the VM's network policy; it applies from the next connection, and forks made after
     /// it start with it. Returns the policy as stored. What a server cannot enforce is refused
-    /// (<see cref="ArkerException"/> with code <c>unsupported_operation</c>). Needs the current Arker API.
+    /// (<see cref="ArkerException"/> with code <c>unsupported_operation</c>). The 0.1 API has no
+    /// policies: on 0.1 only the local Arker server serves them; elsewhere this throws <see cref="NotSupportedException"/>.
     /// </summary>
     public Task<NetworkPolicy> SetNetworkPolicyAsync(NetworkPolicy policy, CancellationToken cancellationToken = default)
     {

@@ -9,15 +9,23 @@ namespace Arker.Testing.Local.Api.Current;
 /// inbound rules by port, IP and host, the first match deciding, enforced by the VM's gateway
 /// (<see cref="OutboundGateway"/>) from the next connection on. Inbound rules decide which guest
 /// ports may be exposed (<see cref="PortRoutes"/>); exposed ports a new policy closes are closed.
+/// The 0.1 API has no policies; the local server serves the same routes below its 0.1 base too
+/// (<c>/arker-0.1/api/v1/vms/{id}/policies</c>), so a 0.1 client can set them here.
 /// </summary>
 internal sealed class PolicyRoutes(VmService vms)
 {
     private const long MaxJsonBodyBytes = 256 * 1024;
 
-    public void Map(IEndpointRouteBuilder api)
+    /// <summary>Maps the routes; the current API's carry the contract's operation names.</summary>
+    public void Map(IEndpointRouteBuilder api, bool contractNames = true)
     {
-        api.MapGet("/v1/vms/{id}/policies", Get).WithName("getVmPolicies");
-        api.MapPut("/v1/vms/{id}/policies", PutAsync).WithName("putVmPolicies");
+        RouteHandlerBuilder get = api.MapGet("/v1/vms/{id}/policies", Get);
+        RouteHandlerBuilder put = api.MapPut("/v1/vms/{id}/policies", PutAsync);
+        if (contractNames)
+        {
+            get.WithName("getVmPolicies");
+            put.WithName("putVmPolicies");
+        }
     }
 
     private Task Get(HttpContext context, string id)
