@@ -13,12 +13,14 @@ namespace Arker.Testing.Local.Network;
 /// to a relay (<c>port-relay.pl</c>, mode <c>gateway</c>), which hands each to this server over a
 /// Unix socket in its folder, out of the VM's sight. Here the VM's policy decides: a lookup is
 /// answered with one of the VM's own addresses for the name (<see cref="GuestAddresses"/>); a
-/// connection is resolved, judged, made from this machine, and carried, or refused with a reset.
-/// Nothing but TCP and DNS leaves the VM.
+/// connection or UDP flow is resolved, judged, made from this machine, and carried, or refused
+/// (a TCP connection with a reset; a flow's datagrams are dropped). Nothing else leaves the VM.
 /// </summary>
 internal sealed class OutboundGateway : IAsyncDisposable
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
+    private static readonly byte[] Carried = "+"u8.ToArray();
+    private static readonly byte[] Refused = "-"u8.ToArray();
     private readonly Process _relay;
     private readonly Socket _listener;
     private readonly string _socketView;
@@ -72,9 +74,9 @@ internal sealed class OutboundGateway : IAsyncDisposable
             {
                 (string header, byte[] rest, int restLength) = await ReadHeaderAsync(fromVm);
                 string[] parts = header.Split(' ');
-                if (parts is ["tcp", string address, string port] && IPAddress.TryParse(address, out IPAddress? destination) && int.TryParse(port, CultureInfo.InvariantCulture, out int number))
+                if (parts is [string protocol and ("tcp" or "udp"), string address, string port] && IPAddress.TryParse(address, out IPAddress? destination) && int.TryParse(port, CultureInfo.InvariantCulture, out int number))
                 {
-                    await ConnectAsync(fromVm, destination, number);
+                    await (protocol == "tcp" ? ConnectAsync(fromVm, destination, number) : CarryDatagramsAsync(fromVm, destination, number, rest, restLength));
                 }
                 else if (parts is ["dns", string length] && int.TryParse(length, CultureInfo.InvariantCulture, out int queryLength) && queryLength is > 0 and <= 65535)
                 {
@@ -91,17 +93,9 @@ internal sealed class OutboundGateway : IAsyncDisposable
     /// <summary>Connects the VM to its destination if its policy allows; the relay resets the VM's connection on anything but '+'.</summary>
     private async Task ConnectAsync(Socket fromVm, IPAddress destination, int port)
     {
-        NetworkPolicy policy = _policy();
-        string? host = GuestAddresses.IsGuestAddress(destination) ? _names.NameOf(destination) : null;
-        IPAddress[] candidates = host is null
-            ? GuestAddresses.IsGuestAddress(destination) ? [] : [destination]
-            : policy.AllowsLookup(host, _settings.DefaultAccess) ? await _settings.Lookup.ResolveAsync(host, _stopping.Token) : [];
-        IPAddress? allowed = candidates.FirstOrDefault(address =>
-            policy.AllowsOutbound(host, address, port, _settings.Lookup.IsThisMachine(address), _settings.DefaultAccess));
-        if (allowed is null)
+        if (await AllowedAsync(destination, port, "connection") is not { } allowed)
         {
-            _settings.Logger.LogInformation("Refused a VM's connection to {Destination}:{Port}: its network policy does not allow it", host ?? destination.ToString(), port);
-            await fromVm.SendAsync("-"u8.ToArray(), SocketFlags.None, _stopping.Token);
+            await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
             return;
         }
 
@@ -115,13 +109,101 @@ internal sealed class OutboundGateway : IAsyncDisposable
             }
             catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
             {
-                await fromVm.SendAsync("-"u8.ToArray(), SocketFlags.None, _stopping.Token);
+                await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
                 return;
             }
         }
 
-        await fromVm.SendAsync("+"u8.ToArray(), SocketFlags.None, _stopping.Token);
+        await fromVm.SendAsync(Carried, SocketFlags.None, _stopping.Token);
         await SocketJoin.CarryAsync(fromVm, upstream, _stopping.Token);
+    }
+
+    /// <summary>
+    /// Carries one UDP flow of the VM, if its policy allows: datagrams framed by their 2-byte length
+    /// on the relay's stream, each sent from a socket of this machine connected to the destination,
+    /// and answers back the same way, until the relay ends the flow (a minute of silence).
+    /// </summary>
+    private async Task CarryDatagramsAsync(Socket fromVm, IPAddress destination, int port, byte[] rest, int restLength)
+    {
+        if (await AllowedAsync(destination, port, "UDP flow") is not { } allowed)
+        {
+            await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
+            return;
+        }
+
+        using var upstream = new Socket(allowed.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        await upstream.ConnectAsync(new IPEndPoint(allowed, port), _stopping.Token);
+        await fromVm.SendAsync(Carried, SocketFlags.None, _stopping.Token);
+        using var flow = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        Task answers = AnswersToVmAsync(upstream, fromVm, flow.Token);
+        try
+        {
+            await DatagramsFromVmAsync(fromVm, upstream, rest.AsMemory(0, restLength), flow.Token);
+        }
+        finally
+        {
+            await flow.CancelAsync();
+            await answers.ContinueWith(_ => { }, TaskScheduler.Default); // ends with the flow
+        }
+    }
+
+    private static async Task DatagramsFromVmAsync(Socket fromVm, Socket upstream, ReadOnlyMemory<byte> already, CancellationToken cancellationToken)
+    {
+        byte[] buffer = new byte[2 + 65535 + 65536];
+        already.CopyTo(buffer);
+        int length = already.Length;
+        while (true)
+        {
+            while (length >= 2 && length >= 2 + ((buffer[0] << 8) | buffer[1]))
+            {
+                int size = (buffer[0] << 8) | buffer[1];
+                await upstream.SendAsync(buffer.AsMemory(2, size), SocketFlags.None, cancellationToken);
+                Buffer.BlockCopy(buffer, 2 + size, buffer, 0, length - 2 - size);
+                length -= 2 + size;
+            }
+
+            int read = await fromVm.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                return; // the relay ended the flow
+            }
+
+            length += read;
+        }
+    }
+
+    private static async Task AnswersToVmAsync(Socket upstream, Socket fromVm, CancellationToken cancellationToken)
+    {
+        byte[] frame = new byte[2 + 65535];
+        while (true)
+        {
+            int size = await upstream.ReceiveAsync(frame.AsMemory(2), SocketFlags.None, cancellationToken);
+            frame[0] = (byte)(size >> 8);
+            frame[1] = (byte)size;
+            await fromVm.SendAsync(frame.AsMemory(0, 2 + size), SocketFlags.None, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The address of this machine's side to reach for the VM's <paramref name="destination"/>
+    /// (one of its own addresses for a name, or an address as it is), if the VM's policy allows
+    /// <paramref name="port"/> there; null, logged, if not.
+    /// </summary>
+    private async Task<IPAddress?> AllowedAsync(IPAddress destination, int port, string what)
+    {
+        NetworkPolicy policy = _policy();
+        string? host = GuestAddresses.IsGuestAddress(destination) ? _names.NameOf(destination) : null;
+        IPAddress[] candidates = host is null
+            ? GuestAddresses.IsGuestAddress(destination) ? [] : [destination]
+            : policy.AllowsLookup(host, _settings.DefaultAccess) ? await _settings.Lookup.ResolveAsync(host, _stopping.Token) : [];
+        IPAddress? allowed = candidates.FirstOrDefault(address =>
+            policy.AllowsOutbound(host, address, port, _settings.Lookup.IsThisMachine(address), _settings.DefaultAccess));
+        if (allowed is null)
+        {
+            _settings.Logger.LogInformation("Refused a VM's {What} to {Destination}:{Port}: its network policy does not allow it", what, host ?? destination.ToString(), port);
+        }
+
+        return allowed;
     }
 
     /// <summary>Answers an A query with the VM's address for the name, when its policy lets it look the name up and the name exists.</summary>

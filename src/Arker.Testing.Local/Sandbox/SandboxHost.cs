@@ -316,7 +316,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             return;
         }
 
-        NetworkDescription = $"one namespace per VM; TCP and DNS out through the server by the VM's policy (empty policy: {(_options.DefaultNetwork == NetworkAccess.Open ? "open" : "closed")}), never to this machine unless a rule names the port";
+        NetworkDescription = $"one namespace per VM; TCP, UDP and DNS out through the server by the VM's policy (empty policy: {(_options.DefaultNetwork == NetworkAccess.Open ? "open" : "closed")}), never to this machine unless a rule names the port";
     }
 
     private async Task ProveSandboxWorksAsync()

@@ -106,16 +106,20 @@ internal sealed class SandboxLauncher
     /// <summary>
     /// A VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a new network
     /// namespace (owned, without root, by the server's user namespace) with its loopback up, a
-    /// route that takes every other address to it, and nftables rules that send outbound TCP and
-    /// DNS to the gateway relay and refuse the rest; then the relay, which listens on the VM's
-    /// 127.0.0.1:1 and :53 and, as root, becomes the VM user's host uid.
+    /// route that takes every other address to it, and nftables rules that send outbound TCP, DNS
+    /// and other UDP to the gateway relay; then the relay, which listens on the VM's 127.0.0.1:1,
+    /// :53 and :2. As root it runs as the VM user's host uid with only the capabilities to bind
+    /// low ports and answer datagrams from the address the VM meant, in that namespace alone.
     /// </summary>
     public ProcessStartInfo CreateGatewayStartInfo()
     {
         ProcessStartInfo info = StartInNamespaces(null, SandboxPrerequisites.FindExecutable("unshare") ?? "unshare");
-        string owner = _space.IsRootless ? "-1" : BaseImage.HostUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string group = _space.IsRootless ? "-1" : BaseImage.HostGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", GatewaySetup, "sh", _ip!, _nft!, _perl, RelayScript.Value, owner, group])
+        const string Capabilities = "-all,+net_admin,+net_bind_service";
+        string[] asVmUser = _space.IsRootless ? [] :
+            [_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups",
+             $"--inh-caps={Capabilities}", $"--ambient-caps={Capabilities}", $"--bounding-set={Capabilities}", "--"];
+        string[] relay = [_perl, "-e", RelayScript.Value, "gateway", RecvmsgSystemCall().ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", GatewaySetup, "sh", _ip!, _nft!, .. asVmUser, .. relay])
         {
             info.ArgumentList.Add(part);
         }
@@ -130,10 +134,15 @@ internal sealed class SandboxLauncher
         : _nft is null ? "'nft' is not installed (apt-get install nftables)"
         : null;
 
-    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, $3 perl, $4 the relay script, $5 $6 the uid and gid to become.
-    // 127.0.0.2 is there for glibc's AI_ADDRCONFIG, which counts only IPv4 addresses other than 127.0.0.1 as a network.
+    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, then the relay's command. Datagrams other
+    // than DNS are marked, routed back into the namespace (table 100) and diverted to the relay by
+    // TPROXY, which keeps their destination for it to read. 127.0.0.2 is there for glibc's
+    // AI_ADDRCONFIG, which counts only IPv4 addresses other than 127.0.0.1 as a network.
     private const string GatewaySetup = """
-        "$1" link set lo up && "$1" addr add 127.0.0.2/8 dev lo && "$1" route add default dev lo src 127.0.0.1 && "$2" -f - <<'RULES' && exec "$3" -e "$4" gateway "$5" "$6"
+        ip="$1" nft="$2"; shift 2
+        "$ip" link set lo up && "$ip" addr add 127.0.0.2/8 dev lo && "$ip" route add default dev lo src 127.0.0.1 &&
+        "$ip" rule add fwmark 1 lookup 100 && "$ip" route add local 0.0.0.0/0 dev lo table 100 &&
+        "$nft" -f - <<'RULES' && exec "$@"
         table ip arker {
           chain steer {
             type nat hook output priority -100; policy accept;
@@ -141,9 +150,18 @@ internal sealed class SandboxLauncher
             udp dport 53 redirect to :53
             meta l4proto tcp redirect to :1
           }
+          chain mark_datagrams {
+            type route hook output priority mangle; policy accept;
+            ip daddr != 127.0.0.0/8 udp dport != 53 meta mark set 1
+          }
+          chain divert_datagrams {
+            type filter hook prerouting priority mangle; policy accept;
+            meta l4proto udp meta mark 1 tproxy to 127.0.0.1:2
+          }
           chain refuse_others {
             type filter hook output priority 0; policy accept;
             ct status dnat accept
+            meta mark 1 accept
             ip daddr != 127.0.0.0/8 reject with icmp type admin-prohibited
           }
         }
@@ -182,6 +200,14 @@ internal sealed class SandboxLauncher
         using var reader = new StreamReader(resource);
         return reader.ReadToEnd();
     });
+
+    /// <summary>recvmsg(2)'s number, which the relay calls through perl's syscall (perl has no recvmsg).</summary>
+    private static int RecvmsgSystemCall() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => 47,
+        System.Runtime.InteropServices.Architecture.Arm64 => 212,
+        var other => throw new IOException($"VM networks are made on x64 and arm64 machines; this one is {other}"),
+    };
 
     /// <summary>bubblewrap 0.8 and later can forbid user namespaces inside the sandbox.</summary>
     private static bool SupportsDisablingUserNamespaces(string bwrap)

@@ -47,6 +47,38 @@ public sealed class OutboundPolicyTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task UdpFlows_AreCarriedBothWays_WhereAllowed()
+    {
+        using var echo = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int port = ((System.Net.IPEndPoint)echo.Client.LocalEndPoint!).Port;
+        Task echoing = Task.Run(async () =>
+        {
+            while (true)
+            {
+                System.Net.Sockets.UdpReceiveResult received = await echo.ReceiveAsync(TestContext.Current.CancellationToken);
+                await echo.Client.SendToAsync((byte[])[.. "echo:"u8, .. received.Buffer], received.RemoteEndPoint, TestContext.Current.CancellationToken);
+            }
+        }, TestContext.Current.CancellationToken);
+        string vm = await _v01.ForkAsync();
+        await PutAsync(vm, $$"""{"policies":[{"type":"outbound","match":{"hosts":["{{First}}"],"ports":[{{port}}]},"action":"allow"}]}""");
+
+        RunResult result = await _v01.RunAsync(vm, $$"""
+            python3 -c "
+            import socket
+            c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(3)
+            for i in range(3):
+                c.sendto(b'ping%d' % i, ('{{First}}', {{port}})); print(c.recv(100).decode())
+            c.sendto(b'x', ('{{First}}', {{port + 1}}))
+            try: print(c.recv(100))
+            except socket.timeout: print('other port: no answer')
+            "
+            """);
+
+        Assert.Equal("echo:ping0\necho:ping1\necho:ping2\nother port: no answer\n", result.StdoutText);
+        Assert.False(echoing.IsFaulted);
+    }
+
+    [Fact]
     public async Task IpRules_MatchTheAddressTheNameResolvesTo()
     {
         await using var onFirst = new TestHost("on 127.0.0.1");
