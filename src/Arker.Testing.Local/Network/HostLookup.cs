@@ -15,7 +15,8 @@ internal sealed class HostLookup
 
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
     private readonly Dictionary<string, IPAddress> _names;
-    private readonly Lazy<HashSet<IPAddress>> _ownAddresses = new(OwnAddresses);
+    private static readonly TimeSpan OwnAddressesLifetime = TimeSpan.FromSeconds(10);
+    private volatile OwnAddresses? _own;
 
     public HostLookup(IEnumerable<KeyValuePair<string, IPAddress>> hostNames)
     {
@@ -52,13 +53,28 @@ internal sealed class HostLookup
             address = address.MapToIPv4();
         }
 
-        return IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || _ownAddresses.Value.Contains(address);
+        return IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || OwnAddressesNow().Contains(address);
     }
 
-    private static HashSet<IPAddress> OwnAddresses() =>
+    /// <summary>This machine's addresses, read again every few seconds (interfaces come and go).</summary>
+    private HashSet<IPAddress> OwnAddressesNow()
+    {
+        OwnAddresses? known = _own;
+        if (known is null || System.Diagnostics.Stopwatch.GetElapsedTime(known.ReadAt) > OwnAddressesLifetime)
+        {
+            known = new OwnAddresses(ReadOwnAddresses(), System.Diagnostics.Stopwatch.GetTimestamp());
+            _own = known;
+        }
+
+        return known.Addresses;
+    }
+
+    private static HashSet<IPAddress> ReadOwnAddresses() =>
     [
         .. NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(nic => nic.GetIPProperties().UnicastAddresses)
             .Select(unicast => unicast.Address),
     ];
+
+    private sealed record OwnAddresses(HashSet<IPAddress> Addresses, long ReadAt);
 }
