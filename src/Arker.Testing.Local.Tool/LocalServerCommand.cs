@@ -30,6 +30,8 @@ internal static class LocalServerCommand
         var shareNetwork = new Option<bool>("--share-network") { Description = "Escape hatch: give VMs the host's network, with no isolation at all (off: each VM has a network of its own, out through the server by its policy)." };
         var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service), Closed, or Off (no gateway at all: loopback only, whatever a policy says). Never this machine, unless a rule names the port.", DefaultValueFactory = _ => NetworkAccess.Open };
         var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var baseCache = new Option<string?>("--base-cache") { Description = "Folder of the base cache, which keeps provisioned bases across runs (default: $XDG_CACHE_HOME/arker-local, else ~/.cache/arker-local)." };
+        var noBaseCache = new Option<bool>("--no-base-cache") { Description = "Keep no bases across runs: cached bases are neither offered nor stored." };
         var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
         var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };
         var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
@@ -76,7 +78,7 @@ internal static class LocalServerCommand
 
         var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). The current Arker API is at <origin>/api: set ARKER_BASE_URL and ARKER_CONTROL_BASE_URL to it for the current SDKs. Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host.")
         {
-            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, faultRate, faultSeed, maxLayers, verbose,
+            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, baseCache, noBaseCache, faultRate, faultSeed, maxLayers, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -92,6 +94,8 @@ internal static class LocalServerCommand
                 DefaultRunTimeout = TimeSpan.FromSeconds(parse.GetValue(runTimeout)),
                 ShareHostNetwork = parse.GetValue(shareNetwork),
                 DefaultNetwork = parse.GetValue(network),
+                BaseCacheDirectory = parse.GetValue(baseCache),
+                UseBaseCache = !parse.GetValue(noBaseCache),
                 FaultRate = parse.GetValue(faultRate),
                 FaultSeed = parse.GetValue(faultSeed),
                 MaxLayerDepth = parse.GetValue(maxLayers),

@@ -55,6 +55,14 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is empty.</value>
     public IDictionary<string, System.Net.IPAddress> HostNames { get; } = new Dictionary<string, System.Net.IPAddress>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Whether provisioned bases stored in the base cache are kept across server runs and offered again.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool UseBaseCache { get; set; } = true;
+
+    /// <summary>Where the base cache lives.</summary>
+    /// <value>The default is <see langword="null"/>: <c>$XDG_CACHE_HOME/arker-local</c>, else <c>~/.cache/arker-local</c>.</value>
+    public string? BaseCacheDirectory { get; set; }
+
     /// <summary>The lifetime of presigned upload and download URLs.</summary>
     /// <value>The default is 900 seconds.</value>
     public TimeSpan PresignedUrlLifetime { get; set; } = TimeSpan.FromSeconds(900);

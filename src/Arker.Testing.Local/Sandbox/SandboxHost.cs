@@ -56,6 +56,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>Whether VMs share the host's network (<c>--share-network</c>) instead of one of their own each.</summary>
     public bool SharesHostNetwork => _options.ShareHostNetwork;
 
+    /// <summary>Provisioned bases kept across server runs; null when the cache is off.</summary>
+    public Cache.BaseCache? Cache { get; private set; }
+
     /// <summary>VM networks made ahead of need, with their gateways; null where this machine cannot route a VM's traffic.</summary>
     public GatewayPool? Gateways { get; private set; }
 
@@ -138,6 +141,9 @@ internal sealed class SandboxHost : IAsyncDisposable
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage, options.ShareHostNetwork, space);
             var host = new SandboxHost(instance, cgroups, mounts, cleanup, layers, launcher, options, logger);
             await host.StartNetworksAsync();
+            host.Cache = options.UseBaseCache
+                ? new Cache.BaseCache(options.BaseCacheDirectory ?? Local.Cache.BaseCache.DefaultDirectory(), host.CacheFingerprint(), options.TimeProvider, logger)
+                : null;
             await host.ProveSandboxWorksAsync();
             return host;
         }
@@ -227,42 +233,63 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// </summary>
     public async Task<Layer> MergeLayersAsync(IReadOnlyList<Layer> lowers)
     {
-        string view = Path.Combine(_instance.Path, "f" + Guid.NewGuid().ToString("N")[..8]);
         string target = Layers.NewLayerPath();
-        Directory.CreateDirectory(view);
         Directory.CreateDirectory(target);
         try
         {
-            // An overlay with no upper is read-only and needs two lowers at least.
-            IEnumerable<string> paths = lowers.Count > 1 ? lowers.Select(l => l.Path) : [lowers[0].Path, lowers[0].Path];
-            Mounts.MountReadOnlyOverlay([.. paths], view);
-            try
-            {
-                using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", Mounts.Space.View(view) + "/.", target]) { RedirectStandardError = true })!;
-                string error = await copy.StandardError.ReadToEndAsync();
-                await copy.WaitForExitAsync();
-                if (copy.ExitCode != 0)
-                {
-                    throw new IOException($"merging {lowers.Count} layers failed: {error}");
-                }
-            }
-            finally
-            {
-                Mounts.Unmount(view, detach: true);
-            }
+            await CopyMergedAsync(lowers, target);
         }
         catch
         {
             Cleanup.Delete(target);
             throw;
         }
+
+        _logger.LogInformation("Merged {Depth} layers into one", lowers.Count);
+        return new Layer(target, permanent: false);
+    }
+
+    /// <summary>
+    /// Copies what a stack of layers shows, as one directory, into <paramref name="target"/> (which
+    /// exists): through a read-only overlay of the stack, so deleted files are simply absent.
+    /// </summary>
+    public async Task CopyMergedAsync(IReadOnlyList<Layer> lowers, string target)
+    {
+        if (lowers.Count == 1)
+        {
+            await CopyTreeAsync(lowers[0].Path, target, lowers.Count); // one layer is its own view
+            return;
+        }
+
+        string view = Path.Combine(_instance.Path, "f" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(view);
+        try
+        {
+            Mounts.MountReadOnlyOverlay([.. lowers.Select(l => l.Path)], view);
+            try
+            {
+                await CopyTreeAsync(Mounts.Space.View(view), target, lowers.Count);
+            }
+            finally
+            {
+                Mounts.Unmount(view, detach: true);
+            }
+        }
         finally
         {
             Directory.Delete(view);
         }
+    }
 
-        _logger.LogInformation("Merged {Depth} layers into one", lowers.Count);
-        return new Layer(target, permanent: false);
+    private static async Task CopyTreeAsync(string source, string target, int depth)
+    {
+        using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", source + "/.", target]) { RedirectStandardError = true })!;
+        string error = await copy.StandardError.ReadToEndAsync();
+        await copy.WaitForExitAsync();
+        if (copy.ExitCode != 0)
+        {
+            throw new IOException($"merging {depth} layers failed: {error}");
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -291,6 +318,20 @@ internal sealed class SandboxHost : IAsyncDisposable
         }
 
         instance.Dispose();
+    }
+
+    /// <summary>
+    /// What a cached base must have been made under to be used here: this server's version, the
+    /// kernel, root or rootless (files belong to different owners), and the base image.
+    /// </summary>
+    private string CacheFingerprint()
+    {
+        string version = typeof(SandboxHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        string mode = Mounts.Space.IsRootless ? $"rootless uid {BaseImage.HostUserId}" : "root";
+        string image = $"{_options.RootFilesystem ?? "host"}|{string.Join(',', Launcher.BaseImageBinds)}";
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{version}\n{kernel}\n{mode}\n{image}")))[..16];
     }
 
     private async Task StartNetworksAsync()

@@ -42,6 +42,9 @@ internal sealed class SandboxLauncher
         _shareNetwork = shareNetwork;
     }
 
+    /// <summary>The host folders every sandbox sees read-only (the base image's part outside its layers).</summary>
+    public IReadOnlyList<string> BaseImageBinds => _baseImage.HostReadOnlyBinds;
+
     /// <summary>
     /// The start of a sandbox over <paramref name="mergedRoot"/>: in a network namespace of its own,
     /// or, with <paramref name="network"/>, in that one (its VM's, shared by the VM's sessions).

@@ -41,6 +41,9 @@ internal sealed class VmSandbox
 
     public int LayerDepth => _disk.Lowers.Count;
 
+    /// <summary>The VM's read-only layers, bottom last; a fork's show its parent as it was.</summary>
+    public IReadOnlyList<Layer> Lowers => _disk.Lowers;
+
     /// <summary>The VM's network policy, read by its gateway at each connection and lookup; a fork starts with its parent's.</summary>
     public Network.NetworkPolicy Policy { get; set; } = Network.NetworkPolicy.None;
 

@@ -42,4 +42,7 @@ internal sealed class VmRecord
     public long Sequence { get; init; }
 
     public required VmSandbox Sandbox { get; init; }
+
+    /// <summary>The base cache entry this VM offers, for a cached base; else null.</summary>
+    public Cache.CachedBase? CachedBase { get; init; }
 }

@@ -53,7 +53,60 @@ internal sealed class VmService : IAsyncDisposable
             Sandbox = host.CreateBaseSandbox(BaseVmId),
         };
         service._vms[BaseVmId] = baseVm;
+        foreach (Cache.CachedBase cached in host.Cache?.Load() ?? [])
+        {
+            service.Offer(cached);
+        }
+
         return service;
+    }
+
+    /// <summary>
+    /// Stores the caller's VM <paramref name="vm"/> in the base cache as <paramref name="name"/> for
+    /// <paramref name="recipeHash"/>: frozen (as a fork freezes it), flattened into one layer, written
+    /// aside and published. It is offered at once, and by every later server run, as a public VM of
+    /// that name. If the entry exists already (another run stored it), that one is kept.
+    /// </summary>
+    public async Task<(Cache.CachedBase Cached, VmRecord Offered)> StoreInCacheAsync(VmRecord vm, string name, string recipeHash)
+    {
+        Cache.BaseCache cache = _host.Cache ?? throw LocalArkerException.Conflict("this server keeps no base cache (it was started with the cache off)", "cache");
+        VmSandbox frozen = await vm.Sandbox.ForkAsync("cache of " + vm.Id);
+        Cache.CachedBase cached;
+        try
+        {
+            cached = await cache.StoreAsync(name, recipeHash, target => _host.CopyMergedAsync(frozen.Lowers, target));
+        }
+        finally
+        {
+            await frozen.DestroyAsync();
+        }
+
+        VmRecord offered = _vms.Values.FirstOrDefault(v => v.Organisation == SystemOrganisation && v.CachedBase?.Directory == cached.Directory) ?? Offer(cached);
+        return (cached, offered);
+    }
+
+    /// <summary>The cached bases this server offers.</summary>
+    public IEnumerable<VmRecord> CachedBases => _vms.Values.Where(v => v.CachedBase is not null).OrderBy(v => v.Sequence);
+
+    private VmRecord Offer(Cache.CachedBase cached)
+    {
+        string id = Ulid.New(cached.CreatedAt) + "_" + RegionTag;
+        var record = new VmRecord
+        {
+            Id = id,
+            Name = cached.Name,
+            Organisation = SystemOrganisation,
+            IsPublic = true,
+            BaseImage = BaseImageName,
+            Region = RegionName,
+            Description = $"cached base (recipe {cached.RecipeHash})",
+            CreatedAt = cached.CreatedAt,
+            Sequence = Interlocked.Increment(ref _sequence),
+            CachedBase = cached,
+            Sandbox = _host.CreateSandbox(id, [new Layer(cached.LayerPath, permanent: true)], []),
+        };
+        _vms[id] = record;
+        return record;
     }
 
     /// <summary>A VM the caller may fork: its own, or any public one.</summary>

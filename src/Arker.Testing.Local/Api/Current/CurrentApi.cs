@@ -23,6 +23,7 @@ internal static class CurrentApi
         new SyncRoutes(vms, reads, writes, faults).Map(api);
         new PortRoutes(vms).Map(api);
         new PolicyRoutes(vms).Map(api);
+        new CacheRoutes(vms).Map(api);
         UnsupportedRoutes.Map(api);
         api.MapFallback("{**path}", (HttpContext context) => Task.FromException(Unmatched(context)));
     }

@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+using Arker.Testing.Local.Cache;
+using Arker.Testing.Local.Vms;
+
+namespace Arker.Testing.Local.Api.Current;
+
+/// <summary>
+/// A local extension beside the contract: the base cache, which keeps provisioned bases across
+/// server runs (see <see cref="BaseCache"/>). <c>POST …/vms/{id}/cache {"name", "recipe_hash"}</c>
+/// stores a VM as a base and answers the public VM that offers it (forked by name, in this run and
+/// later ones); <c>GET /v1/cache</c> lists what this server offers.
+/// </summary>
+internal sealed partial class CacheRoutes(VmService vms)
+{
+    private const long MaxJsonBodyBytes = 16 * 1024;
+
+    public void Map(IEndpointRouteBuilder api)
+    {
+        api.MapPost("/v1/vms/{id}/cache", StoreAsync).WithName("cacheBase");
+        api.MapGet("/v1/cache", List).WithName("listCachedBases");
+    }
+
+    private async Task StoreAsync(HttpContext context, string id)
+    {
+        JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
+        body.RejectUnknown("name", "recipe_hash");
+        string name = body.String("name", required: true)!;
+        string recipeHash = body.String("recipe_hash", required: true)!;
+        if (!SafeName().IsMatch(name))
+        {
+            throw ContractException.BadRequest($"'name' must be 1-100 letters, digits, '.', '_' or '-' (got '{name}')", "name");
+        }
+
+        if (!SafeName().IsMatch(recipeHash))
+        {
+            throw ContractException.BadRequest($"'recipe_hash' must be 1-100 letters, digits, '.', '_' or '-' (got '{recipeHash}')", "recipe_hash");
+        }
+
+        VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
+        (CachedBase cached, VmRecord offered) = await vms.StoreInCacheAsync(vm, name, recipeHash);
+        await ApiResponses.WriteAsync(context, View(cached, offered), CurrentJsonContext.Default.CachedBaseBody);
+    }
+
+    private Task List(HttpContext context) =>
+        ApiResponses.WriteAsync(context, new CachedBaseListBody([.. vms.CachedBases.Select(v => View(v.CachedBase!, v))]), CurrentJsonContext.Default.CachedBaseListBody);
+
+    private static CachedBaseBody View(CachedBase cached, VmRecord offered) =>
+        new(cached.Name, cached.RecipeHash, offered.Id, cached.SizeBytes, cached.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
+    private static partial Regex SafeName();
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace Arker.Testing.Local.Cache;
+
+/// <summary>
+/// A complete, reusable base kept across server runs: one flattened layer (the VM's whole root
+/// as it was when stored) and this manifest beside it, in <c>manifest.json</c>.
+/// </summary>
+internal sealed record CachedBase(
+    int Format,
+    string Name,
+    string RecipeHash,
+    string Fingerprint,
+    long SizeBytes,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The format this server writes and reads; another is ignored.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>The folder of the entry (not stored: it is where the manifest was found).</summary>
+    [JsonIgnore]
+    public string Directory { get; init; } = "";
+
+    /// <summary>The flattened layer, which forks of the base use as their lower layer where it lies.</summary>
+    [JsonIgnore]
+    public string LayerPath => Path.Combine(Directory, "layer");
+
+    /// <summary>The folder name of an entry: its name and recipe hash, so a new recipe is a new entry.</summary>
+    public static string Key(string name, string recipeHash) => $"{name}@{recipeHash}";
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(CachedBase))]
+internal sealed partial class CacheJsonContext : JsonSerializerContext;
