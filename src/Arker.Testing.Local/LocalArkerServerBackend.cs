@@ -30,6 +30,8 @@ public sealed class LocalArkerServerBackend : LocalBackend
         ArgumentNullException.ThrowIfNull(options);
         LocalArkerServerOptions serverOptions = _options();
         serverOptions.DataRoot = options.DataRoot ?? serverOptions.DataRoot;
+        serverOptions.UseBaseCache = options.BaseCache && serverOptions.UseBaseCache;
+        serverOptions.BaseCacheDirectory = options.BaseCacheDirectory ?? serverOptions.BaseCacheDirectory;
         try
         {
             LocalArkerServer server = await LocalArkerServer.StartAsync(serverOptions, cancellationToken);

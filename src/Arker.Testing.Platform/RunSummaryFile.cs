@@ -17,6 +17,7 @@ internal static class RunSummaryFile
             json.WriteNumber("vms_created", summary.VmsCreated);
             json.WriteNumber("test_forks", summary.TestForks);
             json.WriteNumber("bases_provisioned", summary.BasesProvisioned);
+            json.WriteNumber("bases_from_cache", summary.BasesFromCache);
             WriteOptional(json, "fork_p50_ms", summary.MedianForkTime?.TotalMilliseconds);
             WriteOptional(json, "provisioning_p50_s", summary.MedianProvisioningTime?.TotalSeconds);
             json.WriteNumber("vm_seconds", Math.Round(summary.VmTime.TotalSeconds, 3));

@@ -6,4 +6,12 @@ public sealed record LocalBackendOptions
     /// <summary>Where the instance keeps its VMs.</summary>
     /// <value>The default is <see langword="null"/>: the backend's own default (the local server's is <c>$TMPDIR/arker-local</c>).</value>
     public string? DataRoot { get; init; }
+
+    /// <summary>Whether the instance keeps provisioned bases across runs in its base cache.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool BaseCache { get; init; } = true;
+
+    /// <summary>Where the base cache lives.</summary>
+    /// <value>The default is <see langword="null"/>: the backend's own default (the local server's is <c>$XDG_CACHE_HOME/arker-local</c>).</value>
+    public string? BaseCacheDirectory { get; init; }
 }

@@ -17,6 +17,9 @@ public sealed record ArkerRunSummary
     /// <summary>Bases the run provisioned (not those reused from an earlier run).</summary>
     public int BasesProvisioned { get; init; }
 
+    /// <summary>Bases that came from the embedded local server's base cache instead of being provisioned.</summary>
+    public int BasesFromCache { get; init; }
+
     /// <summary>The median time a fork took, seen by the client; null when the run made none.</summary>
     public TimeSpan? MedianForkTime { get; init; }
 
@@ -54,6 +57,11 @@ public sealed record ArkerRunSummary
         if (MedianProvisioningTime is { } provisioning)
         {
             line.Append(CultureInfo.InvariantCulture, $" (p50 {provisioning.TotalSeconds:0.00} s)");
+        }
+
+        if (BasesFromCache > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $", {Count(BasesFromCache, "base")} from the local base cache");
         }
 
         line.Append(CultureInfo.InvariantCulture, $", {VmTime.TotalSeconds:0.0} VM-seconds");

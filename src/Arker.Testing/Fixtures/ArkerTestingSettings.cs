@@ -52,6 +52,17 @@ public sealed record ArkerTestingSettings
     /// <summary>The environment variable that carries <see cref="AssignedRunId"/>.</summary>
     public const string AssignedRunIdVariable = "ARKER_TESTING_ASSIGNED_RUN_ID";
 
+    /// <summary>
+    /// On the embedded local server, keep each template's provisioned base in the server's base
+    /// cache and, in later runs, fork it from there while its recipe hash is unchanged instead of
+    /// provisioning again (<c>ARKER_TESTING_LOCAL_CACHE</c>; <c>0</c> turns it off).
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool LocalBaseCache { get; init; } = true;
+
+    /// <summary>Where the embedded local server keeps its base cache (<c>ARKER_TESTING_LOCAL_CACHE_DIR</c>); <c>$XDG_CACHE_HOME/arker-local</c> when unset.</summary>
+    public string? LocalCacheDirectory { get; init; }
+
     /// <summary>Where the embedded local server keeps its VMs (<c>ARKER_TESTING_LOCAL_DATA_ROOT</c>); the system's temporary folder when unset.</summary>
     public string? LocalDataRoot { get; init; }
 
@@ -75,6 +86,8 @@ public sealed record ArkerTestingSettings
             RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
             AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
+            LocalBaseCache = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE")) is not { } cache || Flag(cache),
+            LocalCacheDirectory = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE_DIR")),
         };
     }
 

@@ -47,11 +47,21 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
             return new BaseVm(vms, template, existing, owned: false, TimeSpan.Zero);
         }
 
+        bool localCache = vms.IsLocal && vms.Settings.LocalBaseCache && template is not BaseImageTemplate;
+        if (localCache && await FromLocalCacheAsync(arker, template, reuseName, cancellationToken) is { } cached)
+        {
+            return cached;
+        }
+
         long started = vms.Statistics.Now;
         Computer vm = await vms.ForkAsync(arker.Vm(template.BaseImage), cancellationToken, $"{vms.RunId}-provisioning-{template.Name}");
         try
         {
             await template.ProvisionAsync(vm, cancellationToken);
+            if (localCache)
+            {
+                await StoreInLocalCacheAsync(arker, vm, template, reuseName, cancellationToken);
+            }
             if (template.Network is { } network)
             {
                 await vm.SetNetworkPolicyAsync(network, cancellationToken); // forks start with it
@@ -74,6 +84,47 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
         vms.Statistics.Provisioned(took);
         vms.Logger.LogInformation("Provisioned base {Vm} of template {Template} in {Seconds:0.00} s", vm.Id, template.Name, took.TotalSeconds);
         return new BaseVm(vms, template, vm, owned: !vms.Settings.ReuseBases, took);
+    }
+
+    /// <summary>
+    /// The run's base of <paramref name="template"/> forked from the embedded server's base cache,
+    /// where an earlier run stored it under <paramref name="cachedName"/> (its name and recipe hash);
+    /// null when it is not there. The fork is the run's own base, given the template's network.
+    /// </summary>
+    private async Task<BaseVm?> FromLocalCacheAsync(ArkerClient arker, VmTemplate template, string cachedName, CancellationToken cancellationToken)
+    {
+        Computer copy;
+        try
+        {
+            copy = await vms.ForkAsync(arker.Vm(cachedName), cancellationToken, $"{vms.RunId}-base-{template.Name}");
+        }
+        catch (ArkerException ex) when (ex.Status == 404)
+        {
+            return null; // not cached yet, or its recipe changed
+        }
+
+        if (template.Network is { } network)
+        {
+            await copy.SetNetworkPolicyAsync(network, cancellationToken);
+        }
+
+        vms.Statistics.FromCache();
+        vms.Logger.LogInformation("Base {Vm} of template {Template} came from the local base cache ({Name}), not provisioned", copy.Id, template.Name, cachedName);
+        return new BaseVm(vms, template, copy, owned: true, TimeSpan.Zero);
+    }
+
+    /// <summary>Stores a freshly provisioned base in the embedded server's base cache; a failure only costs the next run its provisioning.</summary>
+    private async Task StoreInLocalCacheAsync(ArkerClient arker, Computer vm, VmTemplate template, string cachedName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await arker.StoreInLocalBaseCacheAsync(vm.Id, cachedName, template.RecipeHash(), cancellationToken);
+            vms.Logger.LogInformation("Stored base {Vm} of template {Template} in the local base cache as {Name}", vm.Id, template.Name, cachedName);
+        }
+        catch (Exception ex) when (ex is ArkerException or NotSupportedException)
+        {
+            vms.Logger.LogWarning("Base {Vm} of template {Template} could not be stored in the local base cache, so the next run provisions it again: {Reason}", vm.Id, template.Name, ex.Message);
+        }
     }
 
     private static async Task<Computer?> FindByNameAsync(ArkerClient client, string name, CancellationToken cancellationToken)

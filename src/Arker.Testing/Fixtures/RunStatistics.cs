@@ -13,6 +13,7 @@ internal sealed class RunStatistics
     private readonly ConcurrentQueue<TimeSpan> _forkTimes = new();
     private readonly ConcurrentQueue<TimeSpan> _provisioningTimes = new();
     private long _leases;
+    private long _fromCache;
     private long _vmTicks;
 
     public RunStatistics(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
@@ -44,6 +45,8 @@ internal sealed class RunStatistics
 
     public void Provisioned(TimeSpan duration) => _provisioningTimes.Enqueue(duration);
 
+    public void FromCache() => Interlocked.Increment(ref _fromCache);
+
     /// <summary>The figures so far; VMs still alive count as living until now.</summary>
     public ArkerRunSummary Summarize(string runId, int kept, int leftBehind)
     {
@@ -55,6 +58,7 @@ internal sealed class RunStatistics
             VmsCreated = _forkTimes.Count,
             TestForks = (int)Interlocked.Read(ref _leases),
             BasesProvisioned = _provisioningTimes.Count,
+            BasesFromCache = (int)Interlocked.Read(ref _fromCache),
             MedianForkTime = Median(_forkTimes),
             MedianProvisioningTime = Median(_provisioningTimes),
             VmTime = TimeSpan.FromTicks(Interlocked.Read(ref _vmTicks) + stillAlive),

@@ -45,3 +45,21 @@ public sealed class SlowTemplate : VmTemplate
     public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) =>
         (await vm.RunAsync("sleep 1 && echo slow and steady > ~/slow.txt", cancellationToken)).ShouldSucceed();
 }
+
+/// <summary>A template for the local base cache; its version can change, as a recipe's does.</summary>
+public sealed class CachedToolTemplate : VmTemplate
+{
+    private static int _provisioned;
+
+    public static int Provisioned => Volatile.Read(ref _provisioned);
+
+    public static string Version { get; set; } = "1";
+
+    public override string RecipeVersion => Version;
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _provisioned);
+        (await vm.RunAsync($"mkdir -p ~/.local/bin && printf '#!/bin/sh\\necho tool {Version}\\n' > ~/.local/bin/tool && chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
+    }
+}

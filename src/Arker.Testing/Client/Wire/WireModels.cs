@@ -70,6 +70,14 @@ internal sealed record ReadRequest(string Path)
 
 internal sealed record ExposePortRequest(int Port);
 
+/// <summary>A VM stored in the local Arker server's base cache (a local extension).</summary>
+internal sealed record CacheBaseRequest(string Name, string RecipeHash);
+
+internal sealed class CachedBaseResponse : WireResponse
+{
+    public string? VmId { get; set; }
+}
+
 /// <summary>A VM's policy document (<c>PolicyDoc</c>); its rules are read by <see cref="NetworkPolicyJson"/>.</summary>
 internal sealed class PolicyDocResponse : WireResponse
 {
@@ -188,6 +196,8 @@ internal sealed class ListItem
 [JsonSerializable(typeof(ExposePortRequest))]
 [JsonSerializable(typeof(ExposedPortResponse))]
 [JsonSerializable(typeof(PolicyDocResponse))]
+[JsonSerializable(typeof(CacheBaseRequest))]
+[JsonSerializable(typeof(CachedBaseResponse))]
 [JsonSerializable(typeof(ForwardHostPortRequest))]
 [JsonSerializable(typeof(HostPortResponse))]
 [JsonSerializable(typeof(ManifestRequest))]

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Arker.Testing.Fixtures;
+
+namespace Arker.Testing.Tests.Fixtures;
+
+/// <summary>
+/// On the embedded local server a template's base is provisioned once and kept in the server's
+/// base cache: a later run forks it from there while the recipe is unchanged, a changed
+/// <see cref="VmTemplate.RecipeVersion"/> provisions again, and the setting turns it off.
+/// </summary>
+public sealed class LocalBaseCacheTests : IDisposable
+{
+    private readonly string _cache = Path.Combine(Path.GetTempPath(), "arker-fixture-cache-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ASecondRun_ForksTheCachedBase_AChangedRecipeProvisionsAgain_AndOffProvisionsEveryTime()
+    {
+        CachedToolTemplate.Version = "1";
+        int before = CachedToolTemplate.Provisioned;
+
+        (TimeSpan firstTook, ArkerRunSummary first) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 1\n");
+        (TimeSpan secondTook, ArkerRunSummary second) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 1\n");
+        int afterTwoRuns = CachedToolTemplate.Provisioned;
+        CachedToolTemplate.Version = "2";
+        (_, ArkerRunSummary changed) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 2\n");
+        (_, ArkerRunSummary off) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache, LocalBaseCache = false }, "tool 2\n");
+
+        Assert.Equal(before + 1, afterTwoRuns); // the second run provisioned nothing
+        Assert.True(firstTook > TimeSpan.Zero);
+        Assert.Equal(TimeSpan.Zero, secondTook);
+        Assert.Equal((1, 0), (first.BasesProvisioned, first.BasesFromCache));
+        Assert.Equal((0, 1), (second.BasesProvisioned, second.BasesFromCache));
+        Assert.Contains("1 base from the local base cache", second.ToString(), StringComparison.Ordinal);
+        Assert.Equal((1, 0), (changed.BasesProvisioned, changed.BasesFromCache));
+        Assert.Equal((1, 0), (off.BasesProvisioned, off.BasesFromCache));
+        Assert.Equal(before + 3, CachedToolTemplate.Provisioned);
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_cache, "bases")).Length); // one entry per recipe
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_cache))
+        {
+            using Process remove = Process.Start("sh", ["-c", "chmod -R u+rwX \"$0\" && rm -rf \"$0\"", _cache])!; // VM folders may be read-only
+            remove.WaitForExit();
+        }
+    }
+
+    /// <summary>A run on the embedded server: its base of the template, one test's fork of it, what the tool there says.</summary>
+    private static async Task<(TimeSpan Provisioning, ArkerRunSummary Summary)> RunAsync(ArkerTestingSettings settings, string expected)
+    {
+        ArkerTestEnvironment run = await ArkerTestEnvironment.CreateAsync(settings with { PoolSize = 0 }, cancellationToken: Cancellation);
+        BaseVm baseVm = await run.GetBaseAsync(new CachedToolTemplate(), "cache", Cancellation);
+        await using (VmLease lease = await baseVm.LeaseAsync("test", Cancellation))
+        {
+            Assert.Equal(expected, (await lease.Vm.RunAsync("tool", Cancellation)).StdoutText);
+        }
+
+        return (baseVm.ProvisioningTime, await run.CompleteAsync());
+    }
+}
