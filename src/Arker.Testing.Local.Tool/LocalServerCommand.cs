@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Arker.Testing.Local.Cache;
 using Arker.Testing.Local.Sandbox;
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,7 @@ internal static class LocalServerCommand
         var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
         var baseCache = new Option<string?>("--base-cache") { Description = "Folder of the base cache, which keeps provisioned bases across runs (default: $XDG_CACHE_HOME/arker-local, else ~/.cache/arker-local)." };
         var noBaseCache = new Option<bool>("--no-base-cache") { Description = "Keep no bases across runs: cached bases are neither offered nor stored." };
+        var baseCacheSize = new Option<int>("--base-cache-size") { Description = "Size, in MiB, the base cache is kept under (least recently used bases are evicted).", DefaultValueFactory = _ => 4096 };
         var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
         var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };
         var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
@@ -64,7 +66,7 @@ internal static class LocalServerCommand
                 }
             }
         });
-        foreach ((Option<int> option, int minimum) in new[] { (memory, 16), (processes, 8), (runTimeout, 1), (maxLayers, 2) })
+        foreach ((Option<int> option, int minimum) in new[] { (baseCacheSize, 1), (memory, 16), (processes, 8), (runTimeout, 1), (maxLayers, 2) })
         {
             option.Validators.Add(result =>
             {
@@ -78,7 +80,7 @@ internal static class LocalServerCommand
 
         var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). The current Arker API is at <origin>/api: set ARKER_BASE_URL and ARKER_CONTROL_BASE_URL to it for the current SDKs. Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host.")
         {
-            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, baseCache, noBaseCache, faultRate, faultSeed, maxLayers, verbose,
+            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, baseCache, noBaseCache, baseCacheSize, faultRate, faultSeed, maxLayers, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -96,6 +98,7 @@ internal static class LocalServerCommand
                 DefaultNetwork = parse.GetValue(network),
                 BaseCacheDirectory = parse.GetValue(baseCache),
                 UseBaseCache = !parse.GetValue(noBaseCache),
+                BaseCacheMaxBytes = parse.GetValue(baseCacheSize) * 1024L * 1024L,
                 FaultRate = parse.GetValue(faultRate),
                 FaultSeed = parse.GetValue(faultSeed),
                 MaxLayerDepth = parse.GetValue(maxLayers),
@@ -151,7 +154,38 @@ internal static class LocalServerCommand
             return 0;
         });
 
+        command.Subcommands.Add(CacheCommand());
         return await command.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>
+    /// <c>arker-local cache list|prune</c>: the bases stored in the base cache (which servers offer
+    /// again across runs), and removing them all. Neither needs a running server.
+    /// </summary>
+    private static Command CacheCommand()
+    {
+        var directory = new Option<string?>("--base-cache") { Description = "Folder of the base cache (default: $XDG_CACHE_HOME/arker-local, else ~/.cache/arker-local)." };
+        var list = new Command("list", "List the stored bases, least recently used first.") { directory };
+        list.SetAction(parse =>
+        {
+            var cache = new BaseCache(parse.GetValue(directory) ?? BaseCache.DefaultDirectory(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            IReadOnlyList<CacheEntry> entries = cache.Entries();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} stored base(s) in {cache.Directory}, {entries.Sum(e => e.SizeBytes) / 1048576.0:0.0} MiB"));
+            foreach (CacheEntry entry in entries)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {entry.Name}  recipe {entry.RecipeHash}  {entry.SizeBytes / 1048576.0:0.0} MiB  created {entry.CreatedAt:u}  last used {entry.LastUsed:u}"));
+            }
+
+            return 0;
+        });
+        var prune = new Command("prune", "Remove every stored base: the next runs provision their templates again.") { directory };
+        prune.SetAction(parse =>
+        {
+            var cache = new BaseCache(parse.GetValue(directory) ?? BaseCache.DefaultDirectory(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Removed {cache.Clear()} stored base(s) from {cache.Directory}."));
+            return 0;
+        });
+        return new Command("cache", "The base cache: provisioned bases kept across runs.") { list, prune };
     }
 
     /// <summary>An <c>--add-host</c> entry, name=address; null if it is not one.</summary>

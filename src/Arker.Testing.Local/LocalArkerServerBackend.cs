@@ -32,6 +32,7 @@ public sealed class LocalArkerServerBackend : LocalBackend
         serverOptions.DataRoot = options.DataRoot ?? serverOptions.DataRoot;
         serverOptions.UseBaseCache = options.BaseCache && serverOptions.UseBaseCache;
         serverOptions.BaseCacheDirectory = options.BaseCacheDirectory ?? serverOptions.BaseCacheDirectory;
+        serverOptions.ClearBaseCache |= options.ClearBaseCache;
         try
         {
             LocalArkerServer server = await LocalArkerServer.StartAsync(serverOptions, cancellationToken);

@@ -63,6 +63,14 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is <see langword="null"/>: <c>$XDG_CACHE_HOME/arker-local</c>, else <c>~/.cache/arker-local</c>.</value>
     public string? BaseCacheDirectory { get; set; }
 
+    /// <summary>The size the base cache is kept under: past it, stored bases are evicted least recently used first.</summary>
+    /// <value>The default is 4 GiB.</value>
+    public long BaseCacheMaxBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Whether to remove every stored base when the server starts (a fresh cache).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool ClearBaseCache { get; set; }
+
     /// <summary>The lifetime of presigned upload and download URLs.</summary>
     /// <value>The default is 900 seconds.</value>
     public TimeSpan PresignedUrlLifetime { get; set; } = TimeSpan.FromSeconds(900);

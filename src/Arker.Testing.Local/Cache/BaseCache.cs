@@ -9,20 +9,25 @@ namespace Arker.Testing.Local.Cache;
 /// and published by one rename, so a run killed while storing leaves nothing half-published; the
 /// first of two runs to publish an entry wins. An entry that cannot be read, or was made by
 /// another server version, kernel or mode (its <see cref="CachedBase.Fingerprint"/>), is skipped
-/// with a message and never crashes the server.
+/// with a message and never crashes the server. Past <see cref="MaxBytes"/>, entries are evicted
+/// least recently used first (a fork from an entry marks it used), never one this server offers or
+/// that was used in the last ten minutes (another server may be using it).
 /// </summary>
 internal sealed class BaseCache
 {
     private const string ManifestFile = "manifest.json";
     private const string StagingPrefix = ".tmp-";
+    private const string LastUsedFile = "last-used";
+    private static readonly TimeSpan InUseGrace = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(1);
     private readonly string _bases;
     private readonly string _fingerprint;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public BaseCache(string directory, string fingerprint, TimeProvider time, ILogger logger)
+    public BaseCache(string directory, string fingerprint, long maxBytes, TimeProvider time, ILogger logger)
     {
+        MaxBytes = maxBytes;
         _time = time;
         Directory = directory;
         _bases = Path.Combine(directory, "bases");
@@ -31,6 +36,9 @@ internal sealed class BaseCache
     }
 
     public string Directory { get; }
+
+    /// <summary>The size the cache is kept under, by evicting entries after a store.</summary>
+    public long MaxBytes { get; }
 
     /// <summary>The folder of the cache the server uses unless told otherwise: <c>$XDG_CACHE_HOME/arker-local</c>, else <c>~/.cache/arker-local</c>.</summary>
     public static string DefaultDirectory()
@@ -60,9 +68,15 @@ internal sealed class BaseCache
                 continue;
             }
 
-            if (Read(entry) is { } cached)
+            (CachedBase? cached, string? problem) = TryRead(entry);
+            if (cached is not null)
             {
                 usable.Add(cached);
+            }
+            else
+            {
+                _logger.Log(problem!.StartsWith("made by", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Warning,
+                    "Skipped the cached base {Entry}: {Problem}", entry, problem);
             }
         }
 
@@ -95,7 +109,7 @@ internal sealed class BaseCache
                 Delete(staging); // another run published it first: theirs stays
             }
 
-            return Read(published) ?? throw new IOException($"the cached base {published} could not be read back");
+            return TryRead(published).Cached ?? throw new IOException($"the cached base {published} could not be read back");
         }
         catch
         {
@@ -104,7 +118,87 @@ internal sealed class BaseCache
         }
     }
 
-    private CachedBase? Read(string entry)
+    /// <summary>Marks <paramref name="cached"/> used now (a fork was made from it).</summary>
+    public void MarkUsed(CachedBase cached)
+    {
+        try
+        {
+            string marker = Path.Combine(cached.Directory, LastUsedFile);
+            File.WriteAllBytes(marker, []);
+            File.SetLastWriteTimeUtc(marker, _time.GetUtcNow().UtcDateTime);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only eviction order suffers.
+        }
+    }
+
+    /// <summary>Every entry on disk, usable here or not, least recently used first.</summary>
+    public IReadOnlyList<CacheEntry> Entries()
+    {
+        if (!System.IO.Directory.Exists(_bases))
+        {
+            return [];
+        }
+
+        return [.. System.IO.Directory.EnumerateDirectories(_bases)
+            .Where(entry => !Path.GetFileName(entry).StartsWith(StagingPrefix, StringComparison.Ordinal))
+            .Select(Describe)
+            .OrderBy(entry => entry.LastUsed)];
+    }
+
+    /// <summary>
+    /// Evicts entries until the cache is under <see cref="MaxBytes"/>: unusable ones first, then the
+    /// least recently used, sparing <paramref name="inUse"/> and entries used in the last minutes.
+    /// </summary>
+    public void Evict(IReadOnlySet<string> inUse)
+    {
+        IReadOnlyList<CacheEntry> entries = Entries();
+        long total = entries.Sum(entry => entry.SizeBytes);
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (CacheEntry entry in entries.OrderBy(entry => entry.Usable).ThenBy(entry => entry.LastUsed))
+        {
+            if (total <= MaxBytes)
+            {
+                return;
+            }
+
+            if (inUse.Contains(entry.Directory) || now - entry.LastUsed < InUseGrace)
+            {
+                continue;
+            }
+
+            Delete(entry.Directory);
+            total -= entry.SizeBytes;
+            _logger.LogInformation("Evicted the cached base {Name} ({Size:0.0} MiB, last used {LastUsed:u}) to keep the base cache under {Max:0} MiB", entry.Name, entry.SizeBytes / 1048576.0, entry.LastUsed, MaxBytes / 1048576.0);
+        }
+    }
+
+    /// <summary>Removes every entry (and abandoned staging folders); returns how many entries went.</summary>
+    public int Clear()
+    {
+        IReadOnlyList<CacheEntry> entries = Entries();
+        foreach (CacheEntry entry in entries)
+        {
+            Delete(entry.Directory);
+        }
+
+        return entries.Count;
+    }
+
+    private CacheEntry Describe(string entry)
+    {
+        (CachedBase? cached, _) = TryRead(entry);
+        CachedBase? manifest = cached ?? ReadManifest(entry);
+        string marker = Path.Combine(entry, LastUsedFile);
+        DateTimeOffset lastUsed = File.Exists(marker) ? File.GetLastWriteTimeUtc(marker)
+            : manifest?.CreatedAt ?? System.IO.Directory.GetLastWriteTimeUtc(entry);
+        long size = manifest?.SizeBytes ?? (System.IO.Directory.Exists(Path.Combine(entry, "layer")) ? SizeOf(Path.Combine(entry, "layer")) : 0);
+        return new CacheEntry(entry, manifest?.Name ?? Path.GetFileName(entry), manifest?.RecipeHash ?? "", size, manifest?.CreatedAt, lastUsed, Usable: cached is not null);
+    }
+
+    /// <summary>The entry's base if this server can use it; else why not.</summary>
+    private (CachedBase? Cached, string? Problem) TryRead(string entry)
     {
         CachedBase? cached;
         try
@@ -113,23 +207,29 @@ internal sealed class BaseCache
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            _logger.LogWarning("Skipped the cached base {Entry}: its manifest cannot be read ({Reason}). Remove it, or prune the cache", entry, ex.Message);
-            return null;
+            return (null, $"its manifest cannot be read ({ex.Message}); remove it, or prune the cache (arker-local cache prune)");
         }
 
         if (cached is null || cached.Format != CachedBase.CurrentFormat || string.IsNullOrEmpty(cached.Name) || !System.IO.Directory.Exists(Path.Combine(entry, "layer")))
         {
-            _logger.LogWarning("Skipped the cached base {Entry}: it is not a complete entry of this format. Remove it, or prune the cache", entry);
-            return null;
+            return (null, "it is not a complete entry of this format; remove it, or prune the cache (arker-local cache prune)");
         }
 
-        if (cached.Fingerprint != _fingerprint)
+        return cached.Fingerprint == _fingerprint
+            ? (cached with { Directory = entry }, null)
+            : (null, "made by another server version, kernel or mode");
+    }
+
+    private static CachedBase? ReadManifest(string entry)
+    {
+        try
         {
-            _logger.LogInformation("Skipped the cached base {Entry}: it was made by another server version, kernel or mode", entry);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, ManifestFile)), CacheJsonContext.Default.CachedBase);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
             return null;
         }
-
-        return cached with { Directory = entry };
     }
 
     private void RemoveIfAbandoned(string staging)

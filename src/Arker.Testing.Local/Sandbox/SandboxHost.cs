@@ -142,8 +142,12 @@ internal sealed class SandboxHost : IAsyncDisposable
             var host = new SandboxHost(instance, cgroups, mounts, cleanup, layers, launcher, options, logger);
             await host.StartNetworksAsync();
             host.Cache = options.UseBaseCache
-                ? new Cache.BaseCache(options.BaseCacheDirectory ?? Local.Cache.BaseCache.DefaultDirectory(), host.CacheFingerprint(), options.TimeProvider, logger)
+                ? new Cache.BaseCache(options.BaseCacheDirectory ?? Local.Cache.BaseCache.DefaultDirectory(), host.CacheFingerprint(), options.BaseCacheMaxBytes, options.TimeProvider, logger)
                 : null;
+            if (options.ClearBaseCache && host.Cache?.Clear() is > 0 and int cleared)
+            {
+                logger.LogInformation("Cleared the base cache in {Directory}: {Count} stored base(s) removed", host.Cache.Directory, cleared);
+            }
             await host.ProveSandboxWorksAsync();
             return host;
         }

@@ -24,6 +24,7 @@ internal sealed class VmService : IAsyncDisposable
     private readonly SandboxHost _host;
     private readonly TimeProvider _time;
     private long _sequence;
+    private readonly Dictionary<string, Cache.CachedBase> _cached = new(StringComparer.Ordinal);
 
     private VmService(SandboxHost host, TimeProvider time)
     {
@@ -53,9 +54,10 @@ internal sealed class VmService : IAsyncDisposable
             Sandbox = host.CreateBaseSandbox(BaseVmId),
         };
         service._vms[BaseVmId] = baseVm;
+        host.Cache?.Evict(new HashSet<string>()); // what no server used lately, past the cache's size
         foreach (Cache.CachedBase cached in host.Cache?.Load() ?? [])
         {
-            service.Offer(cached);
+            service._cached[cached.Name] = cached;
         }
 
         return service;
@@ -64,10 +66,11 @@ internal sealed class VmService : IAsyncDisposable
     /// <summary>
     /// Stores the caller's VM <paramref name="vm"/> in the base cache as <paramref name="name"/> for
     /// <paramref name="recipeHash"/>: frozen (as a fork freezes it), flattened into one layer, written
-    /// aside and published. It is offered at once, and by every later server run, as a public VM of
-    /// that name. If the entry exists already (another run stored it), that one is kept.
+    /// aside and published. It is offered from now on, and by every later server run, as a public VM
+    /// of that name (made on the first fork by that name). If the entry exists already (another run
+    /// stored it), that one is kept.
     /// </summary>
-    public async Task<(Cache.CachedBase Cached, VmRecord Offered)> StoreInCacheAsync(VmRecord vm, string name, string recipeHash)
+    public async Task<Cache.CachedBase> StoreInCacheAsync(VmRecord vm, string name, string recipeHash)
     {
         Cache.BaseCache cache = _host.Cache ?? throw LocalArkerException.Conflict("this server keeps no base cache (it was started with the cache off)", "cache");
         VmSandbox frozen = await vm.Sandbox.ForkAsync("cache of " + vm.Id);
@@ -81,12 +84,44 @@ internal sealed class VmService : IAsyncDisposable
             await frozen.DestroyAsync();
         }
 
-        VmRecord offered = _vms.Values.FirstOrDefault(v => v.Organisation == SystemOrganisation && v.CachedBase?.Directory == cached.Directory) ?? Offer(cached);
-        return (cached, offered);
+        lock (_cached)
+        {
+            _cached[name] = cached;
+        }
+
+        cache.MarkUsed(cached);
+        cache.Evict(CachedBases.Select(v => v.CachedBase!.Directory).ToHashSet(StringComparer.Ordinal));
+        return cached;
     }
 
-    /// <summary>The cached bases this server offers.</summary>
+    /// <summary>The bases in the cache this server can offer, by name.</summary>
+    public IReadOnlyList<Cache.CachedBase> CachedEntries
+    {
+        get
+        {
+            lock (_cached)
+            {
+                return [.. _cached.Values.OrderBy(c => c.Name, StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>The cached bases offered so far (each a VM, made on the first fork by its name).</summary>
     public IEnumerable<VmRecord> CachedBases => _vms.Values.Where(v => v.CachedBase is not null).OrderBy(v => v.Sequence);
+
+    /// <summary>The VM that offers the cached base <paramref name="name"/>, made now if it is the first fork; null if there is none.</summary>
+    private VmRecord? OfferCached(string name)
+    {
+        lock (_cached)
+        {
+            if (!_cached.TryGetValue(name, out Cache.CachedBase? cached))
+            {
+                return null;
+            }
+
+            return _vms.Values.FirstOrDefault(v => v.CachedBase?.Directory == cached.Directory) ?? Offer(cached);
+        }
+    }
 
     private VmRecord Offer(Cache.CachedBase cached)
     {
@@ -153,7 +188,9 @@ internal sealed class VmService : IAsyncDisposable
             .OrderByDescending(v => v.Organisation == organisation)
             .ThenByDescending(v => v.CreatedAt)
             .FirstOrDefault();
-        return match ?? throw LocalArkerException.NotFound($"no VM or image named '{name}' is visible to your organisation");
+        return match
+            ?? OfferCached(name)
+            ?? throw LocalArkerException.NotFound($"no VM or image named '{name}' is visible to your organisation");
     }
 
     public async Task<VmRecord> ForkAsync(string organisation, VmRecord parent, string? name, bool isPublic, string? description = null, IReadOnlyList<string>? sshPublicKeys = null)
@@ -161,6 +198,11 @@ internal sealed class VmService : IAsyncDisposable
         DateTimeOffset now = _time.GetUtcNow();
         string id = Ulid.New(now) + "_" + RegionTag;
         VmSandbox sandbox = await parent.Sandbox.ForkAsync(id);
+        if (parent.CachedBase is { } cached)
+        {
+            _host.Cache?.MarkUsed(cached);
+        }
+
         var child = new VmRecord
         {
             Id = id,

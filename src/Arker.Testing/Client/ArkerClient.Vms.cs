@@ -193,14 +193,13 @@ public sealed partial class ArkerClient
     /// <summary>
     /// Stores <paramref name="vmId"/> in the local Arker server's base cache as <paramref name="name"/>
     /// (a local extension, current API only), so later servers on the same machine offer it by that
-    /// name; returns the id of the VM that offers it.
+    /// name.
     /// </summary>
-    internal async Task<string?> StoreInLocalBaseCacheAsync(string vmId, string name, string recipeHash, CancellationToken cancellationToken)
+    internal async Task StoreInLocalBaseCacheAsync(string vmId, string name, string recipeHash, CancellationToken cancellationToken)
     {
         RequireLocalPorts("storing a base in the local base cache");
-        CachedBaseResponse cached = await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/cache"), new CacheBaseRequest(name, recipeHash),
+        await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/cache"), new CacheBaseRequest(name, recipeHash),
             ArkerJsonContext.Default.CacheBaseRequest, ArkerJsonContext.Default.CachedBaseResponse, cancellationToken, replaySafe: false);
-        return cached.VmId;
     }
 
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>

@@ -14,4 +14,7 @@ public sealed record LocalBackendOptions
     /// <summary>Where the base cache lives.</summary>
     /// <value>The default is <see langword="null"/>: the backend's own default (the local server's is <c>$XDG_CACHE_HOME/arker-local</c>).</value>
     public string? BaseCacheDirectory { get; init; }
+
+    /// <summary>Whether the instance empties its base cache when it starts.</summary>
+    public bool ClearBaseCache { get; init; }
 }

@@ -55,10 +55,14 @@ public sealed record ArkerTestingSettings
     /// <summary>
     /// On the embedded local server, keep each template's provisioned base in the server's base
     /// cache and, in later runs, fork it from there while its recipe hash is unchanged instead of
-    /// provisioning again (<c>ARKER_TESTING_LOCAL_CACHE</c>; <c>0</c> turns it off).
+    /// provisioning again (<c>ARKER_TESTING_LOCAL_CACHE</c>; <c>0</c> turns it off, <c>clear</c>
+    /// empties it first: see <see cref="ClearLocalBaseCache"/>).
     /// </summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool LocalBaseCache { get; init; } = true;
+
+    /// <summary>Empty the embedded server's base cache when the run starts, so every template is provisioned afresh and stored again (<c>ARKER_TESTING_LOCAL_CACHE=clear</c>).</summary>
+    public bool ClearLocalBaseCache { get; init; }
 
     /// <summary>Where the embedded local server keeps its base cache (<c>ARKER_TESTING_LOCAL_CACHE_DIR</c>); <c>$XDG_CACHE_HOME/arker-local</c> when unset.</summary>
     public string? LocalCacheDirectory { get; init; }
@@ -86,7 +90,8 @@ public sealed record ArkerTestingSettings
             RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
             AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
-            LocalBaseCache = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE")) is not { } cache || Flag(cache),
+            LocalBaseCache = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE")) is not { } cache || Flag(cache) || IsClear(cache),
+            ClearLocalBaseCache = IsClear(variable("ARKER_TESTING_LOCAL_CACHE")),
             LocalCacheDirectory = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE_DIR")),
         };
     }
@@ -112,6 +117,8 @@ public sealed record ArkerTestingSettings
     private const int RunIdSuffixLength = 7;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static bool IsClear(string? value) => string.Equals(value?.Trim(), "clear", StringComparison.OrdinalIgnoreCase);
 
     private static bool Flag(string? value) => value?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";
 

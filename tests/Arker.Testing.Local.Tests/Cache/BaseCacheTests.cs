@@ -48,7 +48,7 @@ public sealed class BaseCacheTests : IDisposable
         JsonElement again = (await Api(server).PostAsync($"/v1/vms/{vm}/cache", new { name = "twice", recipe_hash = "r1" })).Ok();
         string fork = (await Api(server).PostAsync("/v1/fork", new { source_vm_name = "twice" })).Ok().GetProperty("vm_id").GetString()!;
 
-        Assert.Equal(first.GetProperty("vm_id").GetString(), again.GetProperty("vm_id").GetString());
+        Assert.Equal(first.GetProperty("created_at").GetString(), again.GetProperty("created_at").GetString());
         Assert.Equal("first\n", (await V01(server).RunAsync(fork, "cat ~/which")).StdoutText);
         Assert.Single(Directory.GetDirectories(Path.Combine(_cache, "bases")));
     }
@@ -102,15 +102,60 @@ public sealed class BaseCacheTests : IDisposable
         Assert.Empty((await Api(off).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray());
     }
 
+    [Fact]
+    public async Task PastItsSize_TheCacheEvictsWhatWasLeastRecentlyUsed_WhenAServerStarts()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using (LocalArkerServer first = await StartAsync(clock: clock))
+        {
+            foreach (string name in (string[])["older", "newer"])
+            {
+                string vm = await V01(first).ForkAsync();
+                (await V01(first).RunAsync(vm, "head -c 2000000 /dev/urandom > ~/payload")).Succeeded();
+                (await Api(first).PostAsync($"/v1/vms/{vm}/cache", new { name, recipe_hash = "r1" })).Ok();
+                clock.Advance(TimeSpan.FromMinutes(5));
+            }
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+        long newer = new DirectoryInfo(Path.Combine(_cache, "bases", "newer@r1")).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }).Sum(f => f.Length);
+        await using LocalArkerServer second = await StartAsync(clock: clock, maxBytes: newer + 1024);
+        string[] offered = [.. (await Api(second).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray().Select(b => b.GetProperty("name").GetString()!)];
+
+        Assert.Equal(["newer"], offered);
+        Assert.False(Directory.Exists(Path.Combine(_cache, "bases", "older@r1")));
+    }
+
+    [Fact]
+    public async Task TheToolListsTheStoredBases_AndPrunesThem()
+    {
+        await using (LocalArkerServer server = await StartAsync())
+        {
+            string vm = await V01(server).ForkAsync();
+            (await Api(server).PostAsync($"/v1/vms/{vm}/cache", new { name = "listed", recipe_hash = "r7" })).Ok();
+        }
+
+        (int listed, string listing) = await ToolAsync("cache", "list", "--base-cache", _cache);
+        (int pruned, string pruning) = await ToolAsync("cache", "prune", "--base-cache", _cache);
+        (_, string after) = await ToolAsync("cache", "list", "--base-cache", _cache);
+
+        Assert.Equal((0, 0), (listed, pruned));
+        Assert.Contains("1 stored base(s)", listing, StringComparison.Ordinal);
+        Assert.Contains("listed  recipe r7", listing, StringComparison.Ordinal);
+        Assert.Contains("Removed 1 stored base(s)", pruning, StringComparison.Ordinal);
+        Assert.Contains("0 stored base(s)", after, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_cache, "bases")));
+    }
+
     public void Dispose()
     {
         _http.Dispose();
         Arker.Testing.Local.Sandbox.BackgroundCleanup.DeleteNow(_cache);
     }
 
-    private Task<LocalArkerServer> StartAsync(bool useCache = true)
+    private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40)
     {
-        var options = new LocalArkerServerOptions { BaseCacheDirectory = _cache, UseBaseCache = useCache };
+        var options = new LocalArkerServerOptions { BaseCacheDirectory = _cache, UseBaseCache = useCache, BaseCacheMaxBytes = maxBytes, TimeProvider = clock ?? TimeProvider.System };
         options.ApiKeys[Key] = "org-cache";
         return LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
     }
@@ -118,6 +163,24 @@ public sealed class BaseCacheTests : IDisposable
     private ApiClient Api(LocalArkerServer server) => new(_http, server.ApiBaseUrl, Key);
 
     private ApiClient V01(LocalArkerServer server) => new(_http, server.V01BaseUrl, Key);
+
+    private static async Task<(int ExitCode, string Output)> ToolAsync(params string[] arguments)
+    {
+        using var tool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string output = await tool.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken) + await tool.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await tool.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (tool.ExitCode, output);
+    }
+
+    /// <summary>A clock that moves only when told.</summary>
+    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
+    {
+        private DateTimeOffset _now = start;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
 
     private static void CopyTree(string source, string destination)
     {

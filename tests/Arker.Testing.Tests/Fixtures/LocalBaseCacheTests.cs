@@ -15,7 +15,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task ASecondRun_ForksTheCachedBase_AChangedRecipeProvisionsAgain_AndOffProvisionsEveryTime()
+    public async Task ASecondRun_ForksTheCachedBase_AChangedRecipeProvisionsAgain_OffAndClearProvisionAgain()
     {
         CachedToolTemplate.Version = "1";
         int before = CachedToolTemplate.Provisioned;
@@ -26,6 +26,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         CachedToolTemplate.Version = "2";
         (_, ArkerRunSummary changed) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 2\n");
         (_, ArkerRunSummary off) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache, LocalBaseCache = false }, "tool 2\n");
+        (_, ArkerRunSummary cleared) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache, ClearLocalBaseCache = true }, "tool 2\n");
 
         Assert.Equal(before + 1, afterTwoRuns); // the second run provisioned nothing
         Assert.True(firstTook > TimeSpan.Zero);
@@ -35,8 +36,25 @@ public sealed class LocalBaseCacheTests : IDisposable
         Assert.Contains("1 base from the local base cache", second.ToString(), StringComparison.Ordinal);
         Assert.Equal((1, 0), (changed.BasesProvisioned, changed.BasesFromCache));
         Assert.Equal((1, 0), (off.BasesProvisioned, off.BasesFromCache));
-        Assert.Equal(before + 3, CachedToolTemplate.Provisioned);
-        Assert.Equal(2, Directory.GetDirectories(Path.Combine(_cache, "bases")).Length); // one entry per recipe
+        Assert.Equal((1, 0), (cleared.BasesProvisioned, cleared.BasesFromCache));
+        Assert.Equal(before + 4, CachedToolTemplate.Provisioned);
+        Assert.Single(Directory.GetDirectories(Path.Combine(_cache, "bases"))); // cleared, then stored again
+    }
+
+    [Fact]
+    public void TheSettings_ComeFromTheEnvironment_OnByDefault()
+    {
+        static ArkerTestingSettings With(string? cache) => ArkerTestingSettings.FromVariables(n => n switch
+        {
+            "ARKER_TESTING_LOCAL_CACHE" => cache,
+            "ARKER_TESTING_LOCAL_CACHE_DIR" => "/var/tmp/arker-cache",
+            _ => null,
+        });
+
+        Assert.Equal((true, false, "/var/tmp/arker-cache"), (With(null).LocalBaseCache, With(null).ClearLocalBaseCache, With(null).LocalCacheDirectory));
+        Assert.Equal((false, false), (With("0").LocalBaseCache, With("0").ClearLocalBaseCache));
+        Assert.Equal((true, true), (With("clear").LocalBaseCache, With("clear").ClearLocalBaseCache));
+        Assert.True(With("1").LocalBaseCache);
     }
 
     public void Dispose()

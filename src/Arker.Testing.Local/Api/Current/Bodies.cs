@@ -147,8 +147,8 @@ internal sealed record HostPortListBody(IReadOnlyList<HostPortBody> HostPorts);
 /// <summary>A VM's network policy (the contract's <c>PolicyDoc</c>); its rules as they were given.</summary>
 internal sealed record PolicyDocBody(System.Text.Json.JsonElement Policies, IReadOnlyDictionary<string, string> Secrets, IReadOnlyList<string> MitmDomains, IReadOnlyList<string> Warnings);
 
-/// <summary>A base in the base cache (a local extension), and the VM that offers it.</summary>
-internal sealed record CachedBaseBody(string Name, string RecipeHash, string VmId, long SizeBytes, string CreatedAt);
+/// <summary>A base in the base cache (a local extension), forked by its name.</summary>
+internal sealed record CachedBaseBody(string Name, string RecipeHash, long SizeBytes, string CreatedAt);
 
 internal sealed record CachedBaseListBody(IReadOnlyList<CachedBaseBody> Bases);
 

@@ -7,8 +7,8 @@ namespace Arker.Testing.Local.Api.Current;
 /// <summary>
 /// A local extension beside the contract: the base cache, which keeps provisioned bases across
 /// server runs (see <see cref="BaseCache"/>). <c>POST …/vms/{id}/cache {"name", "recipe_hash"}</c>
-/// stores a VM as a base and answers the public VM that offers it (forked by name, in this run and
-/// later ones); <c>GET /v1/cache</c> lists what this server offers.
+/// stores a VM as a base, which is then forked by its name (in this run and later ones);
+/// <c>GET /v1/cache</c> lists what this server offers.
 /// </summary>
 internal sealed partial class CacheRoutes(VmService vms)
 {
@@ -37,15 +37,15 @@ internal sealed partial class CacheRoutes(VmService vms)
         }
 
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        (CachedBase cached, VmRecord offered) = await vms.StoreInCacheAsync(vm, name, recipeHash);
-        await ApiResponses.WriteAsync(context, View(cached, offered), CurrentJsonContext.Default.CachedBaseBody);
+        CachedBase cached = await vms.StoreInCacheAsync(vm, name, recipeHash);
+        await ApiResponses.WriteAsync(context, View(cached), CurrentJsonContext.Default.CachedBaseBody);
     }
 
     private Task List(HttpContext context) =>
-        ApiResponses.WriteAsync(context, new CachedBaseListBody([.. vms.CachedBases.Select(v => View(v.CachedBase!, v))]), CurrentJsonContext.Default.CachedBaseListBody);
+        ApiResponses.WriteAsync(context, new CachedBaseListBody([.. vms.CachedEntries.Select(View)]), CurrentJsonContext.Default.CachedBaseListBody);
 
-    private static CachedBaseBody View(CachedBase cached, VmRecord offered) =>
-        new(cached.Name, cached.RecipeHash, offered.Id, cached.SizeBytes, cached.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+    private static CachedBaseBody View(CachedBase cached) =>
+        new(cached.Name, cached.RecipeHash, cached.SizeBytes, cached.CreatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex SafeName();

@@ -75,7 +75,7 @@ internal sealed record CacheBaseRequest(string Name, string RecipeHash);
 
 internal sealed class CachedBaseResponse : WireResponse
 {
-    public string? VmId { get; set; }
+    public string? Name { get; set; }
 }
 
 /// <summary>A VM's policy document (<c>PolicyDoc</c>); its rules are read by <see cref="NetworkPolicyJson"/>.</summary>
