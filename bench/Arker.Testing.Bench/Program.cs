@@ -1,6 +1,6 @@
 using Arker.Testing.Bench;
 
-// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|protocols|network|client|fixtures|all]
+// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|protocols|network|client|fixtures|cache|all]
 // Each figure in the README's performance table comes from this program.
 string suite = args.Length > 0 ? args[0] : "all";
 var report = new Report(Console.Out);
@@ -22,15 +22,19 @@ switch (suite)
     case "fixtures":
         await FixtureBenchmarks.RunAsync(report);
         break;
+    case "cache":
+        await CacheBenchmarks.RunAsync(report);
+        break;
     case "all":
         await ServerBenchmarks.RunAsync(report);
         await ProtocolBenchmarks.RunAsync(report);
         await NetworkBenchmarks.RunAsync(report);
         await ClientBenchmarks.RunAsync(report);
         await FixtureBenchmarks.RunAsync(report);
+        await CacheBenchmarks.RunAsync(report);
         break;
     default:
-        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|protocols|network|client|fixtures|all]");
+        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|protocols|network|client|fixtures|cache|all]");
         return 2;
 }
 

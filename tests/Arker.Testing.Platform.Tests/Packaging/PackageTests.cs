@@ -119,8 +119,9 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         AppRun help = await RunningAppOf(Path.Combine(tools, "arker-local"), ["--help"]);
 
         Assert.True(help.ExitCode == 0, help.ToString());
-        Assert.Contains("Usage:\n  arker-local [options]", help.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("Usage:\n  arker-local [command] [options]", help.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("--fault-rate", help.Output, StringComparison.Ordinal);
+        Assert.Contains("cache  The base cache", help.Output, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_project, recursive: true);
