@@ -127,6 +127,38 @@ public sealed class BaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AServerKilledWhileStoring_PublishesNothing_AndWhatItLeftGoesLater()
+    {
+        using var dataRoot = new TemporaryDataRoot();
+        string bases = Path.Combine(_cache, "bases");
+        using (ServerProcess server = await ServerProcess.StartAsync("--api-key", Key, "--base-cache", _cache, "--data-root", dataRoot.Path))
+        {
+            var v01 = new ApiClient(_http, server.V01BaseUrl, Key);
+            var api = new ApiClient(_http, new Uri(server.BaseUrl, "api"), Key);
+            string vm = await v01.ForkAsync();
+            (await v01.RunAsync(vm, "head -c 600000000 /dev/urandom > ~/big")).Succeeded();
+            Task<ApiResponse> storing = api.PostAsync($"/v1/vms/{vm}/cache", new { name = "killed", recipe_hash = "r1" });
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!Directory.Exists(bases) || !Directory.EnumerateDirectories(bases, ".tmp-*").Any(staging => File.Exists(Path.Combine(staging, "layer", "home", "user", "big"))))
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the store never began copying");
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+            }
+
+            server.Process.Kill(); // SIGKILL, in the middle of the copy
+            await Assert.ThrowsAnyAsync<Exception>(() => storing);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(bases, "killed@r1")));
+        string left = Assert.Single(Directory.GetDirectories(bases, ".tmp-*"));
+        Directory.SetLastWriteTimeUtc(left, DateTime.UtcNow - TimeSpan.FromHours(2));
+        await using LocalArkerServer next = await StartAsync(dataRoot: dataRoot.Path); // also cleans up what the killed server left in its data root
+
+        Assert.Empty((await Api(next).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray());
+        Assert.False(Directory.Exists(left));
+    }
+
+    [Fact]
     public async Task TheToolListsTheStoredBases_AndPrunesThem()
     {
         await using (LocalArkerServer server = await StartAsync())
@@ -153,9 +185,9 @@ public sealed class BaseCacheTests : IDisposable
         Arker.Testing.Local.Sandbox.BackgroundCleanup.DeleteNow(_cache);
     }
 
-    private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40)
+    private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40, string? dataRoot = null)
     {
-        var options = new LocalArkerServerOptions { BaseCacheDirectory = _cache, UseBaseCache = useCache, BaseCacheMaxBytes = maxBytes, TimeProvider = clock ?? TimeProvider.System };
+        var options = new LocalArkerServerOptions { BaseCacheDirectory = _cache, UseBaseCache = useCache, BaseCacheMaxBytes = maxBytes, TimeProvider = clock ?? TimeProvider.System, DataRoot = dataRoot };
         options.ApiKeys[Key] = "org-cache";
         return LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
     }

@@ -42,6 +42,24 @@ public sealed class LocalBaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoRunsStartedTogether_EachGetsAWholeBase_AndTheCacheKeepsOneEntry()
+    {
+        int before = SharedToolTemplate.Provisioned;
+        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+
+        (TimeSpan, ArkerRunSummary)[] together = await Task.WhenAll(
+            RunAsync(settings, "shared\n", () => new SharedToolTemplate()),
+            RunAsync(settings, "shared\n", () => new SharedToolTemplate()));
+        (_, ArkerRunSummary later) = await RunAsync(settings, "shared\n", () => new SharedToolTemplate());
+
+        Assert.InRange(SharedToolTemplate.Provisioned - before, 1, 2); // each provisioned its own, or one found the other's
+        Assert.Equal(2, together.Sum(run => run.Item2.BasesProvisioned + run.Item2.BasesFromCache));
+        Assert.Equal((0, 1), (later.BasesProvisioned, later.BasesFromCache));
+        string entry = Assert.Single(Directory.GetDirectories(Path.Combine(_cache, "bases")));
+        Assert.EndsWith($"arker-base-SharedToolTemplate-{new SharedToolTemplate().RecipeHash()}@{new SharedToolTemplate().RecipeHash()}", entry, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheSettings_ComeFromTheEnvironment_OnByDefault()
     {
         static ArkerTestingSettings With(string? cache) => ArkerTestingSettings.FromVariables(n => n switch
@@ -67,10 +85,10 @@ public sealed class LocalBaseCacheTests : IDisposable
     }
 
     /// <summary>A run on the embedded server: its base of the template, one test's fork of it, what the tool there says.</summary>
-    private static async Task<(TimeSpan Provisioning, ArkerRunSummary Summary)> RunAsync(ArkerTestingSettings settings, string expected)
+    private static async Task<(TimeSpan Provisioning, ArkerRunSummary Summary)> RunAsync(ArkerTestingSettings settings, string expected, Func<VmTemplate>? template = null)
     {
         ArkerTestEnvironment run = await ArkerTestEnvironment.CreateAsync(settings with { PoolSize = 0 }, cancellationToken: Cancellation);
-        BaseVm baseVm = await run.GetBaseAsync(new CachedToolTemplate(), "cache", Cancellation);
+        BaseVm baseVm = await run.GetBaseAsync(template?.Invoke() ?? new CachedToolTemplate(), "cache", Cancellation);
         await using (VmLease lease = await baseVm.LeaseAsync("test", Cancellation))
         {
             Assert.Equal(expected, (await lease.Vm.RunAsync("tool", Cancellation)).StdoutText);

@@ -63,3 +63,17 @@ public sealed class CachedToolTemplate : VmTemplate
         (await vm.RunAsync($"mkdir -p ~/.local/bin && printf '#!/bin/sh\\necho tool {Version}\\n' > ~/.local/bin/tool && chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
     }
 }
+
+/// <summary>A template two runs provision at the same time; its own counter.</summary>
+public sealed class SharedToolTemplate : VmTemplate
+{
+    private static int _provisioned;
+
+    public static int Provisioned => Volatile.Read(ref _provisioned);
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _provisioned);
+        (await vm.RunAsync("sleep 1 && mkdir -p ~/.local/bin && printf '#!/bin/sh\\necho shared\\n' > ~/.local/bin/tool && chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
+    }
+}
