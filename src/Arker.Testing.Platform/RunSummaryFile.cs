@@ -18,6 +18,13 @@ internal static class RunSummaryFile
             json.WriteNumber("test_forks", summary.TestForks);
             json.WriteNumber("bases_provisioned", summary.BasesProvisioned);
             json.WriteNumber("bases_from_cache", summary.BasesFromCache);
+            json.WriteStartArray("templates_from_cache");
+            foreach (string template in summary.TemplatesFromCache)
+            {
+                json.WriteStringValue(template);
+            }
+
+            json.WriteEndArray();
             WriteOptional(json, "fork_p50_ms", summary.MedianForkTime?.TotalMilliseconds);
             WriteOptional(json, "provisioning_p50_s", summary.MedianProvisioningTime?.TotalSeconds);
             json.WriteNumber("vm_seconds", Math.Round(summary.VmTime.TotalSeconds, 3));

@@ -18,7 +18,10 @@ public sealed record ArkerRunSummary
     public int BasesProvisioned { get; init; }
 
     /// <summary>Bases that came from the embedded local server's base cache instead of being provisioned.</summary>
-    public int BasesFromCache { get; init; }
+    public int BasesFromCache => TemplatesFromCache.Count;
+
+    /// <summary>The templates whose bases came from the embedded local server's base cache.</summary>
+    public IReadOnlyList<string> TemplatesFromCache { get; init; } = [];
 
     /// <summary>The median time a fork took, seen by the client; null when the run made none.</summary>
     public TimeSpan? MedianForkTime { get; init; }
@@ -61,7 +64,7 @@ public sealed record ArkerRunSummary
 
         if (BasesFromCache > 0)
         {
-            line.Append(CultureInfo.InvariantCulture, $", {Count(BasesFromCache, "base")} from the local base cache");
+            line.Append(CultureInfo.InvariantCulture, $", {Count(BasesFromCache, "base")} from the local base cache ({string.Join(", ", TemplatesFromCache)})");
         }
 
         line.Append(CultureInfo.InvariantCulture, $", {VmTime.TotalSeconds:0.0} VM-seconds");

@@ -108,7 +108,7 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
             await copy.SetNetworkPolicyAsync(network, cancellationToken);
         }
 
-        vms.Statistics.FromCache();
+        vms.Statistics.FromCache(template.Name);
         vms.Logger.LogInformation("Base {Vm} of template {Template} came from the local base cache ({Name}), not provisioned", copy.Id, template.Name, cachedName);
         return new BaseVm(vms, template, copy, owned: true, TimeSpan.Zero);
     }

@@ -13,7 +13,7 @@ internal sealed class RunStatistics
     private readonly ConcurrentQueue<TimeSpan> _forkTimes = new();
     private readonly ConcurrentQueue<TimeSpan> _provisioningTimes = new();
     private long _leases;
-    private long _fromCache;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _fromCache = new();
     private long _vmTicks;
 
     public RunStatistics(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
@@ -45,7 +45,7 @@ internal sealed class RunStatistics
 
     public void Provisioned(TimeSpan duration) => _provisioningTimes.Enqueue(duration);
 
-    public void FromCache() => Interlocked.Increment(ref _fromCache);
+    public void FromCache(string template) => _fromCache.Enqueue(template);
 
     /// <summary>The figures so far; VMs still alive count as living until now.</summary>
     public ArkerRunSummary Summarize(string runId, int kept, int leftBehind)
@@ -58,7 +58,7 @@ internal sealed class RunStatistics
             VmsCreated = _forkTimes.Count,
             TestForks = (int)Interlocked.Read(ref _leases),
             BasesProvisioned = _provisioningTimes.Count,
-            BasesFromCache = (int)Interlocked.Read(ref _fromCache),
+            TemplatesFromCache = [.. _fromCache.Order(StringComparer.Ordinal)],
             MedianForkTime = Median(_forkTimes),
             MedianProvisioningTime = Median(_provisioningTimes),
             VmTime = TimeSpan.FromTicks(Interlocked.Read(ref _vmTicks) + stillAlive),

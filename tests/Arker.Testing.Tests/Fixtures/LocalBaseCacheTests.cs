@@ -33,7 +33,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         Assert.Equal(TimeSpan.Zero, secondTook);
         Assert.Equal((1, 0), (first.BasesProvisioned, first.BasesFromCache));
         Assert.Equal((0, 1), (second.BasesProvisioned, second.BasesFromCache));
-        Assert.Contains("1 base from the local base cache", second.ToString(), StringComparison.Ordinal);
+        Assert.Contains("1 base from the local base cache (CachedToolTemplate)", second.ToString(), StringComparison.Ordinal);
         Assert.Equal((1, 0), (changed.BasesProvisioned, changed.BasesFromCache));
         Assert.Equal((1, 0), (off.BasesProvisioned, off.BasesFromCache));
         Assert.Equal((1, 0), (cleared.BasesProvisioned, cleared.BasesFromCache));
