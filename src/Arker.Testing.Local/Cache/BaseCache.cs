@@ -189,7 +189,7 @@ internal sealed class BaseCache
     private CacheEntry Describe(string entry)
     {
         (CachedBase? cached, _) = TryRead(entry);
-        CachedBase? manifest = cached ?? ReadManifest(entry);
+        CachedBase? manifest = cached ?? ReadManifest(entry).Manifest;
         string marker = Path.Combine(entry, LastUsedFile);
         DateTimeOffset lastUsed = File.Exists(marker) ? File.GetLastWriteTimeUtc(marker)
             : manifest?.CreatedAt ?? System.IO.Directory.GetLastWriteTimeUtc(entry);
@@ -200,14 +200,10 @@ internal sealed class BaseCache
     /// <summary>The entry's base if this server can use it; else why not.</summary>
     private (CachedBase? Cached, string? Problem) TryRead(string entry)
     {
-        CachedBase? cached;
-        try
+        (CachedBase? cached, string? unreadable) = ReadManifest(entry);
+        if (unreadable is not null)
         {
-            cached = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, ManifestFile)), CacheJsonContext.Default.CachedBase);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return (null, $"its manifest cannot be read ({ex.Message}); remove it, or prune the cache (arker-local cache prune)");
+            return (null, $"its manifest cannot be read ({unreadable}); remove it, or prune the cache (arker-local cache prune)");
         }
 
         if (cached is null || cached.Format != CachedBase.CurrentFormat || string.IsNullOrEmpty(cached.Name) || !System.IO.Directory.Exists(Path.Combine(entry, "layer")))
@@ -220,15 +216,16 @@ internal sealed class BaseCache
             : (null, "made by another server version, kernel or mode");
     }
 
-    private static CachedBase? ReadManifest(string entry)
+    /// <summary>The entry's manifest as written, whoever wrote it; or why it cannot be read.</summary>
+    private static (CachedBase? Manifest, string? Problem) ReadManifest(string entry)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, ManifestFile)), CacheJsonContext.Default.CachedBase);
+            return (JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(entry, ManifestFile)), CacheJsonContext.Default.CachedBase), null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            return null;
+            return (null, ex.Message);
         }
     }
 

@@ -21,50 +21,41 @@ internal sealed class OutboundGateway : IAsyncDisposable
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private static readonly byte[] Carried = "+"u8.ToArray();
     private static readonly byte[] Refused = "-"u8.ToArray();
-    private readonly Process _relay;
-    private readonly Socket _listener;
-    private readonly string _socketView;
+    private readonly RelayListener _link;
     private readonly Func<NetworkPolicy> _policy;
     private readonly GatewaySettings _settings;
     private readonly GuestAddresses _names = new();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _accepting;
 
-    private OutboundGateway(Process relay, Socket listener, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings)
+    private OutboundGateway(RelayListener link, Func<NetworkPolicy> policy, GatewaySettings settings)
     {
-        _relay = relay;
-        _listener = listener;
-        _socketView = socketView;
+        _link = link;
         _policy = policy;
         _settings = settings;
-        _accepting = RelayProcess.AcceptAsync(stopping => _listener.AcceptAsync(stopping), CarryAsync, _stopping.Token);
+        link.Carry(CarryAsync);
     }
 
     /// <summary>The relay's process, which holds the VM's network namespace.</summary>
-    public int ProcessId => _relay.Id;
+    public int ProcessId => _link.Relay.Id;
 
     /// <summary>
     /// Gives a started relay (one of <see cref="GatewayPool"/>'s) its VM: listens on the Unix
     /// socket (<paramref name="socketPath"/> to the relay, <paramref name="socketView"/> from here)
     /// and tells the relay where it is.
     /// </summary>
-    public static Task<OutboundGateway> AttachAsync(Process relay, string socketPath, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings) =>
-        RelayProcess.ListenThenAsync(socketView, async listener =>
+    public static async Task<OutboundGateway> AttachAsync(Process relay, string socketPath, string socketView, Func<NetworkPolicy> policy, GatewaySettings settings)
+    {
+        RelayListener link = await RelayListener.OpenAsync(socketView, async () =>
         {
             await relay.StandardInput.WriteLineAsync(socketPath);
             await relay.StandardInput.FlushAsync();
-            return new OutboundGateway(relay, listener, socketView, policy, settings);
+            return relay;
         });
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        RelayProcess.Stop(_relay);
-        _listener.Dispose();
-        await _accepting;
-        File.Delete(_socketView);
-        _stopping.Dispose();
+        return new OutboundGateway(link, policy, settings);
     }
+
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
+
+    private CancellationToken Stopping => _link.Stopping;
 
     private async Task CarryAsync(Socket fromVm)
     {
@@ -95,27 +86,27 @@ internal sealed class OutboundGateway : IAsyncDisposable
     {
         if (await AllowedAsync(destination, port, "connection") is not { } allowed)
         {
-            await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
+            await fromVm.SendAsync(Refused, SocketFlags.None, Stopping);
             return;
         }
 
         using var upstream = new Socket(allowed.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+        using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(Stopping))
         {
             connecting.CancelAfter(ConnectTimeout);
             try
             {
                 await upstream.ConnectAsync(new IPEndPoint(allowed, port), connecting.Token);
             }
-            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !Stopping.IsCancellationRequested))
             {
-                await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
+                await fromVm.SendAsync(Refused, SocketFlags.None, Stopping);
                 return;
             }
         }
 
-        await fromVm.SendAsync(Carried, SocketFlags.None, _stopping.Token);
-        await SocketJoin.CarryAsync(fromVm, upstream, _stopping.Token);
+        await fromVm.SendAsync(Carried, SocketFlags.None, Stopping);
+        await SocketJoin.CarryAsync(fromVm, upstream, Stopping);
     }
 
     /// <summary>
@@ -127,14 +118,14 @@ internal sealed class OutboundGateway : IAsyncDisposable
     {
         if (await AllowedAsync(destination, port, "UDP flow") is not { } allowed)
         {
-            await fromVm.SendAsync(Refused, SocketFlags.None, _stopping.Token);
+            await fromVm.SendAsync(Refused, SocketFlags.None, Stopping);
             return;
         }
 
         using var upstream = new Socket(allowed.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        await upstream.ConnectAsync(new IPEndPoint(allowed, port), _stopping.Token);
-        await fromVm.SendAsync(Carried, SocketFlags.None, _stopping.Token);
-        using var flow = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        await upstream.ConnectAsync(new IPEndPoint(allowed, port), Stopping);
+        await fromVm.SendAsync(Carried, SocketFlags.None, Stopping);
+        using var flow = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
         Task answers = AnswersToVmAsync(upstream, fromVm, flow.Token);
         try
         {
@@ -195,7 +186,7 @@ internal sealed class OutboundGateway : IAsyncDisposable
         string? host = GuestAddresses.IsGuestAddress(destination) ? _names.NameOf(destination) : null;
         IPAddress[] candidates = host is null
             ? GuestAddresses.IsGuestAddress(destination) ? [] : [destination]
-            : policy.AllowsLookup(host, _settings.DefaultAccess) ? await _settings.Lookup.ResolveAsync(host, _stopping.Token) : [];
+            : policy.AllowsLookup(host, _settings.DefaultAccess) ? await _settings.Lookup.ResolveAsync(host, Stopping) : [];
         IPAddress? allowed = candidates.FirstOrDefault(address =>
             policy.AllowsOutbound(host, address, port, _settings.Lookup.IsThisMachine(address), _settings.DefaultAccess));
         if (allowed is null)
@@ -225,9 +216,9 @@ internal sealed class OutboundGateway : IAsyncDisposable
             IPAddress[]? found;
             try
             {
-                found = await _settings.Lookup.ResolveAsync(name, _stopping.Token);
+                found = await _settings.Lookup.ResolveAsync(name, Stopping);
             }
-            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !_stopping.IsCancellationRequested))
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !Stopping.IsCancellationRequested))
             {
                 found = null;
             }
@@ -241,7 +232,7 @@ internal sealed class OutboundGateway : IAsyncDisposable
         }
 
         _settings.Logger.LogDebug("A VM looked up {Name} (type {Type}): answer {Code}", name, type, (DnsResponseCode)(answer[3] & 0x0F));
-        await fromVm.SendAsync(answer, SocketFlags.None, _stopping.Token);
+        await fromVm.SendAsync(answer, SocketFlags.None, Stopping);
         fromVm.Shutdown(SocketShutdown.Send);
     }
 
@@ -253,7 +244,7 @@ internal sealed class OutboundGateway : IAsyncDisposable
         int end;
         while ((end = Array.IndexOf(buffer, (byte)'\n', 0, length)) < 0)
         {
-            int read = length < buffer.Length ? await fromVm.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, _stopping.Token) : 0;
+            int read = length < buffer.Length ? await fromVm.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, Stopping) : 0;
             if (read == 0)
             {
                 throw new IOException("the relay's header did not end");
@@ -273,7 +264,7 @@ internal sealed class OutboundGateway : IAsyncDisposable
         rest.AsSpan(0, length).CopyTo(query);
         while (length < queryLength)
         {
-            int read = await fromVm.ReceiveAsync(query.AsMemory(length), SocketFlags.None, _stopping.Token);
+            int read = await fromVm.ReceiveAsync(query.AsMemory(length), SocketFlags.None, Stopping);
             length += read > 0 ? read : throw new IOException("the query ended early");
         }
 

@@ -14,18 +14,14 @@ namespace Arker.Testing.Local.Sandbox;
 /// </summary>
 internal sealed class HostPortForward : IAsyncDisposable
 {
-    private readonly Socket _listener;
-    private readonly Process _relay;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _accepting;
+    private readonly RelayListener _link;
 
-    private HostPortForward(int hostPort, int guestPort, Socket listener, Process relay)
+    private HostPortForward(int hostPort, int guestPort, RelayListener link)
     {
         HostPort = hostPort;
         GuestPort = guestPort;
-        _listener = listener;
-        _relay = relay;
-        _accepting = AcceptAsync();
+        _link = link;
+        link.Carry(CarryAsync);
     }
 
     public int HostPort { get; }
@@ -36,24 +32,11 @@ internal sealed class HostPortForward : IAsyncDisposable
     public Uri GuestUrl => new($"http://127.0.0.1:{GuestPort}/");
 
     /// <summary>Listens on <paramref name="socketView"/>, then starts the relay in the VM (<paramref name="relay"/>).</summary>
-    public static Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay) =>
-        RelayProcess.ListenThenAsync(socketView, async listener =>
-        {
-            Process process = await RelayProcess.StartAsync(relay, error =>
-                LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error}): choose another guest port"));
-            return new HostPortForward(hostPort, guestPort, listener, process);
-        });
+    public static async Task<HostPortForward> OpenAsync(int hostPort, int guestPort, string socketView, ProcessStartInfo relay) =>
+        new(hostPort, guestPort, await RelayListener.OpenAsync(socketView, () => RelayProcess.StartAsync(relay, error =>
+            LocalArkerException.InvalidInput($"the VM's 127.0.0.1:{guestPort} cannot be offered ({error}): choose another guest port"))));
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        RelayProcess.Stop(_relay);
-        _listener.Dispose();
-        await _accepting;
-        _stopping.Dispose();
-    }
-
-    private Task AcceptAsync() => RelayProcess.AcceptAsync(stopping => _listener.AcceptAsync(stopping), CarryAsync, _stopping.Token);
+    public ValueTask DisposeAsync() => _link.DisposeAsync();
 
     private async Task CarryAsync(Socket fromVm)
     {
@@ -62,14 +45,14 @@ internal sealed class HostPortForward : IAsyncDisposable
         {
             try
             {
-                await toHost.ConnectAsync(new IPEndPoint(IPAddress.Loopback, HostPort), _stopping.Token);
+                await toHost.ConnectAsync(new IPEndPoint(IPAddress.Loopback, HostPort), _link.Stopping);
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
                 return; // nothing listens on the host port: the VM sees its connection close
             }
 
-            await SocketJoin.CarryAsync(fromVm, toHost, _stopping.Token);
+            await SocketJoin.CarryAsync(fromVm, toHost, _link.Stopping);
         }
     }
 }

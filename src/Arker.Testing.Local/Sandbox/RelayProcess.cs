@@ -19,30 +19,6 @@ internal static class RelayProcess
         }
     }
 
-    /// <summary>
-    /// Listens on a Unix socket at <paramref name="socketView"/> that a relay connects to (it runs as
-    /// the VM user, so anyone may connect; the folder keeps VMs out); then <paramref name="open"/>
-    /// makes the link. If that fails, the socket goes.
-    /// </summary>
-    public static async Task<T> ListenThenAsync<T>(string socketView, Func<Socket, Task<T>> open)
-    {
-        CheckSocketPath(socketView);
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            listener.Bind(new UnixDomainSocketEndPoint(socketView));
-            File.SetUnixFileMode(socketView, (UnixFileMode)0x1B6);
-            listener.Listen(128);
-            return await open(listener);
-        }
-        catch
-        {
-            listener.Dispose();
-            File.Delete(socketView);
-            throw;
-        }
-    }
-
     /// <summary>Starts a relay and waits until it listens; if it cannot, <paramref name="failure"/> turns its error output into the exception.</summary>
     public static async Task<Process> StartAsync(ProcessStartInfo relay, Func<string, Exception> failure)
     {
