@@ -32,8 +32,6 @@ internal static partial class LibC
     public const int ELoop = 40;
     public const int EXDev = 18;
 
-    private const long SysOpenat2 = 437; // the same number on x86_64 and arm64
-
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
     {
@@ -81,8 +79,21 @@ internal static partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    public const int SigKill = 9;
+    public const int ESrch = 3;
+    public const int ENoSys = 38;
+
     [LibraryImport("libc", SetLastError = true)]
-    public static partial int kill(int pid, int signal);
+    private static partial long syscall(long number, long first, long second, long third, long fourth);
+
+    /// <summary>
+    /// pidfd_open(2): a descriptor that refers to process <paramref name="pid"/> for as long as the
+    /// descriptor is open, whatever process later gets the same id; -1 and errno if it cannot.
+    /// </summary>
+    public static int PidfdOpen(int pid) => (int)syscall(SystemCalls.PidfdOpen, pid, 0, 0, 0);
+
+    /// <summary>pidfd_send_signal(2): a signal to the process a pidfd refers to, and to no other.</summary>
+    public static int PidfdSendSignal(int pidfd, int signal) => (int)syscall(SystemCalls.PidfdSendSignal, pidfd, signal, 0, 0);
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial long syscall(long number, int dirfd, byte* path, OpenHow* how, nuint size);
@@ -97,7 +108,7 @@ internal static partial class LibC
         bytes[length] = 0;
         fixed (byte* p = bytes)
         {
-            return (int)syscall(SysOpenat2, dirfd, p, &how, (nuint)sizeof(OpenHow));
+            return (int)syscall(SystemCalls.Openat2, dirfd, p, &how, (nuint)sizeof(OpenHow));
         }
     }
 

@@ -22,14 +22,14 @@ internal static class RelayProcess
     /// <summary>Starts a relay and waits until it listens; if it cannot, <paramref name="failure"/> turns its error output into the exception.</summary>
     public static async Task<Process> StartAsync(ProcessStartInfo relay, Func<string, Exception> failure)
     {
-        Process process = Process.Start(relay) ?? throw new IOException("the port relay did not start");
+        Process process = await ChildProcesses.StartAsync(relay);
         string? ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         if (ready == "ready")
         {
             return process;
         }
 
-        process.Kill();
+        ChildProcesses.Kill(process);
         string error = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         process.Dispose();

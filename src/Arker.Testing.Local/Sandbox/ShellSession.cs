@@ -53,7 +53,7 @@ internal sealed class ShellSession
     public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports, string? network)
     {
         var info = launcher.CreateStartInfo(mergedRoot, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver], network);
-        var process = Process.Start(info) ?? throw new IOException("the sandbox process did not start");
+        Process process = await ChildProcesses.StartAsync(info);
         var session = new ShellSession(process, outputCap);
         string restore = $"builtin cd -- {Quote(cwd)} 2>/dev/null; {exports}";
         ShellResult result = await session.RunAsync(restore, Timeout.InfiniteTimeSpan);
@@ -142,7 +142,7 @@ internal sealed class ShellSession
 
         try
         {
-            _process.Kill();
+            ChildProcesses.Kill(_process);
         }
         catch (InvalidOperationException)
         {

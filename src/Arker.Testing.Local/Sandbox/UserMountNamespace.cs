@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Arker.Testing.Local.Sandbox;
 
@@ -41,7 +40,7 @@ internal sealed class UserMountNamespace : MountNamespace
 
     public static async Task<UserMountNamespace> StartAsync()
     {
-        (int mount, int umount2) = SystemCallNumbers();
+        (long mount, long umount2) = SystemCallNumbers();
         string unshare = Required("unshare", "util-linux");
         string nsenter = Required("nsenter", "util-linux");
         string perl = Required("perl", "perl-base");
@@ -60,13 +59,13 @@ internal sealed class UserMountNamespace : MountNamespace
             start.ArgumentList.Add(arg);
         }
 
-        var helper = Process.Start(start) ?? throw new SandboxUnavailableException("unshare did not start");
+        Process helper = await ChildProcesses.StartAsync(start);
         helper.StandardInput.AutoFlush = true;
         helper.StandardInput.NewLine = "\n";
         Task<string?> ready = helper.StandardOutput.ReadLineAsync();
         if (await Task.WhenAny(ready, Task.Delay(TimeSpan.FromSeconds(30))) != ready || await ready != "ready")
         {
-            helper.Kill();
+            ChildProcesses.Kill(helper);
             string error = await helper.StandardError.ReadToEndAsync();
             await helper.WaitForExitAsync();
             helper.Dispose();
@@ -93,7 +92,7 @@ internal sealed class UserMountNamespace : MountNamespace
         }
         catch (OperationCanceledException)
         {
-            _helper.Kill();
+            ChildProcesses.Kill(_helper);
         }
 
         _helper.Dispose();
@@ -115,12 +114,18 @@ internal sealed class UserMountNamespace : MountNamespace
         }
     }
 
-    private static (int Mount, int Umount2) SystemCallNumbers() => RuntimeInformation.ProcessArchitecture switch
+    private static (long Mount, long Umount2) SystemCallNumbers()
     {
-        Architecture.X64 => (165, 166),
-        Architecture.Arm64 => (40, 39),
-        var other => throw new SandboxUnavailableException($"Without root, the local Arker server supports x64 and arm64 machines; this one is {other}. Run it as root."),
-    };
+        try
+        {
+            Native.ArchitectureCalls calls = Native.SystemCalls.ForThisMachine();
+            return (calls.Mount, calls.Umount2);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            throw new SandboxUnavailableException($"Without root, {ex.Message}. Run it as root.", ex);
+        }
+    }
 
     private static string Required(string program, string package) =>
         SandboxPrerequisites.FindExecutable(program)

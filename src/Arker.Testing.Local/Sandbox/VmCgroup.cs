@@ -83,7 +83,7 @@ internal sealed class VmCgroup
             {
                 foreach (int pid in pids)
                 {
-                    _ = Native.LibC.kill(pid, 9);
+                    ChildProcesses.KillCgroupMember(pid, Path.Combine(directory, "cgroup.procs"));
                 }
             }
 
@@ -132,7 +132,7 @@ internal sealed class VmCgroup
             {
                 foreach (int pid in ReadPids(directory))
                 {
-                    _ = Native.LibC.kill(pid, 9);
+                    ChildProcesses.KillCgroupMember(pid, Path.Combine(directory, "cgroup.procs"));
                 }
             }
 

@@ -35,9 +35,17 @@ public sealed class ServerProcess : IDisposable
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!;
 
     /// <summary>Starts the server on a free port and waits until it says where it listens.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] args)
+    public static Task<ServerProcess> StartAsync(params string[] args) => StartAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the server with <paramref name="environment"/> added to this process's.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", "http://127.0.0.1:0", .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         Process process = Process.Start(start)!;
         const string Banner = "Arker local server on ";
         string? line;
