@@ -45,7 +45,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         List<int> descendants = DescendantsOf(host.ProcessId);
         Assert.NotEmpty(MountsUnder(dataRoot));
         Assert.NotEmpty(descendants); // its VMs' sandboxes, and without root the namespace helper
-        Assert.Contains(descendants, IsNetworkGateway); // the relays that hold its VMs' networks, made ahead and in use
+        Assert.NotEmpty(NetworksHeldBy(host.ProcessId)); // its VMs' networks, made ahead and in use: held by its descriptors, by no process
         Assert.Equal(!ServerMounts.Rootless, CgroupsNamed(cgroup).Count > 0); // without root there are no cgroups to leave
 
         Kill(host.ProcessId);
@@ -132,17 +132,14 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         return found;
     }
 
-    /// <summary>Whether a process is a VM network's gateway relay (the server's port relay script, by its first line).</summary>
-    private static bool IsNetworkGateway(int processId)
+    /// <summary>The network namespaces a process holds open by descriptor, other than its own.</summary>
+    private static List<string> NetworksHeldBy(int processId)
     {
-        try
-        {
-            return File.ReadAllText($"/proc/{processId}/cmdline").Contains("Joins a VM's network to this machine", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        string own = new FileInfo($"/proc/{processId}/ns/net").LinkTarget ?? "";
+        return [.. Directory.GetFiles($"/proc/{processId}/fd")
+            .Select(descriptor => new FileInfo(descriptor).LinkTarget ?? "")
+            .Where(target => target.StartsWith("net:[", StringComparison.Ordinal) && target != own)
+            .Distinct()];
     }
 
     /// <summary>Whether a process exists and is not a zombie (dead, waiting for init to reap it).</summary>

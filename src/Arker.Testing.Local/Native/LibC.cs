@@ -79,6 +79,36 @@ internal static partial class LibC
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
 
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setns(int fd, int nstype);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint recvmsg(nint socket, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint sendmsg(nint socket, MessageHeader* message, int flags);
+
+    /// <summary><c>struct msghdr</c> (LP64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct MessageHeader
+    {
+        public void* Name;
+        public uint NameLength;
+        public IoVector* Vectors;
+        public nuint VectorCount;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary><c>struct iovec</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct IoVector
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
     public const int SigKill = 9;
     public const int ESrch = 3;
     public const int ENoSys = 38;

@@ -1,47 +1,51 @@
 using System.Diagnostics;
+using Arker.Testing.Local.Native;
 using Arker.Testing.Local.Sandbox;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Network;
 
 /// <summary>
-/// VM networks made ahead of need. Each is a gateway relay (see <see cref="OutboundGateway"/>)
-/// already running in a network namespace of its own, with its loopback up and the nftables rules
-/// that send the VM's traffic to it, waiting to be told its VM. Making one takes a few
-/// milliseconds (a namespace, <c>ip</c>, <c>nft</c>, perl); taking one is free, so a new VM's
-/// first command does not wait for its network. A VM taken is replaced in the background.
+/// VM networks made ahead of need (<see cref="PreparedNetwork"/>). Making one takes a few
+/// milliseconds (a namespace, <c>ip</c> and <c>nft</c> run once in it, the gateway's sockets made
+/// in it); taking one is free, so a new VM's first command does not wait for its network. A
+/// network taken is replaced in the background.
 /// </summary>
-internal sealed class GatewayPool : IAsyncDisposable
+internal sealed class GatewayPool : IDisposable
 {
     private const int Size = 2;
-    private readonly Func<ProcessStartInfo> _startInfo;
+    private static readonly TimeSpan SetupPatience = TimeSpan.FromSeconds(30);
+    private readonly SandboxLauncher _launcher;
+    private readonly MountNamespace _space;
     private readonly ILogger _logger;
-    private readonly Queue<Task<Process>> _ready = new();
+    private readonly Queue<Task<PreparedNetwork>> _ready = new();
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private GatewayPool(Func<ProcessStartInfo> startInfo, ILogger logger)
+    private GatewayPool(SandboxLauncher launcher, MountNamespace space, ILogger logger)
     {
-        _startInfo = startInfo;
+        _launcher = launcher;
+        _space = space;
         _logger = logger;
     }
 
     /// <summary>
     /// A pool whose first network is made now, to prove this machine can: null, with the reason,
-    /// when it cannot (no <c>ip</c> or <c>nft</c>, or a kernel without nftables NAT), in which case
-    /// VMs have their own loopback only.
+    /// when it cannot (no <c>ip</c> or <c>nft</c>, or a kernel without nftables NAT or TPROXY), in
+    /// which case VMs have their own loopback only.
     /// </summary>
-    public static async Task<(GatewayPool? Pool, string? Reason)> StartAsync(SandboxLauncher launcher, ILogger logger)
+    public static async Task<(GatewayPool? Pool, string? Reason)> StartAsync(SandboxLauncher launcher, MountNamespace space, ILogger logger)
     {
-        if (launcher.GatewayPrerequisitesMissing() is { } missing)
+        if (launcher.NetworkPrerequisitesMissing() is { } missing)
         {
             return (null, missing);
         }
 
-        var pool = new GatewayPool(launcher.CreateGatewayStartInfo, logger);
+        var pool = new GatewayPool(launcher, space, logger);
         try
         {
-            Process first = await pool.MakeAsync();
+            PreparedNetwork first = await pool.MakeAsync();
             lock (pool._gate)
             {
                 pool._ready.Enqueue(Task.FromResult(first));
@@ -56,23 +60,23 @@ internal sealed class GatewayPool : IAsyncDisposable
         }
     }
 
-    /// <summary>A gateway relay in a network namespace of its own, ready for its VM.</summary>
-    public async Task<Process> TakeAsync()
+    /// <summary>A network of its own, ready for a VM.</summary>
+    public async Task<PreparedNetwork> TakeAsync()
     {
-        Task<Process> next;
+        Task<PreparedNetwork> next;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            next = _ready.TryDequeue(out Task<Process>? made) ? made : MakeAsync();
+            next = _ready.TryDequeue(out Task<PreparedNetwork>? made) ? made : MakeAsync();
         }
 
         Refill();
         return await next;
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
-        Task<Process>[] left;
+        Task<PreparedNetwork>[] left;
         lock (_gate)
         {
             _disposed = true;
@@ -80,16 +84,9 @@ internal sealed class GatewayPool : IAsyncDisposable
             _ready.Clear();
         }
 
-        foreach (Task<Process> made in left)
+        foreach (Task<PreparedNetwork> made in left)
         {
-            try
-            {
-                RelayProcess.Stop(await made);
-            }
-            catch (IOException)
-            {
-                // It never started: nothing to stop.
-            }
+            _ = made.ContinueWith(network => network.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
     }
 
@@ -99,7 +96,7 @@ internal sealed class GatewayPool : IAsyncDisposable
         {
             while (!_disposed && _ready.Count < Size)
             {
-                Task<Process> making = MakeAsync();
+                Task<PreparedNetwork> making = MakeAsync();
                 _ready.Enqueue(making);
                 _ = making.ContinueWith(
                     failed => _logger.LogWarning(failed.Exception!.GetBaseException(), "A VM network could not be made ahead of need"),
@@ -108,6 +105,73 @@ internal sealed class GatewayPool : IAsyncDisposable
         }
     }
 
-    private Task<Process> MakeAsync() =>
-        RelayProcess.StartAsync(_startInfo(), error => new IOException($"a VM network could not be made: {error}"));
+    /// <summary>
+    /// Runs the set-up (see <see cref="SandboxLauncher.CreateNetworkStartInfo"/>) in a new network
+    /// namespace, holds the namespace by a descriptor while the set-up waits, makes the gateway's
+    /// sockets in it, then lets the set-up end.
+    /// </summary>
+    private async Task<PreparedNetwork> MakeAsync()
+    {
+        Process setup = await ChildProcesses.StartAsync(_launcher.CreateNetworkStartInfo());
+        try
+        {
+            using var patience = new CancellationTokenSource(SetupPatience);
+            if (await setup.StandardOutput.ReadLineAsync(patience.Token) != "ready")
+            {
+                throw new IOException($"a VM network could not be made: {(await setup.StandardError.ReadToEndAsync(patience.Token)).Trim()}");
+            }
+
+            // The set-up is this process's child and has not ended (it waits on its stdin): the id is its own.
+            int held = LibC.openat(LibC.AtFdCwd, $"/proc/{setup.Id}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0);
+            var networkNamespace = held >= 0 ? new SafeFileHandle(held, ownsHandle: true) : throw new IOException($"a VM network could not be held: {LibC.Describe(LibC.LastError)}");
+            try
+            {
+                return new PreparedNetwork(networkNamespace, await _space.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
+            }
+            catch (System.Net.Sockets.SocketException ex)
+            {
+                networkNamespace.Dispose();
+                throw new IOException($"a VM network's gateway sockets could not be made: {ex.Message}", ex);
+            }
+            catch
+            {
+                networkNamespace.Dispose();
+                throw;
+            }
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new IOException($"a VM network was not made within {SetupPatience.TotalSeconds:0} s", ex);
+        }
+        finally
+        {
+            await EndAsync(setup);
+        }
+    }
+
+    /// <summary>Closes the set-up's stdin, on which it waits, and reaps it.</summary>
+    private static async Task EndAsync(Process setup)
+    {
+        try
+        {
+            setup.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // It ended already.
+        }
+
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await setup.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            ChildProcesses.Kill(setup);
+            await setup.WaitForExitAsync();
+        }
+
+        setup.Dispose();
+    }
 }

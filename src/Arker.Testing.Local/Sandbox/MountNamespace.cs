@@ -22,6 +22,12 @@ internal abstract class MountNamespace : IAsyncDisposable
     /// </summary>
     public abstract IReadOnlyList<string> LaunchPrefix(string? network);
 
+    /// <summary>
+    /// Whether the namespace is gone, and every mount in it: without root, when its helper has
+    /// exited (killed by a signal meant for the test run, say). As root, never.
+    /// </summary>
+    public virtual bool HasEnded => false;
+
     /// <summary>The namespace's mount table, in <c>/proc/…/mountinfo</c> form.</summary>
     public abstract string MountInfoPath { get; }
 
@@ -33,6 +39,14 @@ internal abstract class MountNamespace : IAsyncDisposable
 
     /// <summary>umount2(2) in the namespace; 0, or the errno.</summary>
     public abstract int Unmount(string target, int flags);
+
+    /// <summary>
+    /// Makes <paramref name="sockets"/> inside the VM network namespace <paramref name="network"/>
+    /// (an open descriptor of it), with the privileges that namespace gives this server: as root by
+    /// this process, without root by the helper, to which the descriptor is passed and which
+    /// passes the sockets back (SCM_RIGHTS).
+    /// </summary>
+    public abstract Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets);
 
     /// <summary>Lets the namespace go: without root, its helper exits and every mount in it vanishes.</summary>
     public abstract ValueTask DisposeAsync();
@@ -57,6 +71,9 @@ internal sealed class HostMountNamespace : MountNamespace
 
     public override int Unmount(string target, int flags) =>
         LibC.umount2(target, flags) == 0 ? 0 : LibC.LastError;
+
+    public override Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets) =>
+        NetworkNamespaceThread.OpenAsync(network, sockets);
 
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -90,8 +90,8 @@ internal sealed class Mounts(MountNamespace space)
         return pin;
     }
 
-    /// <summary>The mount points at or below <paramref name="prefix"/> in this namespace, deepest first.</summary>
-    public IReadOnlyList<string> MountPointsUnder(string prefix) => MountPointsUnder(space.MountInfoPath, prefix);
+    /// <summary>The mount points at or below <paramref name="prefix"/> in this namespace, deepest first; none once the namespace has ended (its mounts ended with it).</summary>
+    public IReadOnlyList<string> MountPointsUnder(string prefix) => space.HasEnded ? [] : MountPointsUnder(space.MountInfoPath, prefix);
 
     /// <summary>The mount points at or below <paramref name="prefix"/> in a mount table, deepest first.</summary>
     public static IReadOnlyList<string> MountPointsUnder(string mountInfoPath, string prefix)

@@ -16,9 +16,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly LocalArkerServerOptions _options;
     private readonly ILogger _logger;
     private readonly string _vmsDirectory;
-    private readonly string _relaysDirectory;
     private int _nextVm;
-    private int _nextRelay;
     private GatewaySettings _gatewaySettings = null!;
 
     private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, BackgroundCleanup cleanup, LayerStore layers, SandboxLauncher launcher, LocalArkerServerOptions options, ILogger logger)
@@ -35,9 +33,6 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(_vmsDirectory);
         UploadsDirectory = Path.Combine(instance.Path, "up");
         Directory.CreateDirectory(UploadsDirectory);
-        _relaysDirectory = Path.Combine(instance.Path, "r");
-        Directory.CreateDirectory(_relaysDirectory);
-        BaseImage.Chown(_relaysDirectory, BaseImage.HostUserId, BaseImage.HostGroupId);
     }
 
     public BackgroundCleanup Cleanup { get; }
@@ -69,26 +64,8 @@ internal sealed class SandboxHost : IAsyncDisposable
     public IReadOnlyList<string> NetworkWarnings => Gateways is null ? [$"outbound rules have no effect on this server: {NetworkDescription}"] : [];
 
     /// <summary>Gives a VM a network of its own, ready, with a gateway that lets it out as <paramref name="policy"/> allows.</summary>
-    public async Task<OutboundGateway> AttachGatewayAsync(Func<NetworkPolicy> policy)
-    {
-        System.Diagnostics.Process relay = await Gateways!.TakeAsync();
-        string socket = RelaySocketPath();
-        try
-        {
-            return await OutboundGateway.AttachAsync(relay, socket, Mounts.Space.View(socket), policy, _gatewaySettings);
-        }
-        catch
-        {
-            RelayProcess.Stop(relay);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// A fresh path for an exposed port's relay socket, in a folder of the instance that the VM
-    /// user's relay may write and no VM can see.
-    /// </summary>
-    public string RelaySocketPath() => Path.Combine(_relaysDirectory, Interlocked.Increment(ref _nextRelay).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public async Task<OutboundGateway> AttachGatewayAsync(Func<NetworkPolicy> policy) =>
+        new(await Gateways!.TakeAsync(), policy, _gatewaySettings);
 
     /// <summary>Staging space for uploads in progress, outside every VM.</summary>
     public string UploadsDirectory { get; }
@@ -298,11 +275,7 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Gateways is not null)
-        {
-            await Gateways.DisposeAsync();
-        }
-
+        Gateways?.Dispose();
         await Cleanup.DrainAsync();
         await RemoveInstanceAsync(_instance, _cgroups, Mounts);
         await Mounts.Space.DisposeAsync();
@@ -340,7 +313,7 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     private async Task StartNetworksAsync()
     {
-        _gatewaySettings = new GatewaySettings(_options.DefaultNetwork, new HostLookup(_options.HostNames), _logger);
+        _gatewaySettings = new GatewaySettings(_options.DefaultNetwork, new HostLookup(_options.HostNames), _options.TimeProvider, _logger);
         if (_options.ShareHostNetwork)
         {
             NetworkDescription = "the host's network, shared (--share-network): VMs reach everything this machine does, the server's API included";
@@ -353,7 +326,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             return;
         }
 
-        (Gateways, string? reason) = await GatewayPool.StartAsync(Launcher, _logger);
+        (Gateways, string? reason) = await GatewayPool.StartAsync(Launcher, Mounts.Space, _logger);
         if (Gateways is null)
         {
             _logger.LogWarning("VMs have no way out, only their own loopback: {Reason}", reason);

@@ -28,7 +28,6 @@ internal sealed class SandboxLauncher
     private readonly bool _shareNetwork;
     private readonly bool _canDisableUserNamespaces;
     private readonly MountNamespace _space;
-    private readonly string _perl = SandboxPrerequisites.FindExecutable("perl") ?? "perl";
     private readonly string? _ip = SandboxPrerequisites.FindExecutable("ip");
     private readonly string? _nft = SandboxPrerequisites.FindExecutable("nft");
 
@@ -88,41 +87,19 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>
-    /// A port relay (see <see cref="ExposedPort"/> and <see cref="HostPortForward"/>): in no sandbox,
-    /// only in the VM's <paramref name="network"/> namespace; <paramref name="inbound"/>, it listens on
-    /// <paramref name="socketPath"/> and connects to the guest's 127.0.0.1:<paramref name="port"/>,
-    /// else the other way round. As root it runs as the VM user's host uid.
+    /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a
+    /// new network namespace (owned, without root, by the server's user namespace) with its
+    /// loopback up, a route that takes every other address to it, and nftables rules that send
+    /// outbound TCP, DNS and other UDP to the ports where the VM's gateway sockets will listen
+    /// (see <see cref="Network.PreparedNetwork"/>). It says <c>ready</c> and waits until its stdin
+    /// closes, so the server can hold the namespace first; then no process is left in it.
     /// </summary>
-    public ProcessStartInfo CreateRelayStartInfo(string network, bool inbound, string socketPath, int port)
-    {
-        string[] relay = [_perl, "-e", RelayScript.Value, inbound ? "in" : "out", socketPath, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
-        string[] asVmUser = [_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups", "--"];
-        ProcessStartInfo info = StartInNamespaces(network, _space.IsRootless ? relay[0] : asVmUser[0]);
-        foreach (string part in _space.IsRootless ? relay[1..] : [.. asVmUser[1..], .. relay])
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        return info;
-    }
-
-    /// <summary>
-    /// A VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a new network
-    /// namespace (owned, without root, by the server's user namespace) with its loopback up, a
-    /// route that takes every other address to it, and nftables rules that send outbound TCP, DNS
-    /// and other UDP to the gateway relay; then the relay, which listens on the VM's 127.0.0.1:1,
-    /// :53 and :2. As root it runs as the VM user's host uid with only the capabilities to bind
-    /// low ports and answer datagrams from the address the VM meant, in that namespace alone.
-    /// </summary>
-    public ProcessStartInfo CreateGatewayStartInfo()
+    public ProcessStartInfo CreateNetworkStartInfo()
     {
         ProcessStartInfo info = StartInNamespaces(null, SandboxPrerequisites.FindExecutable("unshare") ?? "unshare");
-        const string Capabilities = "-all,+net_admin,+net_bind_service";
-        string[] asVmUser = _space.IsRootless ? [] :
-            [_setpriv, $"--reuid={BaseImage.HostUserId}", $"--regid={BaseImage.HostGroupId}", "--clear-groups",
-             $"--inh-caps={Capabilities}", $"--ambient-caps={Capabilities}", $"--bounding-set={Capabilities}", "--"];
-        string[] relay = [_perl, "-e", RelayScript.Value, "gateway", RecvmsgSystemCall().ToString(System.Globalization.CultureInfo.InvariantCulture)];
-        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", GatewaySetup, "sh", _ip!, _nft!, .. asVmUser, .. relay])
+        string[] ports = [.. new[] { Network.PreparedNetwork.ConnectionsPort, Network.PreparedNetwork.LookupsPort, Network.PreparedNetwork.DatagramsPort }
+            .Select(port => port.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", NetworkSetup, "sh", _ip!, _nft!, .. ports])
         {
             info.ArgumentList.Add(part);
         }
@@ -131,27 +108,28 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
-    public string? GatewayPrerequisitesMissing() =>
+    public string? NetworkPrerequisitesMissing() =>
         _shareNetwork ? "VMs share the host's network (--share-network)"
         : _ip is null ? "'ip' is not installed (apt-get install iproute2)"
         : _nft is null ? "'nft' is not installed (apt-get install nftables)"
         : null;
 
-    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, then the relay's command. Datagrams other
-    // than DNS are marked, routed back into the namespace (table 100) and diverted to the relay by
-    // TPROXY, which keeps their destination for it to read. 127.0.0.2 is there for glibc's
-    // AI_ADDRCONFIG, which counts only IPv4 addresses other than 127.0.0.1 as a network.
-    private const string GatewaySetup = """
-        ip="$1" nft="$2"; shift 2
+    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, then the gateway's ports for TCP, DNS
+    // and other datagrams. Datagrams other than DNS are marked,
+    // routed back into the namespace (table 100) and diverted to the gateway's socket by TPROXY,
+    // which keeps their destination for it to read. 127.0.0.2 is there for glibc's AI_ADDRCONFIG,
+    // which counts only IPv4 addresses other than 127.0.0.1 as a network.
+    private const string NetworkSetup = """
+        ip="$1" nft="$2" tcp="$3" dns="$4" udp="$5"
         "$ip" link set lo up && "$ip" addr add 127.0.0.2/8 dev lo && "$ip" route add default dev lo src 127.0.0.1 &&
         "$ip" rule add fwmark 1 lookup 100 && "$ip" route add local 0.0.0.0/0 dev lo table 100 &&
-        "$nft" -f - <<'RULES' && exec "$@"
+        "$nft" -f - <<RULES && echo ready && read -r held
         table ip arker {
           chain steer {
             type nat hook output priority -100; policy accept;
             ip daddr 127.0.0.0/8 return
-            udp dport 53 redirect to :53
-            meta l4proto tcp redirect to :1
+            udp dport 53 redirect to :$dns
+            meta l4proto tcp redirect to :$tcp
           }
           chain mark_datagrams {
             type route hook output priority mangle; policy accept;
@@ -159,7 +137,7 @@ internal sealed class SandboxLauncher
           }
           chain divert_datagrams {
             type filter hook prerouting priority mangle; policy accept;
-            meta l4proto udp meta mark 1 tproxy to 127.0.0.1:2
+            meta l4proto udp meta mark 1 tproxy to 127.0.0.1:$udp
           }
           chain refuse_others {
             type filter hook output priority 0; policy accept;
@@ -196,21 +174,6 @@ internal sealed class SandboxLauncher
 
         return info;
     }
-
-    private static readonly Lazy<string> RelayScript = new(() =>
-    {
-        using Stream resource = typeof(SandboxLauncher).Assembly.GetManifestResourceStream("Arker.Testing.Local.Sandbox.port-relay.pl")!;
-        using var reader = new StreamReader(resource);
-        return reader.ReadToEnd();
-    });
-
-    /// <summary>recvmsg(2)'s number, which the relay calls through perl's syscall (perl has no recvmsg).</summary>
-    private static int RecvmsgSystemCall() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
-    {
-        System.Runtime.InteropServices.Architecture.X64 => 47,
-        System.Runtime.InteropServices.Architecture.Arm64 => 212,
-        var other => throw new IOException($"VM networks are made on x64 and arm64 machines; this one is {other}"),
-    };
 
     /// <summary>bubblewrap 0.8 and later can forbid user namespaces inside the sandbox.</summary>
     private static bool SupportsDisablingUserNamespaces(string bwrap)

@@ -9,9 +9,9 @@ namespace Arker.Testing.Local.Sandbox;
 /// reachable on the VM's loopback from another, as on one machine. Where this machine can route
 /// a VM's traffic, the namespace comes ready from the server's <see cref="GatewayPool"/> with its
 /// <see cref="OutboundGateway"/>, which lets the VM out as its policy allows; elsewhere the VM's
-/// first sandbox makes it, with a loopback only. The server keeps it by an open descriptor of
-/// <c>/proc/&lt;pid&gt;/ns/net</c>, and sandboxes join it through <c>nsenter</c>. Disposing lets
-/// it go. With the host's network shared (<c>--share-network</c>) there is none.
+/// first sandbox makes it, with a loopback only. The server keeps it by an open descriptor, and
+/// sandboxes join it through <c>nsenter</c>. Disposing lets it go. With the host's network shared
+/// (<c>--share-network</c>) there is none.
 /// </summary>
 internal sealed class VmNetwork : IAsyncDisposable
 {
@@ -29,8 +29,11 @@ internal sealed class VmNetwork : IAsyncDisposable
         _makeGateway = enabled ? makeGateway : null;
     }
 
-    /// <summary>Where a new sandbox finds the VM's network namespace, or null before there is one.</summary>
-    public string? JoinPath => _namespace is { IsInvalid: false } held ? $"/proc/{Environment.ProcessId}/fd/{held.DangerousGetHandle()}" : null;
+    /// <summary>The VM's network namespace, held open, or null before there is one.</summary>
+    public SafeFileHandle? Namespace => _gateway?.Network.Namespace ?? (_namespace is { IsInvalid: false } held ? held : null);
+
+    /// <summary>Where a new sandbox finds the VM's network namespace (this process's descriptor of it), or null before there is one.</summary>
+    public string? JoinPath => Namespace is { } held ? ProcessDescriptors.PathOf(held) : null;
 
     /// <summary>Whether traffic leaves the VM through a gateway (else it has its loopback only).</summary>
     public bool HasGateway => _makeGateway is not null;
@@ -109,16 +112,9 @@ internal sealed class VmNetwork : IAsyncDisposable
         _first.Dispose();
     }
 
-    private async Task MakeWithGatewayAsync(Func<Task<OutboundGateway>> makeGateway)
-    {
-        _gateway = await makeGateway();
-        Adopt(_gateway.ProcessId);
-        if (JoinPath is null)
-        {
-            throw new IOException("the VM's network went away as it was made (its gateway relay exited)");
-        }
-    }
+    private async Task MakeWithGatewayAsync(Func<Task<OutboundGateway>> makeGateway) => _gateway = await makeGateway();
 
+    /// <summary>Holds the network namespace the VM's first sandbox made (its PID namespace's init, <paramref name="holder"/>, is in it).</summary>
     private void Adopt(int holder)
     {
         int fd = holder > 0 ? LibC.openat(LibC.AtFdCwd, $"/proc/{holder}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0) : -1;

@@ -1,3 +1,7 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Arker.Testing.Local.Network;
+
 namespace Arker.Testing.Local.Sandbox;
 
 /// <summary>
@@ -19,17 +23,17 @@ internal sealed class VmPortLinks(SandboxHost host)
     public IReadOnlyList<HostPortForward> Forwards => Snapshot(_forwards);
 
     /// <summary>Exposes <paramref name="guestPort"/> of the VM's <paramref name="network"/> to this machine.</summary>
-    public Task<ExposedPort> ExposeAsync(string network, int guestPort, CancellationToken cancellationToken) =>
-        LinkAsync(_exposed, guestPort, known => known, socket =>
-            ExposedPort.OpenAsync(guestPort, host.Launcher.CreateRelayStartInfo(network, inbound: true, socket, guestPort), socket, host.Mounts.Space.View(socket)), cancellationToken);
+    public Task<ExposedPort> ExposeAsync(SafeHandle network, int guestPort, CancellationToken cancellationToken) =>
+        LinkAsync(_exposed, guestPort, known => known,
+            () => Task.FromResult(new ExposedPort(guestPort, async () => await OpenInVmAsync(network, new VmSocket(VmSocketKind.Stream)))), cancellationToken);
 
     /// <summary>Offers this machine's <paramref name="hostPort"/> at the VM's <paramref name="guestPort"/>; a guest port leads to one host port only.</summary>
-    public Task<HostPortForward> ForwardAsync(string network, int hostPort, int guestPort, CancellationToken cancellationToken) =>
+    public Task<HostPortForward> ForwardAsync(SafeHandle network, int hostPort, int guestPort, CancellationToken cancellationToken) =>
         LinkAsync(_forwards, guestPort,
             known => known.HostPort == hostPort
                 ? known
                 : throw LocalArkerException.Conflict($"the VM's port {guestPort} already leads to host port {known.HostPort}: close that forward first, or choose another guest port", "port"),
-            socket => HostPortForward.OpenAsync(hostPort, guestPort, host.Mounts.Space.View(socket), host.Launcher.CreateRelayStartInfo(network, inbound: false, socket, guestPort)),
+            () => HostPortForward.OpenAsync(hostPort, guestPort, socket => OpenInVmAsync(network, socket)),
             cancellationToken);
 
     /// <summary>Closes the exposed <paramref name="guestPort"/>; false if it was not exposed.</summary>
@@ -56,7 +60,11 @@ internal sealed class VmPortLinks(SandboxHost host)
         }
     }
 
-    private async Task<T> LinkAsync<T>(Dictionary<int, T> links, int guestPort, Func<T, T> reuse, Func<string, Task<T>> open, CancellationToken cancellationToken)
+    /// <summary>A socket made inside the VM's <paramref name="network"/> namespace.</summary>
+    private async Task<Socket> OpenInVmAsync(SafeHandle network, VmSocket socket) =>
+        (await host.Mounts.Space.OpenSocketsAsync(network, [socket]))[0];
+
+    private async Task<T> LinkAsync<T>(Dictionary<int, T> links, int guestPort, Func<T, T> reuse, Func<Task<T>> open, CancellationToken cancellationToken)
         where T : class, IAsyncDisposable
     {
         await _opening.WaitAsync(cancellationToken);
@@ -71,7 +79,7 @@ internal sealed class VmPortLinks(SandboxHost host)
                 }
             }
 
-            T link = await open(host.RelaySocketPath());
+            T link = await open();
             lock (_gate)
             {
                 if (!_closed)

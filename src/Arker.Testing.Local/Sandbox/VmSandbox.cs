@@ -331,7 +331,7 @@ internal sealed class VmSandbox
         await PortLinks.ForwardAsync(await NetworkAsync(cancellationToken), hostPort, guestPort, cancellationToken);
 
     /// <summary>The VM's network namespace, made first (by a no-op in the default session) if no command ran yet.</summary>
-    private async Task<string> NetworkAsync(CancellationToken cancellationToken)
+    private async Task<Microsoft.Win32.SafeHandles.SafeFileHandle> NetworkAsync(CancellationToken cancellationToken)
     {
         if (_host.SharesHostNetwork)
         {
@@ -343,7 +343,7 @@ internal sealed class VmSandbox
             await RunAsync(DefaultSession, "true", TimeSpan.FromSeconds(30), cancellationToken);
         }
 
-        return _network.JoinPath ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
+        return _network.Namespace ?? throw LocalArkerException.InvalidInput("the VM's network could not be made: run a command in it, then try again");
     }
 
     /// <summary>Kills every process of the VM, unmounts it and removes its directories.</summary>

@@ -13,7 +13,7 @@ namespace Arker.Testing.Local.Tests.Rootless;
 public sealed class RootlessRunTests
 {
     private static readonly string[] ServerTestClasses =
-        ["*ContainmentTests", "*CrossVmIsolationTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests"];
+        ["*ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests"];
 
     [Fact]
     public async Task LocalServerTests_PassAsAnOrdinaryUser()
