@@ -39,24 +39,17 @@ public static class Snapshot
 
         string verifiedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.verified.{extension}");
         string receivedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.received.{extension}");
-        string? verified = File.Exists(verifiedPath) ? (await File.ReadAllTextAsync(verifiedPath)).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
-        if (verified == actual)
-        {
-            if (File.Exists(receivedPath))
-            {
-                DiffRunner.Kill(receivedPath, verifiedPath); // a diff tool still open on the old mismatch
-                File.Delete(receivedPath);
-            }
-
-            return;
-        }
-
+        string? verified = await ReadAsync(verifiedPath);
         SnapshotBehavior behavior = settings.Behavior
             ?? (IsSet("ARKER_SNAPSHOTS_ACCEPT") ? SnapshotBehavior.Accept : IsSet("CI") ? SnapshotBehavior.FailOnly : SnapshotBehavior.Review);
-        if (behavior == SnapshotBehavior.Accept)
+        if (verified == actual || behavior == SnapshotBehavior.Accept)
         {
-            await File.WriteAllTextAsync(verifiedPath, actual);
-            File.Delete(receivedPath);
+            if (verified != actual)
+            {
+                await WriteWholeAsync(verifiedPath, actual);
+            }
+
+            await SettleReceivedAsync(receivedPath, verifiedPath, actual, accepting: behavior == SnapshotBehavior.Accept);
             return;
         }
 
@@ -67,12 +60,62 @@ public static class Snapshot
             throw Assertions.AssertionFailures.Create($"{what} On CI nothing is written; the difference:\n{diff}", m => new SnapshotMismatchException(m));
         }
 
-        await File.WriteAllTextAsync(receivedPath, actual);
+        await WriteWholeAsync(receivedPath, actual);
         ArkerTestFrameworks.CurrentTest?.AddAttachment?.Invoke(receivedPath, "received snapshot: rename to .verified to accept");
         await DiffRunner.LaunchAsync(receivedPath, verifiedPath); // the user's diff tool, unless DiffEngine is off or finds none
         throw Assertions.AssertionFailures.Create(
             $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}",
             m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });
+    }
+
+    /// <summary>
+    /// A received file is removed only once it has become the verified one. One that differs holds
+    /// a change of an earlier run still waiting for review: it stays, and the test's output says
+    /// so; accepting snapshots (<c>ARKER_SNAPSHOTS_ACCEPT=1</c>) then fails, since what the user
+    /// meant to accept is not what this run produced.
+    /// </summary>
+    private static async Task SettleReceivedAsync(string receivedPath, string verifiedPath, string verified, bool accepting)
+    {
+        if (await ReadAsync(receivedPath) is not { } received)
+        {
+            return;
+        }
+
+        if (received == verified)
+        {
+            DiffRunner.Kill(receivedPath, verifiedPath); // a diff tool still open on the old mismatch
+            File.Delete(receivedPath);
+            return;
+        }
+
+        string kept = $"Kept {receivedPath}: it differs from {Path.GetFileName(verifiedPath)}, which this run produced, so it holds a change of an earlier run still waiting for review. Rename it to {Path.GetFileName(verifiedPath)} to accept that change, or delete it.";
+        if (accepting)
+        {
+            throw Assertions.AssertionFailures.Create(
+                $"ARKER_SNAPSHOTS_ACCEPT: this run produced {Path.GetFileName(verifiedPath)} as it is, not the pending change. {kept}",
+                m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });
+        }
+
+        ArkerTestFrameworks.CurrentTest?.WriteOutput(kept);
+    }
+
+    /// <summary>A snapshot file's text with Unix line ends, or null when there is none.</summary>
+    private static async Task<string?> ReadAsync(string path) =>
+        File.Exists(path) ? (await File.ReadAllTextAsync(path)).Replace("\r\n", "\n", StringComparison.Ordinal) : null;
+
+    /// <summary>Writes a snapshot file whole or not at all: into a file beside it, then renamed over it.</summary>
+    private static async Task WriteWholeAsync(string path, string text)
+    {
+        string partial = $"{path}.{Environment.ProcessId}.partial";
+        try
+        {
+            await File.WriteAllTextAsync(partial, text);
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
     }
 
     private static bool IsSet(string variable) =>

@@ -53,14 +53,54 @@ public sealed class SnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task AMatch_Passes_AndRemovesAnOldReceivedFile()
+    public async Task AMatch_Passes_AndRemovesAReceivedFile_ThatHasBecomeTheVerifiedOne()
     {
         File.WriteAllText(VerifiedPath, "same\r\n");
-        File.WriteAllText(ReceivedPath, "stale");
+        File.WriteAllText(ReceivedPath, "same\n");
 
         await Snapshot.VerifyAsync("same", Identity(), new SnapshotSettings { Behavior = SnapshotBehavior.Review });
 
         Assert.False(File.Exists(ReceivedPath));
+    }
+
+    [Fact]
+    public async Task AMatch_KeepsAReceivedFileThatDiffers_ItIsAChangeStillWaitingForReview()
+    {
+        File.WriteAllText(VerifiedPath, "old help\n");
+        File.WriteAllText(ReceivedPath, "new help\n");
+
+        await Snapshot.VerifyAsync("old help", Identity(), new SnapshotSettings { Behavior = SnapshotBehavior.Review });
+
+        Assert.Equal("new help\n", File.ReadAllText(ReceivedPath));
+        Assert.Equal("old help\n", File.ReadAllText(VerifiedPath));
+    }
+
+    [Fact]
+    public async Task Accepting_WhenThisRunMatchesTheVerified_ButAChangeIsPending_FailsAndLosesNothing()
+    {
+        File.WriteAllText(VerifiedPath, "old help\n");
+        File.WriteAllText(ReceivedPath, "new help\n");
+
+        var error = await Assert.ThrowsAsync<SnapshotMismatchException>(() =>
+            Snapshot.VerifyAsync("old help", Identity(), new SnapshotSettings { Behavior = SnapshotBehavior.Accept }));
+
+        Assert.Contains("this run produced SomeTests.Method.verified.txt as it is, not the pending change", error.Message);
+        Assert.Contains($"Kept {ReceivedPath}", error.Message);
+        Assert.Equal("new help\n", File.ReadAllText(ReceivedPath));
+        Assert.Equal("old help\n", File.ReadAllText(VerifiedPath));
+    }
+
+    [Fact]
+    public async Task Accepting_AChange_MakesItTheVerifiedOne_AndRemovesItsReceivedFile()
+    {
+        File.WriteAllText(VerifiedPath, "old help\n");
+        File.WriteAllText(ReceivedPath, "new help\n");
+
+        await Snapshot.VerifyAsync("new help", Identity(), new SnapshotSettings { Behavior = SnapshotBehavior.Accept });
+
+        Assert.False(File.Exists(ReceivedPath));
+        Assert.Equal("new help\n", File.ReadAllText(VerifiedPath));
+        Assert.Equal(["SomeTests.Method.verified.txt"], Directory.GetFiles(_directory).Select(Path.GetFileName));
     }
 
     [Fact]
