@@ -25,6 +25,13 @@ internal static class RunSummaryFile
             }
 
             json.WriteEndArray();
+            json.WriteStartObject("provisioned_again"); // template: what changed since its kept base was provisioned
+            foreach ((string template, string why) in summary.ProvisionedAgain)
+            {
+                json.WriteString(template, why);
+            }
+
+            json.WriteEndObject();
             WriteOptional(json, "fork_p50_ms", summary.MedianForkTime?.TotalMilliseconds);
             WriteOptional(json, "provisioning_p50_s", summary.MedianProvisioningTime?.TotalSeconds);
             json.WriteNumber("vm_seconds", Math.Round(summary.VmTime.TotalSeconds, 3));

@@ -4,7 +4,9 @@ namespace Arker.Testing.Local.Cache;
 
 /// <summary>
 /// A complete, reusable base kept across server runs: one flattened layer (the VM's whole root
-/// as it was when stored) and this manifest beside it, in <c>manifest.json</c>.
+/// as it was when stored) and this manifest beside it, in <c>manifest.json</c>. <c>Inputs</c> is
+/// what the base's provisioning read from the client's machine, as the client recorded it:
+/// opaque here, kept and listed for the client to check before it reuses the base.
 /// </summary>
 internal sealed record CachedBase(
     int Format,
@@ -12,7 +14,8 @@ internal sealed record CachedBase(
     string RecipeHash,
     string Fingerprint,
     long SizeBytes,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? Inputs = null)
 {
     /// <summary>The format this server writes and reads; another is ignored.</summary>
     public const int CurrentFormat = 1;

@@ -70,14 +70,14 @@ internal sealed class VmService : IAsyncDisposable
     /// of that name (made on the first fork by that name). If the entry exists already (another run
     /// stored it), that one is kept.
     /// </summary>
-    public async Task<Cache.CachedBase> StoreInCacheAsync(VmRecord vm, string name, string recipeHash)
+    public async Task<Cache.CachedBase> StoreInCacheAsync(VmRecord vm, string name, string recipeHash, string? inputs)
     {
         Cache.BaseCache cache = _host.Cache ?? throw LocalArkerException.Conflict("this server keeps no base cache (it was started with the cache off)", "cache");
         VmSandbox frozen = await vm.Sandbox.ForkAsync("cache of " + vm.Id);
         Cache.CachedBase cached;
         try
         {
-            cached = await cache.StoreAsync(name, recipeHash, target => _host.CopyMergedAsync(frozen.Lowers, target));
+            cached = await cache.StoreAsync(name, recipeHash, inputs, target => _host.CopyMergedAsync(frozen.Lowers, target));
         }
         finally
         {

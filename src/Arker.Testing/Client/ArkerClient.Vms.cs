@@ -193,13 +193,21 @@ public sealed partial class ArkerClient
     /// <summary>
     /// Stores <paramref name="vmId"/> in the local Arker server's base cache as <paramref name="name"/>
     /// (a local extension, current API only), so later servers on the same machine offer it by that
-    /// name.
+    /// name; <paramref name="inputs"/> (what its provisioning read from this machine) is kept with it.
     /// </summary>
-    internal async Task StoreInLocalBaseCacheAsync(string vmId, string name, string recipeHash, CancellationToken cancellationToken)
+    internal async Task StoreInLocalBaseCacheAsync(string vmId, string name, string recipeHash, string? inputs, CancellationToken cancellationToken)
     {
         RequireLocalPorts("storing a base in the local base cache");
-        await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/cache"), new CacheBaseRequest(name, recipeHash),
+        await SendJsonAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/cache"), new CacheBaseRequest(name, recipeHash, inputs),
             ArkerJsonContext.Default.CacheBaseRequest, ArkerJsonContext.Default.CachedBaseResponse, cancellationToken, replaySafe: false);
+    }
+
+    /// <summary>The bases the local Arker server's base cache offers (a local extension, current API only).</summary>
+    internal async Task<IReadOnlyList<CachedBaseResponse>> ListLocalBaseCacheAsync(CancellationToken cancellationToken)
+    {
+        RequireLocalPorts("listing the local base cache");
+        CachedBaseListResponse list = await SendAsync(HttpMethod.Get, BaseUrl, "/v1/cache", null, ArkerJsonContext.Default.CachedBaseListResponse, Options.RequestTimeout, cancellationToken);
+        return list.Bases ?? [];
     }
 
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>

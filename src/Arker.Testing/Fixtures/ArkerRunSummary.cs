@@ -23,6 +23,13 @@ public sealed record ArkerRunSummary
     /// <summary>The templates whose bases came from the embedded local server's base cache.</summary>
     public IReadOnlyList<string> TemplatesFromCache { get; init; } = [];
 
+    /// <summary>
+    /// The templates whose kept bases (in the local base cache, or on the service with
+    /// <c>ARKER_TESTING_REUSE</c>) could not be reused, each with why: what changed on this
+    /// machine since the base was provisioned (<c>testdata/tool.py changed</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ProvisionedAgain { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The median time a fork took, seen by the client; null when the run made none.</summary>
     public TimeSpan? MedianForkTime { get; init; }
 
@@ -65,6 +72,11 @@ public sealed record ArkerRunSummary
         if (BasesFromCache > 0)
         {
             line.Append(CultureInfo.InvariantCulture, $", {Count(BasesFromCache, "base")} from the local base cache ({string.Join(", ", TemplatesFromCache)})");
+        }
+
+        if (ProvisionedAgain.Count > 0)
+        {
+            line.Append(CultureInfo.InvariantCulture, $", {Count(ProvisionedAgain.Count, "base")} provisioned again ({string.Join("; ", ProvisionedAgain.Select(again => $"{again.Key}: {again.Value}"))})");
         }
 
         line.Append(CultureInfo.InvariantCulture, $", {VmTime.TotalSeconds:0.0} VM-seconds");

@@ -64,6 +64,19 @@ public sealed record ArkerTestingSettings
     /// <summary>Empty the embedded server's base cache when the run starts, so every template is provisioned afresh and stored again (<c>ARKER_TESTING_LOCAL_CACHE=clear</c>).</summary>
     public bool ClearLocalBaseCache { get; init; }
 
+    /// <summary>
+    /// Where the records of the bases kept on the Arker service (<see cref="ReuseBases"/>) are
+    /// kept: what each one's provisioning read from this machine, checked before it is reused
+    /// (<c>ARKER_TESTING_REUSE_DIR</c>); <see cref="DefaultKeptBasesRecordsDirectory"/> when unset.
+    /// </summary>
+    public string? KeptBasesRecordsDirectory { get; init; }
+
+    /// <summary><c>$XDG_CACHE_HOME/arker-testing/kept-bases</c>, else <c>~/.cache/arker-testing/kept-bases</c>.</summary>
+    public static string DefaultKeptBasesRecordsDirectory() =>
+        Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "arker-testing", "kept-bases");
+
     /// <summary>Where the embedded local server keeps its base cache (<c>ARKER_TESTING_LOCAL_CACHE_DIR</c>); <c>$XDG_CACHE_HOME/arker-local</c> when unset.</summary>
     public string? LocalCacheDirectory { get; init; }
 
@@ -87,6 +100,7 @@ public sealed record ArkerTestingSettings
             PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
             MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
             ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
+            KeptBasesRecordsDirectory = NonEmpty(variable("ARKER_TESTING_REUSE_DIR")),
             RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
             AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),

@@ -1,16 +1,21 @@
 using System.Collections.Concurrent;
 using Arker.Testing.Client;
+using Arker.Testing.Inputs;
 using Microsoft.Extensions.Logging;
 
 namespace Arker.Testing.Fixtures;
 
 /// <summary>
 /// The run's provisioned bases, one per template and scope: provisioned on first use under the
-/// run's lifetime, a failure kept for every caller, and — with reuse on — found again by the name
-/// a complete base gets from its recipe.
+/// run's lifetime, a failure kept for every caller. Where bases are kept across runs (the local
+/// base cache, or <c>ARKER_TESTING_REUSE</c>), a kept base is reused only while its recipe (see
+/// <see cref="VmTemplate.RecipeHash"/>) and everything its provisioning read from this machine
+/// (<see cref="HostInputState"/>) are unchanged; otherwise the base is provisioned again and the
+/// run summary says why.
 /// </summary>
 internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
 {
+    private const int ChangesShown = 3;
     private readonly ConcurrentDictionary<string, Lazy<Task<BaseVm>>> _bases = new(StringComparer.Ordinal);
 
     /// <summary>The base of <paramref name="template"/> for <paramref name="scope"/>; cancelling stops this caller's wait only.</summary>
@@ -39,39 +44,41 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
     private async Task<BaseVm> ProvisionAsync(VmTemplate template, CancellationToken cancellationToken)
     {
         ArkerClient arker = client();
-        string reuseName = $"arker-base-{template.Name}-{template.RecipeHash()}";
-        if (vms.Settings.ReuseBases && await FindByNameAsync(arker, reuseName, cancellationToken) is { } existing)
+        IKeptBases? kept = KeptBasesFor(template, arker);
+        string prefix = $"arker-base-{template.Name}-{template.RecipeHash()}-";
+        if (kept is not null)
         {
-            vms.Logger.LogInformation("Reusing base {Name} ({Vm}) of template {Template}", reuseName, existing.Id, template.Name);
-            await vms.AdoptAsync(cancellationToken);
-            return new BaseVm(vms, template, existing, owned: false, TimeSpan.Zero);
-        }
+            (BaseVm? reused, string? why) = await ReuseAsync(kept, prefix, template, cancellationToken);
+            if (reused is not null)
+            {
+                return reused;
+            }
 
-        bool localCache = vms.IsLocal && vms.Settings.LocalBaseCache && template is not BaseImageTemplate;
-        if (localCache && await FromLocalCacheAsync(arker, template, reuseName, cancellationToken) is { } cached)
-        {
-            return cached;
+            if (why is not null)
+            {
+                vms.Statistics.ProvisionedAgain(template.Name, why);
+                vms.Logger.LogInformation("Base of template {Template} is provisioned again, not taken from {Home}: {Why}", template.Name, kept.Description, why);
+            }
         }
 
         long started = vms.Statistics.Now;
         Computer vm = await vms.ForkAsync(arker.Vm(template.BaseImage), cancellationToken, $"{vms.RunId}-provisioning-{template.Name}");
+        bool owned = true;
         try
         {
-            await template.ProvisionAsync(vm, cancellationToken);
-            if (localCache)
+            using (HostInputRecorder recorder = HostInputRecorder.Begin())
             {
-                await StoreInLocalCacheAsync(arker, vm, template, reuseName, cancellationToken);
-            }
-            if (template.Network is { } network)
-            {
-                await vm.SetNetworkPolicyAsync(network, cancellationToken); // forks start with it
-            }
-            if (vms.Settings.ReuseBases)
-            {
-                // Only a complete base gets the reusable name: a run that dies while provisioning leaves nothing to reuse.
-                Computer complete = await vms.ForkAsync(vm, cancellationToken, reuseName);
-                await vms.DeleteAsync(vm);
-                vm = complete;
+                await template.ProvisionAsync(vm, cancellationToken);
+                if (template.Network is { } network)
+                {
+                    await vm.SetNetworkPolicyAsync(network, cancellationToken); // forks start with it
+                }
+
+                if (kept is not null)
+                {
+                    HostInputState inputs = HostInputState.Read([.. template.HostInputs, .. recorder.Inputs]);
+                    (vm, owned) = await kept.KeepAsync(vm, prefix + inputs.Digest, template, inputs, cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -83,60 +90,50 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
         TimeSpan took = vms.Statistics.Since(started);
         vms.Statistics.Provisioned(took);
         vms.Logger.LogInformation("Provisioned base {Vm} of template {Template} in {Seconds:0.00} s", vm.Id, template.Name, took.TotalSeconds);
-        return new BaseVm(vms, template, vm, owned: !vms.Settings.ReuseBases, took);
+        return new BaseVm(vms, template, vm, owned, took);
     }
+
+    /// <summary>Where this template's bases are kept across runs, if anywhere.</summary>
+    private IKeptBases? KeptBasesFor(VmTemplate template, ArkerClient arker) =>
+        template is BaseImageTemplate ? null // nothing to provision, nothing to keep
+        : vms.Settings.ReuseBases ? new ServiceKeptBases(vms, arker, vms.Settings.KeptBasesRecordsDirectory ?? ArkerTestingSettings.DefaultKeptBasesRecordsDirectory())
+        : vms.IsLocal && vms.Settings.LocalBaseCache ? new LocalCacheKeptBases(vms, arker)
+        : null;
 
     /// <summary>
-    /// The run's base of <paramref name="template"/> forked from the embedded server's base cache,
-    /// where an earlier run stored it under <paramref name="cachedName"/> (its name and recipe hash);
-    /// null when it is not there. The fork is the run's own base, given the template's network.
+    /// The run's base from the newest kept base whose inputs are all as they were, or null with why
+    /// none could be used (what changed since the newest; null when none was kept yet).
     /// </summary>
-    private async Task<BaseVm?> FromLocalCacheAsync(ArkerClient arker, VmTemplate template, string cachedName, CancellationToken cancellationToken)
+    private async Task<(BaseVm? Reused, string? Why)> ReuseAsync(IKeptBases kept, string prefix, VmTemplate template, CancellationToken cancellationToken)
     {
-        Computer copy;
-        try
+        IReadOnlyList<KeptBase> candidates = await kept.FindAsync(prefix, cancellationToken);
+        string? why = null;
+        foreach (KeptBase candidate in candidates)
         {
-            copy = await vms.ForkAsync(arker.Vm(cachedName), cancellationToken, $"{vms.RunId}-base-{template.Name}");
-        }
-        catch (ArkerException ex) when (ex.Status == 404)
-        {
-            return null; // not cached yet, or its recipe changed
-        }
-
-        if (template.Network is { } network)
-        {
-            await copy.SetNetworkPolicyAsync(network, cancellationToken);
-        }
-
-        vms.Statistics.FromCache(template.Name);
-        vms.Logger.LogInformation("Base {Vm} of template {Template} came from the local base cache ({Name}), not provisioned", copy.Id, template.Name, cachedName);
-        return new BaseVm(vms, template, copy, owned: true, TimeSpan.Zero);
-    }
-
-    /// <summary>Stores a freshly provisioned base in the embedded server's base cache; a failure only costs the next run its provisioning.</summary>
-    private async Task StoreInLocalCacheAsync(ArkerClient arker, Computer vm, VmTemplate template, string cachedName, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await arker.StoreInLocalBaseCacheAsync(vm.Id, cachedName, template.RecipeHash(), cancellationToken);
-            vms.Logger.LogInformation("Stored base {Vm} of template {Template} in the local base cache as {Name}", vm.Id, template.Name, cachedName);
-        }
-        catch (Exception ex) when (ex is ArkerException or NotSupportedException)
-        {
-            vms.Logger.LogWarning("Base {Vm} of template {Template} could not be stored in the local base cache, so the next run provisions it again: {Reason}", vm.Id, template.Name, ex.Message);
-        }
-    }
-
-    private static async Task<Computer?> FindByNameAsync(ArkerClient client, string name, CancellationToken cancellationToken)
-    {
-        await foreach (VmSummary summary in client.ListAllAsync(new ListOptions { Query = name }, cancellationToken))
-        {
-            if (summary.Name == name)
+            if (candidate.Inputs is not { } then)
             {
-                return client.Vm(summary.VmId);
+                continue; // kept with no record of its inputs: nothing says it is current
+            }
+
+            IReadOnlyList<string> changes = then.ReadAgain().ChangesSince(then);
+            if (changes.Count > 0)
+            {
+                why ??= changes.Count <= ChangesShown ? string.Join(", ", changes) : $"{string.Join(", ", changes.Take(ChangesShown))} and {changes.Count - ChangesShown} more changes";
+                continue;
+            }
+
+            if (await kept.UseAsync(candidate, template, cancellationToken) is { } use)
+            {
+                if (kept is LocalCacheKeptBases)
+                {
+                    vms.Statistics.FromCache(template.Name);
+                }
+
+                vms.Logger.LogInformation("Base {Vm} of template {Template} came from {Home} ({Name}), not provisioned", use.Vm.Id, template.Name, kept.Description, candidate.Name);
+                return (new BaseVm(vms, template, use.Vm, use.Owned, TimeSpan.Zero), null);
             }
         }
 
-        return null;
+        return (null, why);
     }
 }

@@ -13,7 +13,8 @@ internal sealed class RunStatistics
     private readonly ConcurrentQueue<TimeSpan> _forkTimes = new();
     private readonly ConcurrentQueue<TimeSpan> _provisioningTimes = new();
     private long _leases;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _fromCache = new();
+    private readonly ConcurrentQueue<string> _fromCache = new();
+    private readonly ConcurrentDictionary<string, string> _provisionedAgain = new(StringComparer.Ordinal);
     private long _vmTicks;
 
     public RunStatistics(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
@@ -47,6 +48,9 @@ internal sealed class RunStatistics
 
     public void FromCache(string template) => _fromCache.Enqueue(template);
 
+    /// <summary>A kept base of <paramref name="template"/> could not be reused: <paramref name="why"/> (what changed).</summary>
+    public void ProvisionedAgain(string template, string why) => _provisionedAgain[template] = why;
+
     /// <summary>The figures so far; VMs still alive count as living until now.</summary>
     public ArkerRunSummary Summarize(string runId, int kept, int leftBehind)
     {
@@ -59,6 +63,7 @@ internal sealed class RunStatistics
             TestForks = (int)Interlocked.Read(ref _leases),
             BasesProvisioned = _provisioningTimes.Count,
             TemplatesFromCache = [.. _fromCache.Order(StringComparer.Ordinal)],
+            ProvisionedAgain = new SortedDictionary<string, string>(_provisionedAgain, StringComparer.Ordinal),
             MedianForkTime = Median(_forkTimes),
             MedianProvisioningTime = Median(_provisioningTimes),
             VmTime = TimeSpan.FromTicks(Interlocked.Read(ref _vmTicks) + stillAlive),

@@ -31,7 +31,7 @@ public abstract class VmTemplate
     /// <value>The default is the template's type name.</value>
     public virtual string Name => GetType().Name;
 
-    /// <summary>Change it when what <see cref="ProvisionAsync"/> does changes in a way its code does not show (say, a file it reads).</summary>
+    /// <summary>Change it when what <see cref="ProvisionAsync"/> does changes in a way neither its code nor its <see cref="HostInputs"/> show (say, a download whose content changed).</summary>
     /// <value>The default is <c>1</c>.</value>
     public virtual string RecipeVersion => "1";
 
@@ -42,6 +42,15 @@ public abstract class VmTemplate
     /// </summary>
     /// <value>The default is <see langword="null"/>: the server's default.</value>
     public virtual NetworkPolicy? Network => null;
+
+    /// <summary>
+    /// What <see cref="ProvisionAsync"/> reads from this machine beyond what the library's helpers
+    /// record themselves (folders seeded with <c>SeedFiles.FromDirectory</c>, files uploaded with
+    /// <c>UploadFileAsync</c>): a file it opens, a folder it walks, an environment variable it
+    /// uses. A kept base is reused only while every input it was provisioned from is unchanged.
+    /// </summary>
+    /// <value>The default is none.</value>
+    public virtual IEnumerable<Inputs.HostInput> HostInputs => [];
 
     /// <summary>Prepares the base VM: seed files, install, configure. Runs once per base.</summary>
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
@@ -62,7 +71,8 @@ public abstract class VmTemplate
 
     /// <summary>
     /// Identifies the recipe: the template's type, its version, its base image, and the build of the
-    /// assembly that holds it (so any change to the code provisions afresh).
+    /// assembly that holds it (so any change to the code provisions afresh). What provisioning read
+    /// from this machine is checked apart from it, each time a kept base would be reused.
     /// </summary>
     public string RecipeHash()
     {

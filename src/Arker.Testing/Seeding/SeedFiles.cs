@@ -27,6 +27,7 @@ public sealed class SeedFiles : IEnumerable<SeedFile>
             throw new DirectoryNotFoundException($"The seed directory '{root}' does not exist (relative paths start at {Environment.CurrentDirectory}).");
         }
 
+        Inputs.HostInputRecorder.Record(Inputs.HostInput.Directory(root, options.ExcludedDirectories));
         var files = new SeedFiles();
         Walk(root);
         return files;

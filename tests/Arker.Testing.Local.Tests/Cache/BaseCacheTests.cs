@@ -38,6 +38,26 @@ public sealed class BaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task TheClientsRecordOfInputs_IsKeptWithTheEntry_ListedByTheNextServer_AndBoundedInSize()
+    {
+        const string Inputs = """{"format":1,"inputs":[{"kind":"Directory","location":"/src/testdata","excluded":[],"digests":{"tool":"755:ab"}}]}""";
+        await using (LocalArkerServer first = await StartAsync())
+        {
+            string vm = await V01(first).ForkAsync();
+            (await Api(first).PostAsync($"/v1/vms/{vm}/cache", new { name = "with-inputs", recipe_hash = "r1", inputs = Inputs })).Ok();
+            (await Api(first).PostAsync($"/v1/vms/{vm}/cache", new { name = "too-much", recipe_hash = "r1", inputs = new string('x', (1024 * 1024) + 1) })).CurrentError(400, "bad_request");
+            (await Api(first).PostAsync($"/v1/vms/{vm}/cache", new { name = "no-inputs", recipe_hash = "r1" })).Ok();
+        }
+
+        await using LocalArkerServer second = await StartAsync();
+        JsonElement[] offered = [.. (await Api(second).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray()];
+
+        Assert.Equal(["no-inputs", "with-inputs"], offered.Select(b => b.GetProperty("name").GetString()));
+        Assert.False(offered[0].TryGetProperty("inputs", out _)); // none recorded, none listed
+        Assert.Equal(Inputs, offered[1].GetProperty("inputs").GetString());
+    }
+
+    [Fact]
     public async Task StoringTheSameBaseAgain_KeepsTheFirst()
     {
         await using LocalArkerServer server = await StartAsync();

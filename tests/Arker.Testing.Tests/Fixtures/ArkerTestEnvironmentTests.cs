@@ -289,27 +289,6 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Equal(0, (await three.Vm.RunAsync("true", Cancellation)).ExitCode);
     }
 
-    [Fact]
-    public async Task WithReuseOn_ALaterRunReusesTheProvisionedBase_AndNoRunDeletesIt()
-    {
-        int before = ReusableTemplate.Provisioned;
-        string baseId;
-        await using (ArkerTestEnvironment firstRun = await TestEnvironments.AgainstAsync(local.Server, reuse: true))
-        {
-            baseId = (await firstRun.GetBaseAsync(new ReusableTemplate(), "reuse", Cancellation)).Vm.Id;
-        }
-
-        await using ArkerTestEnvironment secondRun = await TestEnvironments.AgainstAsync(local.Server, reuse: true);
-        BaseVm reused = await secondRun.GetBaseAsync(new ReusableTemplate(), "reuse", Cancellation);
-        await using VmLease lease = await reused.LeaseAsync("reused", Cancellation);
-
-        Assert.Equal(before + 1, ReusableTemplate.Provisioned);
-        Assert.Equal(baseId, reused.Vm.Id);
-        Assert.Equal(TimeSpan.Zero, reused.ProvisioningTime);
-        Assert.Equal("made once\n", await lease.Vm.Sync.ReadFileTextAsync("/home/user/reused.txt", Cancellation));
-        Assert.Contains($"arker-base-ReusableTemplate-{new ReusableTemplate().RecipeHash()}", await TestEnvironments.NamesAsync(local.Client, "arker-base-ReusableTemplate"));
-    }
-
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

@@ -55,8 +55,64 @@ public sealed class LocalBaseCacheTests : IDisposable
         Assert.InRange(SharedToolTemplate.Provisioned - before, 1, 2); // each provisioned its own, or one found the other's
         Assert.Equal(2, together.Sum(run => run.Item2.BasesProvisioned + run.Item2.BasesFromCache));
         Assert.Equal((0, 1), (later.BasesProvisioned, later.BasesFromCache));
-        string entry = Assert.Single(Directory.GetDirectories(Path.Combine(_cache, "bases")));
-        Assert.EndsWith($"arker-base-SharedToolTemplate-{new SharedToolTemplate().RecipeHash()}@{new SharedToolTemplate().RecipeHash()}", entry, StringComparison.Ordinal);
+        string entry = Path.GetFileName(Assert.Single(Directory.GetDirectories(Path.Combine(_cache, "bases"))));
+        string recipe = new SharedToolTemplate().RecipeHash();
+        Assert.Matches($"^arker-base-SharedToolTemplate-{recipe}-[0-9a-f]{{12}}@{recipe}$", entry); // the recipe, then the digest of what provisioning read
+    }
+
+    [Fact]
+    public async Task ASeededFileThatChanged_ProvisionsAgain_AndTheSummarySaysWhichFile()
+    {
+        string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\necho usage: tool v1\n", Cancellation);
+                var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        try
+        {
+            (_, ArkerRunSummary first) = await RunAsync(settings, "usage: tool v1\n", () => new SeededToolTemplate(tools));
+            (_, ArkerRunSummary unchanged) = await RunAsync(settings, "usage: tool v1\n", () => new SeededToolTemplate(tools));
+            await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\necho usage: tool v2\n", Cancellation);
+            (_, ArkerRunSummary edited) = await RunAsync(settings, "usage: tool v2\n", () => new SeededToolTemplate(tools));
+            (_, ArkerRunSummary again) = await RunAsync(settings, "usage: tool v2\n", () => new SeededToolTemplate(tools));
+            await File.WriteAllTextAsync(Path.Combine(tools, "README"), "new file", Cancellation);
+            (_, ArkerRunSummary added) = await RunAsync(settings, "usage: tool v2\n", () => new SeededToolTemplate(tools));
+
+            Assert.Equal((1, 0, 0), (first.BasesProvisioned, first.BasesFromCache, first.ProvisionedAgain.Count)); // nothing kept yet: no reason to give
+            Assert.Equal((0, 1), (unchanged.BasesProvisioned, unchanged.BasesFromCache));
+            Assert.Equal((1, 0), (edited.BasesProvisioned, edited.BasesFromCache));
+            Assert.Equal($"{Path.Combine(tools, "tool")} changed", edited.ProvisionedAgain["SeededToolTemplate"]);
+            Assert.Contains($"1 base provisioned again (SeededToolTemplate: {Path.Combine(tools, "tool")} changed)", edited.ToString(), StringComparison.Ordinal);
+            Assert.Equal((0, 1), (again.BasesProvisioned, again.BasesFromCache));
+            Assert.Equal($"{Path.Combine(tools, "README")} added", added.ProvisionedAgain["SeededToolTemplate"]);
+            Assert.Equal(3, SeededToolTemplate.ProvisionedFrom(tools));
+        }
+        finally
+        {
+            Directory.Delete(tools, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ADeclaredEnvironmentVariableThatChanged_ProvisionsAgain()
+    {
+        string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\ncat ~/greeting\n", Cancellation);
+        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        string variable = "ARKER_TEST_GREETING_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        try
+        {
+            Environment.SetEnvironmentVariable(variable, "hello");
+            await RunAsync(settings, "hello\n", () => new SeededToolTemplate(tools, variable));
+            Environment.SetEnvironmentVariable(variable, "bonjour");
+            (_, ArkerRunSummary changed) = await RunAsync(settings, "bonjour\n", () => new SeededToolTemplate(tools, variable));
+
+            Assert.Equal((1, 0), (changed.BasesProvisioned, changed.BasesFromCache));
+            Assert.Equal($"${variable} changed", changed.ProvisionedAgain["SeededToolTemplate"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+            Directory.Delete(tools, recursive: true);
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Arker.Testing.Assertions;
 using Arker.Testing.Fixtures;
+using Arker.Testing.Seeding;
 
 namespace Arker.Testing.Tests.Fixtures;
 
@@ -75,5 +76,30 @@ public sealed class SharedToolTemplate : VmTemplate
     {
         Interlocked.Increment(ref _provisioned);
         (await vm.RunAsync("sleep 1 && mkdir -p ~/.local/bin && printf '#!/bin/sh\\necho shared\\n' > ~/.local/bin/tool && chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
+    }
+}
+
+/// <summary>
+/// The quick start's pattern: a tool seeded from a folder of this machine, installed, and a
+/// setting read from an environment variable it declares. Counted per folder, so tests that run
+/// at the same time with folders of their own do not disturb each other.
+/// </summary>
+/// <param name="folder">The folder seeded.</param>
+/// <param name="variable">The environment variable read (a test that changes it has one of its own).</param>
+public sealed class SeededToolTemplate(string folder, string variable = "ARKER_TEST_SEEDED_TOOL_GREETING") : VmTemplate
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Provisionings = new(StringComparer.Ordinal);
+
+    public override IEnumerable<Arker.Testing.Inputs.HostInput> HostInputs => [Arker.Testing.Inputs.HostInput.EnvironmentVariable(variable)];
+
+    /// <summary>How often a base was provisioned from <paramref name="folder"/>.</summary>
+    public static int ProvisionedFrom(string folder) => Provisionings.GetValueOrDefault(folder);
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        Provisionings.AddOrUpdate(folder, 1, (_, count) => count + 1);
+        await vm.SeedAsync(SeedFiles.FromDirectory(folder), "/home/user/dist", cancellationToken);
+        string greeting = Environment.GetEnvironmentVariable(variable) ?? "hello";
+        (await vm.RunAsync($"mkdir -p ~/.local/bin && cp dist/tool ~/.local/bin/tool && chmod +x ~/.local/bin/tool && echo {greeting} > ~/greeting", cancellationToken)).ShouldSucceed();
     }
 }

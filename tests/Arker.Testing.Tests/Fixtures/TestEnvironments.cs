@@ -7,9 +7,14 @@ namespace Arker.Testing.Tests.Fixtures;
 internal static class TestEnvironments
 {
     /// <summary>An environment that talks to <paramref name="server"/> with its key, like a run against the Arker cloud.</summary>
-    public static Task<ArkerTestEnvironment> AgainstAsync(LocalArkerServer server, int poolSize = 0, int maxLiveVms = 64, bool reuse = false, bool keepFailed = false) =>
+    /// <param name="keptBases">With <paramref name="reuse"/>: where the records of kept bases go (a test's own folder, never the user's cache).</param>
+    public static Task<ArkerTestEnvironment> AgainstAsync(LocalArkerServer server, int poolSize = 0, int maxLiveVms = 64, bool reuse = false, bool keepFailed = false, string? keptBases = null) =>
         ArkerTestEnvironment.CreateAsync(
-            new ArkerTestingSettings { ApiKey = server.ApiKey, BaseUrl = server.ApiBaseUrl, PoolSize = poolSize, MaxLiveVms = maxLiveVms, ReuseBases = reuse, KeepFailed = keepFailed },
+            new ArkerTestingSettings
+            {
+                ApiKey = server.ApiKey, BaseUrl = server.ApiBaseUrl, PoolSize = poolSize, MaxLiveVms = maxLiveVms, KeepFailed = keepFailed,
+                ReuseBases = reuse, KeptBasesRecordsDirectory = reuse ? keptBases ?? throw new ArgumentNullException(nameof(keptBases), "a test that reuses bases keeps their records in a folder of its own") : null,
+            },
             cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>The names of the VMs on <paramref name="server"/> whose name contains <paramref name="text"/>.</summary>

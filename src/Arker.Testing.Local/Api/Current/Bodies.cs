@@ -148,7 +148,7 @@ internal sealed record HostPortListBody(IReadOnlyList<HostPortBody> HostPorts);
 internal sealed record PolicyDocBody(System.Text.Json.JsonElement Policies, IReadOnlyDictionary<string, string> Secrets, IReadOnlyList<string> MitmDomains, IReadOnlyList<string> Warnings);
 
 /// <summary>A base in the base cache (a local extension), forked by its name.</summary>
-internal sealed record CachedBaseBody(string Name, string RecipeHash, long SizeBytes, string CreatedAt);
+internal sealed record CachedBaseBody(string Name, string RecipeHash, long SizeBytes, string CreatedAt, string? Inputs);
 
 internal sealed record CachedBaseListBody(IReadOnlyList<CachedBaseBody> Bases);
 

@@ -71,11 +71,23 @@ internal sealed record ReadRequest(string Path)
 internal sealed record ExposePortRequest(int Port);
 
 /// <summary>A VM stored in the local Arker server's base cache (a local extension).</summary>
-internal sealed record CacheBaseRequest(string Name, string RecipeHash);
+internal sealed record CacheBaseRequest(string Name, string RecipeHash, string? Inputs);
 
 internal sealed class CachedBaseResponse : WireResponse
 {
     public string? Name { get; set; }
+
+    public string? RecipeHash { get; set; }
+
+    /// <summary>What provisioning read from this machine, as the fixtures recorded it (opaque to the server).</summary>
+    public string? Inputs { get; set; }
+
+    public DateTimeOffset? CreatedAt { get; set; }
+}
+
+internal sealed class CachedBaseListResponse : WireResponse
+{
+    public List<CachedBaseResponse>? Bases { get; set; }
 }
 
 /// <summary>A VM's policy document (<c>PolicyDoc</c>); its rules are read by <see cref="NetworkPolicyJson"/>.</summary>
@@ -198,6 +210,7 @@ internal sealed class ListItem
 [JsonSerializable(typeof(PolicyDocResponse))]
 [JsonSerializable(typeof(CacheBaseRequest))]
 [JsonSerializable(typeof(CachedBaseResponse))]
+[JsonSerializable(typeof(CachedBaseListResponse))]
 [JsonSerializable(typeof(ForwardHostPortRequest))]
 [JsonSerializable(typeof(HostPortResponse))]
 [JsonSerializable(typeof(ManifestRequest))]
