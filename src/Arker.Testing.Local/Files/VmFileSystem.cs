@@ -165,7 +165,9 @@ internal sealed class VmFileSystem : IDisposable
 
     /// <summary>
     /// The regular files below a directory, recursively, without following symbolic links, each as
-    /// its path relative to the directory; at most <paramref name="limit"/> of them.
+    /// its path relative to the directory; at most <paramref name="limit"/> of them. A directory that
+    /// does not exist yet has none (the SDKs sync into a new directory by comparing with its
+    /// empty manifest); a path that is not a directory is refused.
     /// </summary>
     public IReadOnlyList<string> ListFiles(string[] segments, string path, int limit)
     {
@@ -173,9 +175,9 @@ internal sealed class VmFileSystem : IDisposable
         if (fd < 0)
         {
             int errno = LibC.LastError;
-            throw errno == LibC.ENoEnt
-                ? LocalArkerException.NotFound($"directory not found: {path}", "file")
-                : LocalArkerException.InvalidInput($"cannot list {path}: {LibC.Describe(errno)}");
+            return errno == LibC.ENoEnt
+                ? []
+                : throw LocalArkerException.InvalidInput($"cannot list {path}: {LibC.Describe(errno)}");
         }
 
         try

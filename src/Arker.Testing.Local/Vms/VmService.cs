@@ -288,6 +288,9 @@ internal sealed class VmService : IAsyncDisposable
         await _host.DisposeAsync();
     }
 
+    /// <summary>Whether the VM with this id still exists (is not deleted).</summary>
+    public bool Exists(string vmId) => _vms.ContainsKey(vmId);
+
     /// <summary>A VM by id whoever owns it (a presigned URL already proves the caller's right).</summary>
     public VmRecord FindAny(string vmId) => Find(vmId);
 

@@ -154,6 +154,37 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task AForkRepeatedAfterItsVmWasDeleted_IsNotFound_NeverAGhostOrASecondVm()
+    {
+        var api = new ContractCalls(fixture);
+        string key = Guid.NewGuid().ToString("N");
+        string first = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu", name = "short-lived" }, key)).Ok().GetProperty("vm_id").GetString()!;
+        (await api.DeleteAsync(Vm, $"/v1/vms/{first}")).Ok();
+
+        ApiResponse repeated = await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu", name = "short-lived" }, key);
+
+        Expect(repeated, 404, "not_found");
+        Assert.Contains("has been deleted", repeated.Body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain((await api.GetAsync("/v1/vms", "/v1/vms?limit=1000")).Ok().GetProperty("vms").EnumerateArray(), v => v.TryGetProperty("name", out JsonElement name) && name.GetString() == "short-lived");
+        Assert.Empty(api.Problems);
+    }
+
+    [Fact]
+    public async Task TheManifestOfADirectoryNotMadeYet_IsEmpty_AndOfAFileIsRefused()
+    {
+        var api = new ContractCalls(fixture);
+        string id = (await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu" })).Ok().GetProperty("vm_id").GetString()!;
+        (await api.PostAsync(Runs, $"/v1/vms/{id}/runs", new { command = "echo x > ~/a-file" })).Ok();
+
+        JsonElement empty = (await api.PostAsync(Sync, $"/v1/vms/{id}/sync", new { op = "manifest", path = "/home/user/not-yet/deeper" })).Ok();
+        ApiResponse ofAFile = await api.PostAsync(Sync, $"/v1/vms/{id}/sync", new { op = "manifest", path = "/home/user/a-file" });
+
+        Assert.Equal(("/home/user/not-yet/deeper", 0, false), (empty.GetProperty("root").GetString(), empty.GetProperty("entries").GetArrayLength(), empty.GetProperty("truncated").GetBoolean()));
+        Expect(ofAFile, 400, "bad_request");
+        Assert.Empty(api.Problems);
+    }
+
+    [Fact]
     public async Task WhatALocalMachineCannotDo_AnswersUnsupportedOperation_ForEveryOtherOperation()
     {
         var api = new ContractCalls(fixture);

@@ -8,8 +8,9 @@ namespace Arker.Testing.Local.Api.Current;
 /// The contract's <c>Idempotency-Key</c>: a fork or run sent again with the same key and the same
 /// request answers what the first one answered (the same VM, the same run) without doing the work
 /// twice; the same key with a different request is a 409 — <c>idempotency_conflict</c> where the
-/// operation declares it (runs), else <c>conflict</c> (fork). Keys are kept per organisation for a
-/// day, the most recent <see cref="Capacity"/> of them.
+/// operation declares it (runs), else <c>conflict</c> (fork). A repeat whose first answer named
+/// something since deleted (a fork's VM) is a 404, never the ghost of the old answer. Keys are kept
+/// per organisation for a day, the most recent <see cref="Capacity"/> of them.
 /// </summary>
 internal sealed class IdempotencyKeys(TimeProvider time)
 {
@@ -22,9 +23,16 @@ internal sealed class IdempotencyKeys(TimeProvider time)
 
     /// <summary>
     /// Answers with <paramref name="respond"/>'s response, or — when the request carries a key
-    /// already used for the same request — with the response recorded for it.
+    /// already used for the same request — with the response recorded for it, once
+    /// <paramref name="beforeRepeat"/> (which throws when the recorded answer no longer holds) allows.
     /// </summary>
-    public async Task RespondAsync(HttpContext context, string operation, string fingerprint, Func<Task<RecordedResponse>> respond, bool declaresIdempotencyConflict = true)
+    public async Task RespondAsync(
+        HttpContext context,
+        string operation,
+        string fingerprint,
+        Func<Task<RecordedResponse>> respond,
+        bool declaresIdempotencyConflict = true,
+        Action<RecordedResponse, string>? beforeRepeat = null)
     {
         string? key = KeyOf(context.Request);
         if (key is null)
@@ -58,7 +66,13 @@ internal sealed class IdempotencyKeys(TimeProvider time)
             throw declaresIdempotencyConflict ? ContractException.IdempotencyConflict(message) : ContractException.Conflict(message, "resource");
         }
 
-        await (await entry.Response.Task.WaitAsync(context.RequestAborted)).WriteAsync(context);
+        RecordedResponse recorded = await entry.Response.Task.WaitAsync(context.RequestAborted);
+        if (entry != mine)
+        {
+            beforeRepeat?.Invoke(recorded, key);
+        }
+
+        await recorded.WriteAsync(context);
     }
 
     private static string? KeyOf(HttpRequest request)
@@ -89,8 +103,8 @@ internal sealed class IdempotencyKeys(TimeProvider time)
     private sealed record Entry(string Fingerprint, DateTimeOffset Created, TaskCompletionSource<RecordedResponse> Response);
 }
 
-/// <summary>A response kept to answer a repeated request: its status and JSON body.</summary>
-internal sealed record RecordedResponse(int Status, byte[] Body)
+/// <summary>A response kept to answer a repeated request: its status and JSON body, and the id of what it made.</summary>
+internal sealed record RecordedResponse(int Status, byte[] Body, string? MadeId = null)
 {
     public Task WriteAsync(HttpContext context)
     {

@@ -67,8 +67,17 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
                 child.Sandbox.Policy = policy; // before the new VM first runs; omitted, it keeps its parent's
             }
 
-            return new RecordedResponse(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(Views.Vm(child), CurrentJsonContext.Default.VmBody));
-        }, declaresIdempotencyConflict: false);
+            return new RecordedResponse(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(Views.Vm(child), CurrentJsonContext.Default.VmBody), child.Id);
+        }, declaresIdempotencyConflict: false, beforeRepeat: RefuseADeletedFork);
+    }
+
+    /// <summary>A fork repeated after its VM was deleted is a 404: never a second machine, never the old record.</summary>
+    private void RefuseADeletedFork(RecordedResponse first, string key)
+    {
+        if (first.MadeId is { } id && !vms.Exists(id))
+        {
+            throw ContractException.NotFound($"VM {id}, forked with Idempotency-Key '{key}', has been deleted since: to fork again, send a new key", "vm");
+        }
     }
 
     /// <summary>The contract's sources: an id, or a name in the caller's organisation or ArkerHQ; exactly one.</summary>
