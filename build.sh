@@ -18,8 +18,8 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  # Each VM's network is made with ip and nft (VMs reach out through the server's gateway, a
-  # perl relay); both live in /usr/sbin, which an ordinary user's PATH may lack.
+  # Each VM's network is made with ip and nft (VMs reach out through the server's gateway);
+  # both live in /usr/sbin, which an ordinary user's PATH may lack.
   PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nftables)
   command -v perl >/dev/null 2>&1 || missing+=(perl-base)
@@ -32,6 +32,8 @@ ensure_prerequisites() {
     # A test publishes a program with NativeAOT, which links with a C compiler and zlib.
     command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)
     [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+    # A test runs the curl command printed for a kept VM.
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

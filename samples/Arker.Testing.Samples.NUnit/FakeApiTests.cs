@@ -4,7 +4,9 @@ namespace Arker.Testing.Samples.NUnit;
 
 /// <summary>
 /// A CLI in the VM that calls a web API, tested against a fake of that API which the test itself
-/// hosts: <see cref="Computer.ForwardHostPortAsync"/> lets the VM reach that one port of this machine.
+/// hosts on this machine's loopback. The VM reaches that one port of this machine either at its own
+/// <c>127.0.0.1</c> (<see cref="Computer.ForwardHostPortAsync"/>) or as <c>host.arker.internal</c>
+/// through an allow rule that names the port.
 /// </summary>
 [ArkerVm(typeof(WebAppsMachine))]
 [Parallelizable(ParallelScope.All)]
@@ -13,7 +15,7 @@ public sealed class FakeApiTests : ArkerTest
     [Test]
     public async Task TheCli_PrintsWhatTheApiAnswers()
     {
-        using FakeWeatherApi api = FakeWeatherApi.Start(HttpStatusCode.OK, """{"summary": "sunny", "celsius": 21}""");
+        await using FakeWeatherApi api = await FakeWeatherApi.StartAsync(HttpStatusCode.OK, """{"summary": "sunny", "celsius": 21}""");
         Uri inVm = await Vm.ForwardHostPortAsync(api.Port, cancellationToken: CancellationToken);
 
         RunResult run = await Vm.RunAsync($"WEATHER_API={inVm} python3 apps/weather.py Paris", CancellationToken);
@@ -25,11 +27,23 @@ public sealed class FakeApiTests : ArkerTest
     [Test]
     public async Task TheCli_SaysWhenTheApiFails()
     {
-        using FakeWeatherApi api = FakeWeatherApi.Start(HttpStatusCode.ServiceUnavailable, "{}");
+        await using FakeWeatherApi api = await FakeWeatherApi.StartAsync(HttpStatusCode.ServiceUnavailable, "{}");
         Uri inVm = await Vm.ForwardHostPortAsync(api.Port, cancellationToken: CancellationToken);
 
         RunResult run = await Vm.RunAsync($"WEATHER_API={inVm} python3 apps/weather.py", CancellationToken);
 
         run.ShouldExitWith(1).StderrShouldContain("the service answered 503");
+    }
+
+    [Test]
+    public async Task TheCli_ReachesTheApi_AsHostArkerInternal_ThroughAnAllowRule()
+    {
+        await using FakeWeatherApi api = await FakeWeatherApi.StartAsync(HttpStatusCode.OK, """{"summary": "snow", "celsius": -3}""");
+        await Vm.SetNetworkPolicyAsync(new NetworkPolicy([NetworkRule.AllowOutbound("host.arker.internal", api.Port)]), CancellationToken);
+
+        RunResult run = await Vm.RunAsync($"WEATHER_API=http://host.arker.internal:{api.Port}/ python3 apps/weather.py Oslo", CancellationToken);
+
+        run.ShouldSucceed().StdoutShouldBe("Oslo: snow, -3 °C");
+        Assert.That(api.Requests, Is.EqualTo((string[])["/today?city=Oslo"]));
     }
 }

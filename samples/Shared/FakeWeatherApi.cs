@@ -1,24 +1,28 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Arker.Testing.Samples;
 
 /// <summary>
-/// A fake weather API on a free port of this machine, answering every request alike and recording
-/// what was asked: the service the samples' weather CLI calls, hosted by the test itself.
+/// A fake weather API on a free port of this machine's loopback, answering every request alike and
+/// recording what was asked: the service the samples' weather CLI calls, hosted by the test itself.
+/// It is Kestrel, which answers whatever host name a request was sent to: a VM calls it as
+/// <c>127.0.0.1</c> through <see cref="Arker.Testing.Client.Computer.ForwardHostPortAsync"/>, or as
+/// <c>host.arker.internal</c> through an allow rule. (An <see cref="HttpListener"/> on
+/// <c>http://127.0.0.1:port/</c> answers only requests sent to 127.0.0.1, so only the first.)
 /// </summary>
-public sealed class FakeWeatherApi : IDisposable
+public sealed class FakeWeatherApi : IAsyncDisposable
 {
-    private readonly HttpListener _listener;
+    private readonly WebApplication _app;
     private readonly List<string> _requests = [];
 
-    private FakeWeatherApi(HttpListener listener, int port)
-    {
-        _listener = listener;
-        Port = port;
-    }
+    private FakeWeatherApi(WebApplication app) => _app = app;
 
-    public int Port { get; }
+    public int Port => new Uri(_app.Urls.Single()).Port;
 
     public IReadOnlyList<string> Requests
     {
@@ -31,48 +35,27 @@ public sealed class FakeWeatherApi : IDisposable
         }
     }
 
-    public static FakeWeatherApi Start(HttpStatusCode status, string json)
+    public static async Task<FakeWeatherApi> StartAsync(HttpStatusCode status, string json)
     {
-        int port = FreePort();
-        var listener = new HttpListener { Prefixes = { $"http://127.0.0.1:{port}/" } };
-        listener.Start();
-        var api = new FakeWeatherApi(listener, port);
-        _ = api.ServeAsync(status, Encoding.UTF8.GetBytes(json));
-        return api;
-    }
-
-    public void Dispose() => _listener.Close();
-
-    private async Task ServeAsync(HttpStatusCode status, byte[] body)
-    {
-        while (_listener.IsListening)
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0"); // loopback only, a free port
+        builder.Logging.ClearProviders();
+        var api = new FakeWeatherApi(builder.Build());
+        byte[] body = Encoding.UTF8.GetBytes(json);
+        api._app.Run(async context =>
         {
-            HttpListenerContext context;
-            try
+            lock (api._requests)
             {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            lock (_requests)
-            {
-                _requests.Add(context.Request.RawUrl ?? "");
+                api._requests.Add(context.Request.Path + context.Request.QueryString);
             }
 
             context.Response.StatusCode = (int)status;
             context.Response.ContentType = "application/json";
-            await context.Response.OutputStream.WriteAsync(body);
-            context.Response.Close();
-        }
+            await context.Response.Body.WriteAsync(body);
+        });
+        await api._app.StartAsync();
+        return api;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

@@ -34,13 +34,16 @@ public sealed class CommandLineTests
         Assert.DoesNotContain("Arker run ", run.Output, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_bad_environment_variable_stops_the_run_too()
+    [Theory]
+    [InlineData("ARKER_TESTING_RUN_ID", "no spaces allowed", "ARKER_TESTING_RUN_ID must be 1 to 57 letters, digits, '-' or '_' (got 'no spaces allowed')")]
+    [InlineData("ARKER_TESTING_LOCAL_CACHE", "banana", "ARKER_TESTING_LOCAL_CACHE must be on (the default; also 1, true, yes), off (also 0, false, no) or clear (got 'banana')")]
+    [InlineData("ARKER_TESTING_KEEP_FAILED", "sometimes", "ARKER_TESTING_KEEP_FAILED must be 1, true, yes or on")]
+    public async Task A_bad_environment_variable_stops_the_run_too(string name, string value, string message)
     {
-        AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { ["ARKER_TESTING_RUN_ID"] = "no spaces allowed" });
+        AppRun run = await TestApp.Xunit.RunAsync([], new Dictionary<string, string> { [name] = value });
 
         Assert.True(run.ExitCode != 0, run.ToString());
-        Assert.Contains("ARKER_TESTING_RUN_ID must be 1 to 57 letters, digits, '-' or '_' (got 'no spaces allowed')", run.Output, StringComparison.Ordinal);
+        Assert.Contains(message, run.Output, StringComparison.Ordinal);
     }
 
     [Theory]

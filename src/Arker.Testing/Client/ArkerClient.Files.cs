@@ -215,7 +215,7 @@ public sealed partial class ArkerClient
             WriteResponse response = await SendAsync(HttpMethod.Post, HostFor(vmId), VmRoute(vmId, "/sync"), body.WrittenMemory, ArkerJsonContext.Default.WriteResponse, Options.RequestTimeout, cancellationToken);
             WriteResult result = response.Results is [var first, ..] ? first : throw new ArkerException("internal", "write response has no results", 200);
             return result.Error is { } error
-                ? new Attempt<WriteResult>(null, FromEnvelope(error, 200, "", retryAfter: null))
+                ? new Attempt<WriteResult>(null, FromEnvelope(error, ArkerException.StatusOf(error.Code ?? "internal", otherwise: 500), "", retryAfter: null)) // the entry's own status, not the batch's 200
                 : new Attempt<WriteResult>(result, null);
         }, cancellationToken);
     }

@@ -210,6 +210,18 @@ public sealed partial class ArkerClient
         return list.Bases ?? [];
     }
 
+    /// <summary>
+    /// A shell command that runs <paramref name="command"/> in a VM
+    /// with curl, in this client's generation, the API key read from <c>$ARKER_API_KEY</c>: what a
+    /// person pastes into a terminal to look at a kept VM.
+    /// </summary>
+    internal string CurlCommandThatRuns(string vmId, string command)
+    {
+        string url = HostFor(vmId).OriginalString + VmRoute(vmId, Protocol == ArkerProtocol.V01 ? "/run" : "/runs");
+        string json = System.Text.Json.JsonEncodedText.Encode(command).ToString(); // escapes ' too, so it fits in single quotes
+        return $"curl -sS -H \"authorization: Bearer $ARKER_API_KEY\" -H 'content-type: application/json' -d '{{\"command\":\"{json}\"}}' {url}";
+    }
+
     /// <summary>A VM's route below its compute host, in this client's generation (<paramref name="rest"/> such as <c>/sync</c>).</summary>
     internal string VmRoute(string vmId, string rest = "") =>
         Protocol == ArkerProtocol.V01 ? $"/api/v1/vms/{vmId}{rest}" : $"/v1/vms/{Uri.EscapeDataString(vmId)}{rest}";

@@ -75,6 +75,30 @@ public sealed class ArkerException : Exception
     internal bool ConnectionFailed { get; init; }
 
     /// <summary>
+    /// The HTTP status the current API's <paramref name="code"/> always has (the contract documents
+    /// one per code), for a failure reported inside a successful response, such as one file of a
+    /// sync; <paramref name="otherwise"/> for a code the contract does not name.
+    /// </summary>
+    internal static int StatusOf(string code, int otherwise) => code switch
+    {
+        "bad_request" or "insufficient_resources" => 400,
+        "unauthorized" => 401,
+        "payment_required" => 402,
+        "forbidden" or "action_required" => 403,
+        "not_found" => 404,
+        "method_not_allowed" => 405,
+        "conflict" or "resource_busy" or "invalid_state" or "already_exists" or "idempotency_conflict" => 409,
+        "expired" => 410,
+        "payload_too_large" => 413,
+        "unsupported_operation" or "unrecoverable" or "operation_failed" => 422,
+        "rate_limited" or "quota_exceeded" => 429,
+        "internal" => 500,
+        "unavailable" or "capacity_unavailable" => 503,
+        "gateway_timeout" => 504,
+        _ => otherwise,
+    };
+
+    /// <summary>
     /// The contracts' rule: HTTP 429/502/503/504; the current API's <c>rate_limited</c>,
     /// <c>unavailable</c>, <c>capacity_unavailable</c>, <c>resource_busy</c> and <c>gateway_timeout</c>;
     /// 0.1's <c>internal</c> with a throttling hint.

@@ -39,6 +39,9 @@ public sealed class Computer
     /// <summary>Deletes the VM and kills its processes. Deleting a VM that is already gone throws <c>not_found</c>.</summary>
     public Task DeleteAsync(CancellationToken cancellationToken = default) => _client.DeleteAsync(Id, cancellationToken);
 
+    /// <summary>A shell command that runs <paramref name="command"/> in this VM with curl, for a person at a terminal.</summary>
+    internal string CurlCommandThatRuns(string command) => _client.CurlCommandThatRuns(Id, command);
+
     /// <summary>Deletes the VM; returns <see langword="false"/> if it was already gone.</summary>
     public async Task<bool> TryDeleteAsync(CancellationToken cancellationToken = default)
     {

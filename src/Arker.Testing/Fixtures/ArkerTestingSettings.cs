@@ -1,4 +1,5 @@
 using System.Globalization;
+using Arker.Testing.Settings;
 
 namespace Arker.Testing.Fixtures;
 
@@ -90,22 +91,23 @@ public sealed record ArkerTestingSettings
     public static ArkerTestingSettings FromVariables(Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
+        LocalBaseCacheSetting localCache = SettingValues.LocalBaseCache("ARKER_TESTING_LOCAL_CACHE", variable("ARKER_TESTING_LOCAL_CACHE"));
         return new ArkerTestingSettings
         {
             ApiKey = NonEmpty(variable("ARKER_API_KEY")),
             BaseUrl = Url(variable, "ARKER_BASE_URL"),
             GlobalUrl = Url(variable, "ARKER_GLOBAL_URL"),
-            Require = Flag(variable("CI")) || Flag(variable("ARKER_TESTING_REQUIRE")),
-            KeepFailed = Flag(variable("ARKER_TESTING_KEEP_FAILED")),
+            Require = SettingValues.LenientFlag(variable("CI")) || Flag(variable, "ARKER_TESTING_REQUIRE"),
+            KeepFailed = Flag(variable, "ARKER_TESTING_KEEP_FAILED"),
             PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
             MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
-            ReuseBases = Flag(variable("ARKER_TESTING_REUSE")),
+            ReuseBases = Flag(variable, "ARKER_TESTING_REUSE"),
             KeptBasesRecordsDirectory = NonEmpty(variable("ARKER_TESTING_REUSE_DIR")),
             RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
             AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
             LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
-            LocalBaseCache = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE")) is not { } cache || Flag(cache) || IsClear(cache),
-            ClearLocalBaseCache = IsClear(variable("ARKER_TESTING_LOCAL_CACHE")),
+            LocalBaseCache = localCache is not LocalBaseCacheSetting.Off,
+            ClearLocalBaseCache = localCache is LocalBaseCacheSetting.Clear,
             LocalCacheDirectory = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE_DIR")),
         };
     }
@@ -132,9 +134,7 @@ public sealed record ArkerTestingSettings
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private static bool IsClear(string? value) => string.Equals(value?.Trim(), "clear", StringComparison.OrdinalIgnoreCase);
-
-    private static bool Flag(string? value) => value?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";
+    private static bool Flag(Func<string, string?> variable, string name) => SettingValues.Flag(name, variable(name));
 
     private static Uri? Url(Func<string, string?> variable, string name) =>
         NonEmpty(variable(name)) is not { } text ? null

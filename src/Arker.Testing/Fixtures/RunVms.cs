@@ -101,7 +101,7 @@ internal sealed class RunVms : IDisposable
         _kept[vm.Id] = 0;
         return IsLocal
             ? $"Kept VM {vm.Id} of the failed test (ARKER_TESTING_KEEP_FAILED=1); it lives on the local server at {baseUrl} until the test run ends."
-            : $"Kept VM {vm.Id} of the failed test (ARKER_TESTING_KEEP_FAILED=1). Inspect it: curl -s -H \"authorization: Bearer $ARKER_API_KEY\" -d '{{\"command\":\"ls -la\"}}' {baseUrl}/api/v1/vms/{vm.Id}/run";
+            : $"Kept VM {vm.Id} of the failed test (ARKER_TESTING_KEEP_FAILED=1). Inspect it: {vm.CurlCommandThatRuns("ls -la")}";
     }
 
     /// <summary>Ends the run's lifetime and waits for the deletions still under way.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Arker.Testing.Extensibility;
+using Arker.Testing.Settings;
 using DiffEngine;
 
 namespace Arker.Testing.Snapshots;
@@ -41,7 +42,9 @@ public static class Snapshot
         string receivedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.received.{extension}");
         string? verified = await ReadAsync(verifiedPath);
         SnapshotBehavior behavior = settings.Behavior
-            ?? (IsSet("ARKER_SNAPSHOTS_ACCEPT") ? SnapshotBehavior.Accept : IsSet("CI") ? SnapshotBehavior.FailOnly : SnapshotBehavior.Review);
+            ?? (SettingValues.Flag("ARKER_SNAPSHOTS_ACCEPT", Environment.GetEnvironmentVariable("ARKER_SNAPSHOTS_ACCEPT")) ? SnapshotBehavior.Accept
+                : SettingValues.LenientFlag(Environment.GetEnvironmentVariable("CI")) ? SnapshotBehavior.FailOnly
+                : SnapshotBehavior.Review);
         if (verified == actual || behavior == SnapshotBehavior.Accept)
         {
             if (verified != actual)
@@ -117,7 +120,4 @@ public static class Snapshot
             File.Delete(partial);
         }
     }
-
-    private static bool IsSet(string variable) =>
-        Environment.GetEnvironmentVariable(variable)?.Trim().ToUpperInvariant() is "1" or "TRUE" or "YES";
 }

@@ -92,6 +92,17 @@ public abstract class ComputerSyncTests(LocalServer local, ArkerProtocol protoco
     }
 
     [Fact]
+    public async Task WriteFileAsync_OutsideTheHome_IsABadRequest400_WithItsOwnStatus_NotTheBatchs200()
+    {
+        Computer vm = await NewVmAsync();
+
+        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/tmp/hello.txt", "hello", Cancellation));
+
+        Assert.Equal(("bad_request", 400), (error.Code, error.Status));
+        Assert.Contains("/home/user", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ReadFileAsync_MissingFile_IsNotFound404()
     {
         Computer vm = await NewVmAsync();

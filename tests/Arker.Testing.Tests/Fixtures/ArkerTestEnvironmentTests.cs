@@ -62,6 +62,42 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.False(ArkerTestingSettings.FromVariables(_ => null).Require);
     }
 
+    [Theory]
+    [InlineData(null, true, false)]
+    [InlineData("on", true, false)]
+    [InlineData("1", true, false)]
+    [InlineData("TRUE", true, false)]
+    [InlineData("off", false, false)]
+    [InlineData("0", false, false)]
+    [InlineData(" clear ", true, true)]
+    public void TheLocalBaseCache_TakesItsDocumentedValues(string? text, bool on, bool clear)
+    {
+        ArkerTestingSettings settings = ArkerTestingSettings.FromVariables(n => n == "ARKER_TESTING_LOCAL_CACHE" ? text : null);
+
+        Assert.Equal((on, clear), (settings.LocalBaseCache, settings.ClearLocalBaseCache));
+    }
+
+    [Theory]
+    [InlineData("ARKER_TESTING_LOCAL_CACHE", "banana")]
+    [InlineData("ARKER_TESTING_LOCAL_CACHE", "enabled")]
+    [InlineData("ARKER_TESTING_KEEP_FAILED", "please")]
+    [InlineData("ARKER_TESTING_REUSE", "2")]
+    [InlineData("ARKER_TESTING_REQUIRE", "always")]
+    public void ASettingRefusesWhatItDoesNotTake_NamingItAndItsValues(string name, string text)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => ArkerTestingSettings.FromVariables(n => n == name ? text : null));
+
+        Assert.Contains(name, refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"(got '{text}')", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CI_BelongsToOtherTools_AndIsNeverRefused()
+    {
+        Assert.True(ArkerTestingSettings.FromVariables(n => n == "CI" ? "true" : null).Require);
+        Assert.False(ArkerTestingSettings.FromVariables(n => n == "CI" ? "woodpecker" : null).Require);
+    }
+
     [Fact]
     public void RunIdAndLocalDataRoot_ComeFromTheEnvironment_AndTheApiKeyIsNeverPrinted()
     {
@@ -163,9 +199,10 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
 
         Assert.Same(first, second);
         Assert.Contains("BrokenTemplate", first.Message);
-        Assert.Contains("exit 100` to succeed", first.Message);
-        Assert.Contains("It exited with 100", first.Message);
-        Assert.Contains("E: package not found", first.Message);
+        string report = first.ToString(); // what a test framework prints: the message, then the cause's
+        Assert.Contains("exit 100` to succeed", report);
+        Assert.Contains("E: package not found", report);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(report, "It exited with 100")); // once, not in both messages
         Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
     }
 
@@ -219,6 +256,30 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Same(summary, await environment.CompleteAsync());
         Assert.True(await local.Client.Vm(failed.Vm.Id).TryDeleteAsync(Cancellation)); // the kept VM outlives the run's client
         Assert.Matches($@"^Arker run {environment.RunId}: 3 VMs created, 2 test forks \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 1 kept for failed tests, 0 VMs left behind\.$", summary.ToString());
+    }
+
+    [Theory]
+    [InlineData("current")]
+    [InlineData("0.1")]
+    public async Task AKeptVmsHint_IsACommandThatWorks_InTheGenerationInUse(string generation)
+    {
+        Uri baseUrl = generation == "current" ? local.Server.ApiBaseUrl : local.Server.V01BaseUrl;
+        await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(
+            new ArkerTestingSettings { ApiKey = local.Server.ApiKey, BaseUrl = baseUrl, PoolSize = 0, KeepFailed = true },
+            cancellationToken: Cancellation);
+        VmLease failed = await (await environment.GetBaseAsync(new MarkerTemplate(), "hint", Cancellation)).LeaseAsync("failed", Cancellation);
+
+        string hint = (await failed.ReleaseAsync(testFailed: true))!;
+        string command = hint[(hint.IndexOf("Inspect it: ", StringComparison.Ordinal) + "Inspect it: ".Length)..];
+        var shell = new System.Diagnostics.ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        shell.Environment["ARKER_API_KEY"] = local.Server.ApiKey;
+        using var curl = System.Diagnostics.Process.Start(shell)!;
+        string output = await curl.StandardOutput.ReadToEndAsync(Cancellation);
+        await curl.WaitForExitAsync(Cancellation);
+
+        Assert.True(curl.ExitCode == 0, $"{command} -> {curl.ExitCode}: {output}{await curl.StandardError.ReadToEndAsync(Cancellation)}");
+        Assert.Contains("provisioned.txt", output, StringComparison.Ordinal); // the kept VM's home, listed by `ls -la`
+        Assert.True(await local.Client.Vm(failed.Vm.Id).TryDeleteAsync(Cancellation));
     }
 
     [Fact]
