@@ -8,9 +8,10 @@ using Microsoft.Testing.Platform.Services;
 namespace Arker.Testing.Platform;
 
 /// <summary>
-/// In the process that starts the test host: names the run (so every VM of it can be found) and,
-/// when the host dies before it could clean up after itself — a crash, an out-of-memory kill,
-/// SIGKILL — deletes the run's VMs.
+/// In the process that starts the test host: names the run (so every VM of it can be found);
+/// when <c>dotnet test</c> goes away (Ctrl-C sent to it alone), cancels the test host's session
+/// (<see cref="DotnetTestWatch"/>); and when the host dies before it could clean up after itself —
+/// a crash, an out-of-memory kill, SIGKILL — deletes the run's VMs.
 /// </summary>
 internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmentVariableProvider, ITestHostProcessLifetimeHandler, IOutputDeviceDataProducer
 {
@@ -19,6 +20,7 @@ internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmen
 
     // Made here, once, and handed to the test host, so both name the same run.
     private readonly Lazy<string> _runId;
+    private DotnetTestWatch? _dotnetTest;
 
     public ArkerTestHostWatcher(IServiceProvider services)
     {
@@ -39,10 +41,19 @@ internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmen
 
     public Task BeforeTestHostProcessStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task OnTestHostProcessStartedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellation) => Task.CompletedTask;
+    public Task OnTestHostProcessStartedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellation)
+    {
+        if (DotnetTestWatch.StartedByDotnetTest)
+        {
+            _dotnetTest = DotnetTestWatch.Start(testHostProcessInformation.PID);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public async Task OnTestHostProcessExitedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellation)
     {
+        _dotnetTest?.Dispose();
         if (testHostProcessInformation.HasExitedGracefully)
         {
             return; // the host deleted its VMs and reported them itself

@@ -14,7 +14,11 @@ public static class TestApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.CommandLine.AddProvider(() => new ArkerCommandLineOptions());
-        builder.TestHost.AddTestSessionLifetimeHandler(services => new ArkerRunReporter(services));
+        // One reporter ends the run at the end of the session, or after it when it was cancelled.
+        ArkerRunReporter? reporter = null;
+        ArkerRunReporter Reporter(IServiceProvider services) => reporter ??= new ArkerRunReporter(services);
+        builder.TestHost.AddTestSessionLifetimeHandler(Reporter);
+        builder.TestHost.AddTestHostApplicationLifetime(Reporter);
 
         // One watcher both hands the run id to the test host and cleans up after it.
         var watcher = new CompositeExtensionFactory<ArkerTestHostWatcher>(services => new ArkerTestHostWatcher(services));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arker.Testing.TestSupport;
+using static Arker.Testing.Platform.Tests.Leftovers;
 
 namespace Arker.Testing.Platform.Tests;
 
@@ -22,7 +23,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         string runId = "crash-" + Guid.NewGuid().ToString("N")[..12];
 
         using RunningApp running = TestApp.Named(app).Start(["--arker-run-id", runId], HangingIn(cloud.Variables));
-        HungHost host = await WaitForHungHostAsync(running);
+        SignalledHost host = await running.WaitForSignalAsync(Path.Combine(_scratch, "hung"));
         Assert.Matches($"^{runId}-[0-9a-f]{{6}}$", host.RunId); // the given id, and a suffix of this test application's own
         Assert.NotEqual(running.Process.Id, host.ProcessId); // the host is a child of the watcher, not the process we started
         Assert.True((await cloud.VmsOfRunAsync(runId)).Count >= 3, "the run should have a base, its test's fork and an extra fork by now");
@@ -39,7 +40,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
     {
         string dataRoot = Path.Combine(_scratch, "data");
         using RunningApp running = TestApp.Xunit.Start([], HangingIn(new() { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = dataRoot }));
-        HungHost host = await WaitForHungHostAsync(running);
+        SignalledHost host = await running.WaitForSignalAsync(Path.Combine(_scratch, "hung"));
         string instance = Assert.Single(Directory.GetDirectories(dataRoot));
         string cgroup = "arker-local-" + Path.GetFileName(instance);
         List<int> descendants = DescendantsOf(host.ProcessId);
@@ -73,120 +74,11 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         return variables;
     }
 
-    private async Task<HungHost> WaitForHungHostAsync(RunningApp running)
-    {
-        string signal = Path.Combine(_scratch, "hung");
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(signal))
-        {
-            if (running.Process.HasExited || clock.Elapsed > TimeSpan.FromMinutes(1))
-            {
-                Assert.Fail($"The test app never reached its hanging test. Its output:\n{running.Output}");
-            }
-
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        string[] lines = await File.ReadAllLinesAsync(signal, TestContext.Current.CancellationToken);
-        return new HungHost(int.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), lines[1]);
-    }
-
     private static void Kill(int processId)
     {
         using var host = Process.GetProcessById(processId);
-        Assert.Equal(0, Native.Kill(processId, 9));
+        Assert.Equal(0, Leftovers.Signal(processId, Leftovers.SigKill));
         host.WaitForExit();
     }
 
-    private static List<string> MountsUnder(string directory) => ServerMounts.Under(directory);
-
-    /// <summary>The processes below <paramref name="processId"/>, from each process's parent in <c>/proc/…/stat</c>.</summary>
-    private static List<int> DescendantsOf(int processId)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (string process in Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))
-        {
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(process, "stat"));
-                parents[int.Parse(Path.GetFileName(process), System.Globalization.CultureInfo.InvariantCulture)] =
-                    int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        var found = new List<int>();
-        var pending = new Queue<int>([processId]);
-        while (pending.TryDequeue(out int parent))
-        {
-            foreach (int child in parents.Where(p => p.Value == parent).Select(p => p.Key))
-            {
-                found.Add(child);
-                pending.Enqueue(child);
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>The network namespaces a process holds open by descriptor, other than its own.</summary>
-    private static List<string> NetworksHeldBy(int processId)
-    {
-        string own = new FileInfo($"/proc/{processId}/ns/net").LinkTarget ?? "";
-        return [.. Directory.GetFiles($"/proc/{processId}/fd")
-            .Select(descriptor => new FileInfo(descriptor).LinkTarget ?? "")
-            .Where(target => target.StartsWith("net:[", StringComparison.Ordinal) && target != own)
-            .Distinct()];
-    }
-
-    /// <summary>Whether a process exists and is not a zombie (dead, waiting for init to reap it).</summary>
-    private static bool IsAlive(int processId)
-    {
-        try
-        {
-            return !File.ReadLines($"/proc/{processId}/status").Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains("Z (zombie)", StringComparison.Ordinal));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static List<string> CgroupsNamed(string name) =>
-        [.. Directory.GetDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup").Select(root => Path.Combine(root, name)).Where(Directory.Exists)];
-
-    /// <summary>Live processes in a cgroup of that name; zombies are dead already, left for init to reap.</summary>
-    private static List<int> ProcessesInCgroup(string name)
-    {
-        var found = new List<int>();
-        foreach (string process in Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))
-        {
-            try
-            {
-                bool inCgroup = File.ReadAllText(Path.Combine(process, "cgroup")).Contains(name, StringComparison.Ordinal);
-                bool zombie = File.ReadLines(Path.Combine(process, "status")).Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains("Z (zombie)", StringComparison.Ordinal));
-                if (inCgroup && !zombie)
-                {
-                    found.Add(int.Parse(Path.GetFileName(process), System.Globalization.CultureInfo.InvariantCulture));
-                }
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        return found;
-    }
-
-    private sealed record HungHost(int ProcessId, string RunId);
-
-    private static class Native
-    {
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        public static extern int Kill(int pid, int signal);
-    }
 }

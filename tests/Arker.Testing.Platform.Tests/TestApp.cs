@@ -40,6 +40,19 @@ internal sealed class TestApp
         return await app.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Starts the app as a terminal starts a command: in a process group of its own (its id is the
+    /// app's), with SIGINT's default action, so a signal to the group is a terminal's Ctrl-C.
+    /// </summary>
+    public RunningApp StartAsATerminalWould(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunningApp.Start("setsid", [.. ResettingSigInt, Executable, .. arguments, "--no-ansi", "--progress", "off"], environment, Patience);
+
+    /// <summary>A prefix that runs the rest with SIGINT's default action (a test run started in the background may have it ignored, and children inherit that).</summary>
+    public static IReadOnlyList<string> ResettingSigInt { get; } = ["perl", "-e", "$SIG{INT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\";"];
+
+    /// <summary>Where the app is built, for <c>dotnet test --test-modules … --root-directory</c>.</summary>
+    public string OutputFolder => Path.GetDirectoryName(Executable)!;
+
     /// <summary>Starts the app; dispose the result to kill whatever of it still runs.</summary>
     public RunningApp Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
         _vstest
@@ -118,6 +131,27 @@ internal sealed class RunningApp : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for the app's test to write <paramref name="signalFile"/> (ARKER_APP_SIGNAL_FILE: its
+    /// test host's process id, then its run id) and returns what it wrote.
+    /// </summary>
+    public async Task<SignalledHost> WaitForSignalAsync(string signalFile)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(signalFile))
+        {
+            if (Process.HasExited || clock.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                Assert.Fail($"The test app never wrote {signalFile}. Its output:\n{Output}");
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        string[] lines = await File.ReadAllLinesAsync(signalFile, TestContext.Current.CancellationToken);
+        return new SignalledHost(int.Parse(lines[0], System.Globalization.CultureInfo.InvariantCulture), lines[1]);
+    }
+
     public async Task<AppRun> WaitForExitAsync()
     {
         using var timeout = new CancellationTokenSource(_patience);
@@ -157,6 +191,9 @@ internal sealed class RunningApp : IDisposable
         }
     }
 }
+
+/// <summary>The test host of a running app, as its test wrote it to the signal file.</summary>
+internal sealed record SignalledHost(int ProcessId, string RunId);
 
 /// <summary>How a test app's run ended.</summary>
 internal sealed record AppRun(int ExitCode, string Output)

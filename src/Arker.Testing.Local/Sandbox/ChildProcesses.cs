@@ -5,9 +5,10 @@ using Arker.Testing.Local.Native;
 namespace Arker.Testing.Local.Sandbox;
 
 /// <summary>
-/// How the server starts and kills its processes. Two rules, each kept here once: long-lived
-/// children start from one thread that lives as long as this process, and a signal goes to a
-/// process through a pidfd (or a cgroup), never to a bare process id that may have been reused.
+/// How the server starts and kills its processes. Three rules, each kept here once: long-lived
+/// children start from one thread that lives as long as this process, each in a session of its
+/// own, and a signal goes to a process through a pidfd (or a cgroup), never to a bare process id
+/// that may have been reused.
 /// </summary>
 /// <remarks>
 /// Linux sends a child its parent-death signal (<c>PR_SET_PDEATHSIG</c>, which bubblewrap's
@@ -16,6 +17,13 @@ namespace Arker.Testing.Local.Sandbox;
 /// whenever the pool retired that thread: after 20 s of idleness, typically once a burst of work
 /// elsewhere (other VMs' network clean-up) had grown the pool. Started from the starter thread, a
 /// child dies with the server process and at no other time.
+/// <para>
+/// A terminal's Ctrl-C sends SIGINT to its whole foreground process group: to <c>dotnet test</c>,
+/// the test host (which cancels its tests and then stops this server) and, unless they are in a
+/// session of their own, to the server's children — sandboxes, network set-ups, the rootless
+/// namespace helper — which would die before the server could stop them in order. So each child
+/// starts through <c>setsid</c> (util-linux), which makes the session and then runs it in place.
+/// </para>
 /// </remarks>
 internal static class ChildProcesses
 {
@@ -27,9 +35,17 @@ internal static class ChildProcesses
         thread.Start();
     }
 
-    /// <summary>Starts <paramref name="info"/> from the starter thread.</summary>
+    private static readonly string? Setsid = SandboxPrerequisites.FindExecutable("setsid");
+
+    /// <summary>Starts <paramref name="info"/> from the starter thread, in a session of its own.</summary>
     public static Task<Process> StartAsync(ProcessStartInfo info)
     {
+        if (Setsid is not null)
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            info.FileName = Setsid; // not a process group leader (a fresh child), so setsid makes the session and execs in place
+        }
+
         var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         Requests.Add((info, started));
         return started.Task;

@@ -54,7 +54,7 @@ internal sealed class UserMountNamespace : MountNamespace
     public static async Task<UserMountNamespace> StartAsync()
     {
         ArchitectureCalls calls = SystemCallNumbers();
-        string setsid = Required("setsid", "util-linux");
+        _ = Required("setsid", "util-linux"); // ChildProcesses starts the helper in a session of its own: a terminal's Ctrl-C must not end it before the server does
         string unshare = Required("unshare", "util-linux");
         string nsenter = Required("nsenter", "util-linux");
         string perl = Required("perl", "perl-base");
@@ -62,7 +62,7 @@ internal sealed class UserMountNamespace : MountNamespace
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint("\0" + channelName));
         listener.Listen(1);
-        var start = new ProcessStartInfo(setsid)
+        var start = new ProcessStartInfo(unshare)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -70,7 +70,7 @@ internal sealed class UserMountNamespace : MountNamespace
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
-        foreach (string arg in (string[])[unshare, "--user", "--map-root-user", "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
+        foreach (string arg in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
             $"channel={channelName}", $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"setns={calls.Setns}", $"unshare={calls.Unshare}", $"sendmsg={calls.Sendmsg}", $"recvmsg={calls.Recvmsg}",
             $"msg_cmsg_cloexec={NetworkConstants.MsgCmsgCloexec}",
             $"clone_newnet={NetworkConstants.CloneNewNet}", $"sol_ip={NetworkConstants.SolIp}", $"ip_transparent={NetworkConstants.IpTransparent}",

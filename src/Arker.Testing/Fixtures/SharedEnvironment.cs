@@ -13,11 +13,17 @@ internal static class SharedEnvironment
     private static Task<ArkerTestEnvironment>? _shared;
     private static ArkerTestingSettings? _settings;
     private static bool _completesAtExit;
+    private static string? _cancelled;
 
     public static Task<ArkerTestEnvironment> GetAsync()
     {
         lock (Gate)
         {
+            if (_cancelled is { } why)
+            {
+                return Task.FromException<ArkerTestEnvironment>(new OperationCanceledException(why));
+            }
+
             if (_shared is null)
             {
                 _shared = ArkerTestEnvironment.CreateAsync(_settings ?? ArkerTestingSettings.FromEnvironment(), new TestOutputLoggerFactory());
@@ -43,6 +49,17 @@ internal static class SharedEnvironment
 
             _settings = settings;
         }
+    }
+
+    /// <summary>Completes the environment now and refuses every later test (<paramref name="why"/> says why).</summary>
+    public static Task<ArkerRunSummary?> CancelAsync(string why)
+    {
+        lock (Gate)
+        {
+            _cancelled ??= why;
+        }
+
+        return CompleteAsync();
     }
 
     public static async Task<ArkerRunSummary?> CompleteAsync()

@@ -6,6 +6,6 @@ namespace Arker.Testing.Apps.NUnit;
 [ArkerVm]
 public sealed class AppTests : ArkerTest
 {
-    [Test]
-    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, TestEnvironment, message => Assert.Fail(message), CancellationToken);
+    [TestCaseSource(typeof(AppBehaviour), nameof(AppBehaviour.Rounds))]
+    public Task Runs_a_command_in_its_VM(int round) => AppBehaviour.RunAsync(Vm, TestEnvironment, round, message => Assert.Fail(message), CancellationToken);
 }

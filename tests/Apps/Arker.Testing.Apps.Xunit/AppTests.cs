@@ -6,8 +6,11 @@ namespace Arker.Testing.Apps.Xunit;
 [ArkerVm]
 public sealed class AppTests : ArkerTest
 {
-    [Fact]
-    public Task Runs_a_command_in_its_VM() => AppBehaviour.RunAsync(Vm, TestEnvironment, message => Assert.Fail(message), CancellationToken);
+    public static TheoryData<int> Rounds => [.. AppBehaviour.Rounds];
+
+    [Theory]
+    [MemberData(nameof(Rounds))]
+    public Task Runs_a_command_in_its_VM(int round) => AppBehaviour.RunAsync(Vm, TestEnvironment, round, message => Assert.Fail(message), CancellationToken);
 }
 
 /// <summary>With ARKER_APP_EARLY_START=1, starts the shared environment before the test session does, as a user's static code might.</summary>

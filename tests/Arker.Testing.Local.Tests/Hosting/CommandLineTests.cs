@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arker.Testing.Local.Tests.Infrastructure;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Hosting;
 
@@ -30,6 +31,35 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task AServerWhoseChildrenAllDied_StillStopsCleanly_AndLeavesNothing()
+    {
+        // Sandboxes, network set-ups and, without root, the namespace helper that holds every mount:
+        // killed underneath the server (a signal meant for the test run, say), the server must still
+        // stop in order, with nothing left behind and no crash on the way.
+        using var temporary = new TemporaryDataRoot();
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        string vm = await api.ForkAsync();
+        (await api.RunAsync(vm, "sleep 6502 &")).Succeeded();
+        List<int> children = HostProcesses.DescendantsOf(server.Process.Id);
+        Assert.NotEmpty(children);
+
+        foreach (int child in children)
+        {
+            using Process? process = TryGetProcess(child);
+            process?.Kill();
+        }
+
+        (int exitCode, string errors) = await server.StopAsync();
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {errors}");
+        Assert.DoesNotContain("Unhandled", errors, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(temporary.Path));
+        Assert.Empty(ServerMounts.Under(temporary.Path));
+        Assert.Equal(0, HostProcesses.Count("sleep 6502"));
+    }
+
+    [Fact]
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
         using var temporary = new TemporaryDataRoot();
@@ -56,5 +86,17 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return (process.ExitCode, output + await error);
+    }
+
+    private static Process? TryGetProcess(int processId)
+    {
+        try
+        {
+            return Process.GetProcessById(processId);
+        }
+        catch (ArgumentException)
+        {
+            return null; // ended already
+        }
     }
 }

@@ -4,14 +4,23 @@ using System.Text.RegularExpressions;
 
 namespace Arker.Testing.Local.Tests.Infrastructure;
 
-/// <summary>The <c>arker-local</c> command run as a child process, for tests of signals and crashes.</summary>
+/// <summary>
+/// The <c>arker-local</c> command run as a child process, for tests of signals and crashes.
+/// Disposed, it is stopped as a user stops it (SIGTERM), so it cleans up after itself: as root its
+/// mounts are in this machine's mount table, and killed they would stay there.
+/// </summary>
 public sealed class ServerProcess : IDisposable
 {
-    private ServerProcess(Process process, Uri baseUrl, Uri v01BaseUrl)
+    private static readonly TimeSpan StopPatience = TimeSpan.FromSeconds(30);
+
+    private readonly Task<string> _errors;
+
+    private ServerProcess(Process process, Uri baseUrl, Uri v01BaseUrl, Task<string> errors)
     {
         Process = process;
         BaseUrl = baseUrl;
         V01BaseUrl = v01BaseUrl;
+        _errors = errors;
     }
 
     public Process Process { get; }
@@ -55,9 +64,9 @@ public sealed class ServerProcess : IDisposable
             {
                 // Keep draining output so the child never blocks on a full pipe.
                 _ = process.StandardOutput.ReadToEndAsync();
-                _ = process.StandardError.ReadToEndAsync();
+                Task<string> errors = process.StandardError.ReadToEndAsync();
                 Match v01 = Regex.Match(line, @"Arker API 0\.1 clients: (\S+)\)");
-                return new ServerProcess(process, new Uri(line[Banner.Length..].Split(' ')[0]), v01.Success ? new Uri(v01.Groups[1].Value) : throw new InvalidOperationException("the start-up line names no base for Arker API 0.1 clients: " + line));
+                return new ServerProcess(process, new Uri(line[Banner.Length..].Split(' ')[0]), v01.Success ? new Uri(v01.Groups[1].Value) : throw new InvalidOperationException("the start-up line names no base for Arker API 0.1 clients: " + line), errors);
             }
         }
 
@@ -66,8 +75,33 @@ public sealed class ServerProcess : IDisposable
         throw new InvalidOperationException("arker-local exited before it listened: " + error);
     }
 
+    /// <summary>Stops the server with SIGTERM and waits for it; returns its exit code and what it wrote to stderr.</summary>
+    public async Task<(int ExitCode, string Errors)> StopAsync()
+    {
+        if (!Process.HasExited)
+        {
+            _ = Terminate(Process.Id, SigTerm);
+        }
+
+        using var patience = new CancellationTokenSource(StopPatience);
+        await Process.WaitForExitAsync(patience.Token);
+        return (Process.ExitCode, await _errors);
+    }
+
     public void Dispose()
     {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                StopAsync().Wait(StopPatience);
+            }
+        }
+        catch (AggregateException)
+        {
+            // It would not stop: kill it, and leave what it holds to the next server's clean-up.
+        }
+
         if (!Process.HasExited)
         {
             Process.Kill();
@@ -75,4 +109,9 @@ public sealed class ServerProcess : IDisposable
 
         Process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Terminate(int pid, int signal);
 }

@@ -13,7 +13,7 @@ namespace Arker.Testing.Local.Tests.Rootless;
 public sealed class RootlessRunTests
 {
     private static readonly string[] ServerTestClasses =
-        ["*ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests"];
+        ["*ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests", "*Hosting.CommandLineTests"];
 
     [Fact]
     public async Task LocalServerTests_PassAsAnOrdinaryUser()
@@ -55,7 +55,7 @@ public sealed class RootlessRunTests
 
             (int exitCode, string output) = await user.RunAsAsync(program, Options(work), work, new Dictionary<string, string> { ["CI"] = "true" });
 
-            AssertPassed(exitCode, output, atLeast: 5);
+            AssertPassed(exitCode, output, atLeast: 6);
             await AssertNothingLeftAsync();
         }
         finally
@@ -65,7 +65,7 @@ public sealed class RootlessRunTests
     }
 
     [Fact]
-    public async Task KilledTestHosts_LeaveNothing_AsAnOrdinaryUser()
+    public async Task KilledAndInterruptedTestHosts_LeaveNothing_AsAnOrdinaryUser()
     {
         OrdinaryUser user = await RequireRootAsync();
         string tests = Path.Combine(RepositoryRoot(), "tests");
@@ -79,9 +79,9 @@ public sealed class RootlessRunTests
             var environment = new Dictionary<string, string> { ["CI"] = "true", ["ARKER_TEST_APPSFOLDER"] = Path.Combine(work, "apps") };
 
             (int exitCode, string output) = await user.RunAsAsync(
-                Path.Combine(work, "platform-tests", "Arker.Testing.Platform.Tests"), [.. Options(work), "--filter-class", "*CrashCleanupTests"], work, environment);
+                Path.Combine(work, "platform-tests", "Arker.Testing.Platform.Tests"), [.. Options(work), "--filter-class", "*CrashCleanupTests", "--filter-class", "*InterruptTests"], work, environment);
 
-            AssertPassed(exitCode, output, atLeast: 3);
+            AssertPassed(exitCode, output, atLeast: 6);
             await AssertNothingLeftAsync();
         }
         finally
