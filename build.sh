@@ -32,8 +32,9 @@ ensure_prerequisites() {
     # A test publishes a program with NativeAOT, which links with a C compiler and zlib.
     command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)
     [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
-    # A test runs the curl command printed for a kept VM.
+    # A test runs the curl command printed for a kept VM; another checks the README's .gitignore with git.
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v git >/dev/null 2>&1 || missing+=(git)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

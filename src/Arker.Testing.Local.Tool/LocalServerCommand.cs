@@ -22,7 +22,7 @@ internal static class LocalServerCommand
             Description = "An API key to accept, as KEY or KEY=ORGANISATION (repeatable). Default: one generated key, printed at start.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var dataRoot = new Option<string?>("--data-root") { Description = "Where VM layers and uploads live. Default: $TMPDIR/arker-local." };
+        var dataRoot = new Option<string?>("--data-root") { Description = "Where VM layers and uploads live. Default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid> (memory storage on a tmpfs), else $TMPDIR/arker-local-<uid>." };
         var rootfs = new Option<string?>("--rootfs") { Description = "A root filesystem directory to use as the base image instead of the host's /usr." };
         var storage = new Option<VmStorage>("--storage") { Description = "Where VM files live: Memory (a tmpfs, forks in about 1 ms) or Disk (the data root, for large data).", DefaultValueFactory = _ => VmStorage.Memory };
         var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => 2048 };

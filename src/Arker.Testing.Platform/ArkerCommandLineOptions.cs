@@ -23,7 +23,7 @@ internal sealed class ArkerCommandLineOptions : ArkerExtension, ICommandLineOpti
         new("arker-base-url", "ARKER_BASE_URL", ArgumentArity.ExactlyOne, "The Arker regional API host (with ARKER_API_KEY set)."),
         new("arker-global-url", "ARKER_GLOBAL_URL", ArgumentArity.ExactlyOne, "The Arker global API host (with ARKER_API_KEY set)."),
         new("arker-run-id", ArkerTestingSettings.RunIdVariable, ArgumentArity.ExactlyOne, "How the id that names every VM of the run begins; each test application adds a suffix of its own (default: arker-run- and the time)."),
-        new("arker-local-data-root", "ARKER_TESTING_LOCAL_DATA_ROOT", ArgumentArity.ExactlyOne, "Where the embedded local Arker server keeps its VMs (default: the temporary folder)."),
+        new("arker-local-data-root", "ARKER_TESTING_LOCAL_DATA_ROOT", ArgumentArity.ExactlyOne, "Where the embedded local Arker server keeps its VMs (default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid>, or $TMPDIR/arker-local-<uid> where /dev/shm is no tmpfs)."),
     ];
 
     public override string Description => "Options of Arker.Testing: VMs per test on Arker.";

@@ -35,7 +35,12 @@ public abstract class ArkerTest : IAsyncLifetime
     /// <summary>The test's output.</summary>
     protected static ITestOutputHelper Output => TestContext.Current.TestOutputHelper ?? throw new InvalidOperationException("No test is running.");
 
-    /// <summary>The test's cancellation token (cancelled when the run is aborted or the test times out).</summary>
+    /// <summary>
+    /// The test's cancellation token: <c>TestContext.Current.CancellationToken</c>, cancelled when
+    /// the run is aborted or the test times out. In a test with <c>[Fact(Timeout = …)]</c>, xunit's
+    /// analyzer (xUnit1069) looks for <c>TestContext.Current.CancellationToken</c> by name and does
+    /// not see it through this property: write that there (it is the same token).
+    /// </summary>
     protected static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     private ArkerTestScope Scope => _scope ?? throw new InvalidOperationException("The VM is ready once the test starts (after InitializeAsync).");

@@ -21,6 +21,7 @@ public sealed class CommandLineTests
         }
 
         Assert.Contains("Same as ARKER_TESTING_KEEP_FAILED=1.", run.Output, StringComparison.Ordinal);
+        Assert.Contains("without root /dev/shm/arker-local-<uid>", System.Text.RegularExpressions.Regex.Replace(run.Output, @"\s+", " "), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -13,6 +13,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
 
         Assert.Equal(0, exitCode);
         Assert.Contains("<origin>/arker-0.1", output);
+        Assert.Contains("without root /dev/shm/arker-local-<uid>", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), StringComparison.Ordinal); // what DataRoot picks
         foreach (string option in new[] { "--urls", "--api-key", "--data-root", "--rootfs", "--memory-limit", "--process-limit", "--run-timeout", "--share-network", "--fault-rate", "--fault-seed", "--max-layers", "--verbose" })
         {
             Assert.Contains(option, output);

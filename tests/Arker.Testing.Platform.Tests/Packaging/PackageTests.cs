@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace Arker.Testing.Platform.Tests.Packaging;
 
@@ -143,9 +142,10 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         WriteConsumerProject(
             "<UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner><EnableNUnitRunner>true</EnableNUnitRunner>",
             references + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />");
-        // The test is the README's quick start of that framework, so the README shows code that compiles and passes.
-        File.WriteAllText(Path.Combine(_project, "Tests.cs"), ReadmeSnippet(framework + "-quickstart"));
-        CopyDirectory(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata"));
+        // The test is the README's quick start of that framework, with the test data the README
+        // prints, so the README shows a quick start that compiles and passes as printed.
+        File.WriteAllText(Path.Combine(_project, "Tests.cs"), Readme.Snippet(framework + "-quickstart"));
+        Readme.WriteQuickStartTestData(_project);
     }
 
     /// <summary>A console app that references only the core package, with <paramref name="program"/> as its Program.cs.</summary>
@@ -182,23 +182,4 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
           </packageSources>
         </configuration>
         """);
-
-    /// <summary>The C# block that follows <c>&lt;!-- snippet: name … --&gt;</c> in the README.</summary>
-    private static string ReadmeSnippet(string name)
-    {
-        string readme = File.ReadAllText(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "README.md"));
-        Match snippet = Regex.Match(readme, $@"<!-- snippet: {Regex.Escape(name)}\b[^>]*-->\s*```csharp\n(?<code>.*?)```", RegexOptions.Singleline);
-        Assert.True(snippet.Success, $"README.md has no C# block after <!-- snippet: {name} -->.");
-        return snippet.Groups["code"].Value;
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        foreach (string file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target); // keeps the mode: the install scripts are executable
-        }
-    }
 }
