@@ -22,10 +22,81 @@ internal static class NetworkBenchmarks
         ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
         """;
 
+    /// <summary>Opens a new connection per request to the URL given, N times, and prints each request's milliseconds.</summary>
+    private const string Caller = """
+        import sys, time, urllib.request
+        url, n = sys.argv[1], int(sys.argv[2])
+        for i in range(n):
+            started = time.perf_counter()
+            urllib.request.urlopen(url).read()
+            print(f"{(time.perf_counter() - started) * 1000:.3f}")
+        """;
+
     public static async Task RunAsync(Report report)
     {
         await FirstCommandAsync(report);
         await ExposedPortAsync(report);
+        await OutboundConnectionsAsync(report);
+    }
+
+    /// <summary>
+    /// What a VM's outbound connection costs: a program makes one HTTP request per new connection
+    /// to a server on this machine, from inside a VM (through its gateway, as host.arker.internal)
+    /// and from the host itself, taking turns in rounds.
+    /// </summary>
+    private static async Task OutboundConnectionsAsync(Report report)
+    {
+        await using ServerProcess server = await ServerProcess.StartAsync();
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
+        Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
+        string serverScript = Path.Combine(Path.GetTempPath(), $"arker-bench-http-{Environment.ProcessId}.py");
+        string callerScript = Path.Combine(Path.GetTempPath(), $"arker-bench-caller-{Environment.ProcessId}.py");
+        await File.WriteAllTextAsync(serverScript, Server);
+        await File.WriteAllTextAsync(callerScript, Caller);
+        int hostPort = FreePort();
+        string port = hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var onHost = Process.Start("python3", [serverScript, port])!;
+        try
+        {
+            await vm.SetNetworkPolicyAsync(new NetworkPolicy([NetworkRule.AllowOutbound("host.arker.internal", hostPort)]));
+            await vm.Sync.WriteFileAsync("/home/user/caller.py", Caller);
+            using (var http = new HttpClient())
+            {
+                await WaitForAsync(http, new Uri($"http://127.0.0.1:{hostPort}/"));
+            }
+
+            var fromVm = new Samples();
+            var fromHost = new Samples();
+            await vm.RunAsync($"python3 caller.py http://host.arker.internal:{port}/ 20"); // warm-up
+            for (int round = 0; round < 10; round++)
+            {
+                RunResult inVm = await vm.RunAsync($"python3 caller.py http://host.arker.internal:{port}/ 50");
+                AddEach(fromVm, inVm.StdoutText);
+                using var onHostCaller = Process.Start(new ProcessStartInfo("python3", [callerScript, $"http://127.0.0.1:{port}/", "50"]) { RedirectStandardOutput = true })!;
+                AddEach(fromHost, await onHostCaller.StandardOutput.ReadToEndAsync());
+                await onHostCaller.WaitForExitAsync();
+            }
+
+            report.Section("A VM's outbound connections (a new connection and one HTTP request each, to a server on this machine, taking turns)");
+            report.Row("from a VM, through its gateway (host.arker.internal)", fromVm, "ms");
+            report.Row("from the host itself (127.0.0.1)", fromHost, "ms");
+            report.Ratio("VM ÷ host (p50)", fromVm.P50 / fromHost.P50);
+        }
+        finally
+        {
+            onHost.Kill();
+            File.Delete(serverScript);
+            File.Delete(callerScript);
+            await vm.DeleteAsync();
+        }
+    }
+
+    private static void AddEach(Samples samples, string milliseconds)
+    {
+        foreach (string line in milliseconds.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            samples.Add(TimeSpan.FromMilliseconds(double.Parse(line, System.Globalization.CultureInfo.InvariantCulture)));
+        }
     }
 
     /// <summary>

@@ -23,7 +23,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// </summary>
     public static async Task<ServerProcess> StartAsync(string? asUser = null, params string[] options)
     {
-        string dll = Path.GetFullPath(typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
+        // ARKER_BENCH_SERVER names another build of arker-local (an earlier commit's, say), to compare.
+        string dll = Path.GetFullPath(Environment.GetEnvironmentVariable("ARKER_BENCH_SERVER")
+            ?? typeof(ServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalCommand").Value!);
         string[] server = ["dotnet", dll, "--urls", "http://127.0.0.1:0", "--api-key", ApiKey, .. options];
         string[] command = asUser is null ? server
             : ["setpriv", $"--reuid={asUser}", $"--regid={asUser}", "--init-groups", "--", "env", $"HOME=/tmp", $"PATH={Environment.GetEnvironmentVariable("PATH")}", "DOTNET_NOLOGO=1", .. server];
