@@ -31,6 +31,19 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         Assert.Matches(@"Arker run arker-run-\S+: \d+ VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
     }
 
+    // The README's other C# snippets, as printed, in the context they are written for (an xunit ArkerTest class).
+    [Fact]
+    public async Task The_READMEs_other_snippets_compile_against_the_packed_packages()
+    {
+        WriteProject("xunit", "xunit.v3/4.0.3", "<FrameworkReference Include=\"Microsoft.AspNetCore.App\" />");
+        File.WriteAllText(Path.Combine(_project, "ReadmeSnippets.cs"), Readme.CompiledSnippetsAsOneTestClass());
+        File.Copy(Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples", "Shared", "FakeWeatherApi.cs"), Path.Combine(_project, "FakeWeatherApi.cs")); // the fake API the README's snippet names
+
+        AppRun build = await Dotnet.RunAsync(["build", "-c", "Release"], _project);
+
+        Assert.True(build.ExitCode == 0, $"{build}\n{File.ReadAllText(Path.Combine(_project, "ReadmeSnippets.cs"))}");
+    }
+
     // The previous generation (Microsoft.Testing.Platform 1): NuGet only warns (NU1608), so the package's
     // build check stops the build with what to update, instead of a TypeLoadException when the tests start.
     [Theory]
@@ -132,7 +145,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     }
 
     /// <summary>Writes the user's project: <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
-    private void WriteProject(string framework, string packages)
+    private void WriteProject(string framework, string packages, string moreItems = "")
     {
         string adapter = framework == "xunit" ? "Arker.Testing.Xunit" : "Arker.Testing.NUnit";
         string references = string.Concat(packages.Split(' ')
@@ -141,7 +154,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
             .Select(package => $"<PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
         WriteConsumerProject(
             "<UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner><EnableNUnitRunner>true</EnableNUnitRunner>",
-            references + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />");
+            references + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />" + moreItems);
         // The test is the README's quick start of that framework, with the test data the README
         // prints, so the README shows a quick start that compiles and passes as printed.
         File.WriteAllText(Path.Combine(_project, "Tests.cs"), Readme.Snippet(framework + "-quickstart"));
