@@ -10,10 +10,7 @@ namespace Arker.Testing.Platform.Tests;
 /// </summary>
 public sealed class CrashCleanupTests : IAsyncDisposable
 {
-    private readonly string _scratch = Directory.CreateTempSubdirectory("arker-crash-test-").FullName;
-
-    public CrashCleanupTests() =>
-        File.SetUnixFileMode(_scratch, (UnixFileMode)0b111_101_101); // the VM user must reach the embedded server's data root inside it
+    private readonly ScratchFolder _scratch = new("arker-crash-test-");
 
     [Theory]
     [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
@@ -23,7 +20,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         string runId = "crash-" + Guid.NewGuid().ToString("N")[..12];
 
         using RunningApp running = TestApp.Named(app).Start(["--arker-run-id", runId], HangingIn(cloud.Variables));
-        SignalledHost host = await running.WaitForSignalAsync(Path.Combine(_scratch, "hung"));
+        SignalledHost host = await running.WaitForSignalAsync(_scratch.File("hung"));
         Assert.Matches($"^{runId}-[0-9a-f]{{6}}$", host.RunId); // the given id, and a suffix of this test application's own
         Assert.NotEqual(running.Process.Id, host.ProcessId); // the host is a child of the watcher, not the process we started
         Assert.True((await cloud.VmsOfRunAsync(runId)).Count >= 3, "the run should have a base, its test's fork and an extra fork by now");
@@ -38,12 +35,12 @@ public sealed class CrashCleanupTests : IAsyncDisposable
     [Fact]
     public async Task A_killed_test_host_leaves_no_mount_cgroup_process_or_file_of_its_embedded_server()
     {
-        string dataRoot = Path.Combine(_scratch, "data");
+        string dataRoot = _scratch.DataRoot;
         using RunningApp running = TestApp.Xunit.Start([], HangingIn(new() { ["ARKER_TESTING_LOCAL_DATA_ROOT"] = dataRoot }));
-        SignalledHost host = await running.WaitForSignalAsync(Path.Combine(_scratch, "hung"));
+        SignalledHost host = await running.WaitForSignalAsync(_scratch.File("hung"));
         string instance = Assert.Single(Directory.GetDirectories(dataRoot));
         string cgroup = "arker-local-" + Path.GetFileName(instance);
-        List<int> descendants = DescendantsOf(host.ProcessId);
+        List<int> descendants = ProcessTree.DescendantsOf(host.ProcessId);
         Assert.NotEmpty(MountsUnder(dataRoot));
         Assert.NotEmpty(descendants); // its VMs' sandboxes, and without root the namespace helper
         Assert.NotEmpty(NetworksHeldBy(host.ProcessId)); // its VMs' networks, made ahead and in use: held by its descriptors, by no process
@@ -57,20 +54,15 @@ public sealed class CrashCleanupTests : IAsyncDisposable
         Assert.Empty(MountsUnder(dataRoot));
         Assert.Empty(CgroupsNamed(cgroup));
         Assert.Empty(ProcessesInCgroup(cgroup));
-        Assert.DoesNotContain(descendants, IsAlive);
+        Assert.DoesNotContain(descendants, ProcessTree.IsAlive);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // Should a test fail, what its dead server left must still go before the folder does.
-        await Arker.Testing.Local.LocalArkerServer.CleanUpAfterDeadServersAsync(Path.Combine(_scratch, "data"));
-        Directory.Delete(_scratch, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _scratch.DisposeAsync();
 
     private Dictionary<string, string> HangingIn(Dictionary<string, string> variables)
     {
         variables["ARKER_APP_MODE"] = "hang";
-        variables["ARKER_APP_SIGNAL_FILE"] = Path.Combine(_scratch, "hung");
+        variables["ARKER_APP_SIGNAL_FILE"] = _scratch.File("hung");
         return variables;
     }
 

@@ -1,31 +1,30 @@
 using System.Diagnostics;
+using Arker.Testing.TestSupport;
 using static Arker.Testing.Platform.Tests.Leftovers;
 
 namespace Arker.Testing.Platform.Tests;
 
 /// <summary>
-/// Ctrl-C in a terminal (SIGINT to the whole foreground process group) in the middle of a test
-/// whose command runs for two minutes: the command is cancelled on the server, the next test never
-/// starts, the run ends at once with its summary printed and saved, and its embedded server leaves
-/// nothing behind, not even with its helpers in the same terminal.
+/// Ctrl-C in the middle of a test whose command runs for two minutes, as a terminal sends it (SIGINT
+/// to the whole foreground process group) and as a CI runner or an IDE may (to <c>dotnet test</c>
+/// alone, which then ends without telling the test host it started): the command is cancelled on
+/// the server, the next test never starts, the run ends at once with its summary saved, and its
+/// embedded server leaves nothing behind, not even with its helpers in the same terminal.
 /// </summary>
 public sealed class InterruptTests : IAsyncDisposable
 {
     /// <summary>Far below the two minutes the interrupted command would take, far above what ending takes.</summary>
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(15);
 
-    private readonly string _scratch = Directory.CreateTempSubdirectory("arker-interrupt-test-").FullName;
-
-    public InterruptTests() =>
-        File.SetUnixFileMode(_scratch, (UnixFileMode)0b111_101_101); // the VM user must reach the embedded server's data root inside it
+    private readonly ScratchFolder _scratch = new("arker-interrupt-test-");
 
     [Theory]
     [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
     public async Task Ctrl_C_in_a_terminal_cancels_the_running_command_starts_no_new_test_and_leaves_nothing(string app)
     {
-        string dataRoot = Path.Combine(_scratch, "data");
-        string results = Path.Combine(_scratch, "results");
-        string signal = Path.Combine(_scratch, "started");
+        string dataRoot = _scratch.DataRoot;
+        string results = _scratch.File("results");
+        string signal = _scratch.File("started");
         using RunningApp running = TestApp.Named(app).StartAsATerminalWould(["--results-directory", results], new Dictionary<string, string>
         {
             ["ARKER_APP_MODE"] = "interrupt",
@@ -34,7 +33,7 @@ public sealed class InterruptTests : IAsyncDisposable
         });
         SignalledHost host = await running.WaitForSignalAsync(signal);
         await Task.Delay(500, TestContext.Current.CancellationToken); // the command is under way
-        List<int> descendants = DescendantsOf(host.ProcessId);
+        List<int> descendants = ProcessTree.DescendantsOf(host.ProcessId);
         Assert.NotEmpty(descendants); // its VMs' sandboxes (each in a session of its own), and without root the namespace helper
 
         var clock = Stopwatch.StartNew();
@@ -51,10 +50,36 @@ public sealed class InterruptTests : IAsyncDisposable
         Assert.Empty(await StillAliveAsync(descendants));
     }
 
-    public async ValueTask DisposeAsync()
+    [Fact]
+    public async Task Ctrl_C_to_dotnet_test_alone_ends_the_test_host_it_started()
     {
-        // Should a test fail, what its server left must still go before the folder does.
-        await Arker.Testing.Local.LocalArkerServer.CleanUpAfterDeadServersAsync(Path.Combine(_scratch, "data"));
-        Directory.Delete(_scratch, recursive: true);
+        string dataRoot = _scratch.DataRoot;
+        string results = _scratch.File("results");
+        string signal = _scratch.File("started");
+        await File.WriteAllTextAsync(_scratch.File("global.json"), """{ "test": { "runner": "Microsoft.Testing.Platform" } }""", TestContext.Current.CancellationToken);
+        using RunningApp dotnetTest = RunningApp.Start(
+            TestApp.ResettingSigInt[0],
+            [.. TestApp.ResettingSigInt.Skip(1), "dotnet", "test", "--test-modules", TestApp.Xunit.Name + ".dll", "--root-directory", TestApp.Xunit.OutputFolder, "--results-directory", results],
+            new Dictionary<string, string> { ["ARKER_APP_MODE"] = "interrupt", ["ARKER_APP_SIGNAL_FILE"] = signal, ["ARKER_TESTING_LOCAL_DATA_ROOT"] = dataRoot },
+            TimeSpan.FromMinutes(2),
+            workingDirectory: _scratch.Path);
+        SignalledHost host = await dotnetTest.WaitForSignalAsync(signal);
+        await Task.Delay(500, TestContext.Current.CancellationToken); // the command is under way
+        List<int> descendants = ProcessTree.DescendantsOf(host.ProcessId);
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(0, Signal(dotnetTest.Process.Id, SigInt)); // dotnet test alone, not its process group
+        AppRun run = await dotnetTest.WaitForExitAsync();
+        List<int> hostAlive = await StillAliveAsync([host.ProcessId], Prompt);
+        TimeSpan ended = clock.Elapsed;
+
+        Assert.True(hostAlive.Count == 0, $"the test host still ran {ended.TotalSeconds:0.0} s after dotnet test got Ctrl-C; dotnet test: {run}");
+        Assert.False(File.Exists(signal + ".second"), $"a test started after Ctrl-C; {run}");
+        Assert.True(File.Exists(Path.Combine(results, host.RunId + ".arker-summary.json")), $"no summary in {results}; {run}");
+        Assert.Empty(Directory.GetFileSystemEntries(dataRoot));
+        Assert.Empty(MountsUnder(dataRoot));
+        Assert.Empty(await StillAliveAsync(descendants));
     }
+
+    public ValueTask DisposeAsync() => _scratch.DisposeAsync();
 }

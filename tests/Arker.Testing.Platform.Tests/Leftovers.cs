@@ -12,38 +12,6 @@ internal static class Leftovers
 
     public static List<string> MountsUnder(string directory) => ServerMounts.Under(directory);
 
-    /// <summary>The processes below <paramref name="processId"/>, from each process's parent in <c>/proc/…/stat</c>.</summary>
-    public static List<int> DescendantsOf(int processId)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (string process in Directory.GetDirectories("/proc").Where(p => int.TryParse(Path.GetFileName(p), out _)))
-        {
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(process, "stat"));
-                parents[int.Parse(Path.GetFileName(process), CultureInfo.InvariantCulture)] =
-                    int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        var found = new List<int>();
-        var pending = new Queue<int>([processId]);
-        while (pending.TryDequeue(out int parent))
-        {
-            foreach (int child in parents.Where(p => p.Value == parent).Select(p => p.Key))
-            {
-                found.Add(child);
-                pending.Enqueue(child);
-            }
-        }
-
-        return found;
-    }
-
     /// <summary>The network namespaces a process holds open by descriptor, other than its own.</summary>
     public static List<string> NetworksHeldBy(int processId)
     {
@@ -54,19 +22,6 @@ internal static class Leftovers
             .Distinct()];
     }
 
-    /// <summary>Whether a process exists and is not a zombie (dead, waiting for init to reap it).</summary>
-    public static bool IsAlive(int processId)
-    {
-        try
-        {
-            return !File.ReadLines($"/proc/{processId}/status").Any(line => line.StartsWith("State:", StringComparison.Ordinal) && line.Contains("Z (zombie)", StringComparison.Ordinal));
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>
     /// The processes of <paramref name="processes"/> still alive once they had <paramref name="patience"/>
     /// (5 s unless given) to go: a process killed last is still dying when its killer exits.
@@ -75,7 +30,7 @@ internal static class Leftovers
     {
         var clock = Stopwatch.StartNew();
         List<int> alive;
-        while ((alive = [.. processes.Where(IsAlive)]).Count > 0 && clock.Elapsed < (patience ?? TimeSpan.FromSeconds(5)))
+        while ((alive = [.. processes.Where(ProcessTree.IsAlive)]).Count > 0 && clock.Elapsed < (patience ?? TimeSpan.FromSeconds(5)))
         {
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
@@ -95,7 +50,7 @@ internal static class Leftovers
             try
             {
                 bool inCgroup = File.ReadAllText(Path.Combine(process, "cgroup")).Contains(name, StringComparison.Ordinal);
-                if (inCgroup && IsAlive(int.Parse(Path.GetFileName(process), CultureInfo.InvariantCulture)))
+                if (inCgroup && ProcessTree.IsAlive(int.Parse(Path.GetFileName(process), CultureInfo.InvariantCulture)))
                 {
                     found.Add(int.Parse(Path.GetFileName(process), CultureInfo.InvariantCulture));
                 }

@@ -145,33 +145,7 @@ internal sealed class GatewayPool : IDisposable
         }
         finally
         {
-            await EndAsync(setup);
+            await ChildProcesses.EndAsync(setup, TimeSpan.FromSeconds(5)); // it waits on its stdin
         }
-    }
-
-    /// <summary>Closes the set-up's stdin, on which it waits, and reaps it.</summary>
-    private static async Task EndAsync(Process setup)
-    {
-        try
-        {
-            setup.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // It ended already.
-        }
-
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await setup.WaitForExitAsync(patience.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            ChildProcesses.Kill(setup);
-            await setup.WaitForExitAsync();
-        }
-
-        setup.Dispose();
     }
 }

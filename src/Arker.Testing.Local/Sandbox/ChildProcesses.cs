@@ -52,6 +52,37 @@ internal static class ChildProcesses
     }
 
     /// <summary>
+    /// Ends a child that waits on its stdin (a network set-up, the namespace helper): closes its
+    /// stdin, waits up to <paramref name="patience"/>, then kills it; reaps it and disposes it.
+    /// </summary>
+    public static async Task EndAsync(Process child, TimeSpan patience)
+    {
+        try
+        {
+            child.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // It ended already: nothing to tell it.
+        }
+
+        using (var waiting = new CancellationTokenSource(patience))
+        {
+            try
+            {
+                await child.WaitForExitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Kill(child);
+                await child.WaitForExitAsync();
+            }
+        }
+
+        child.Dispose();
+    }
+
+    /// <summary>
     /// SIGKILL to <paramref name="child"/>, a process this one started, if it has not ended. The
     /// pidfd is opened before the exit check: a child not yet reaped at the check still had its id
     /// when the pidfd was opened, so the signal cannot reach a process that took the id later.

@@ -133,26 +133,7 @@ internal sealed class UserMountNamespace : MountNamespace
     public override async ValueTask DisposeAsync()
     {
         _channel.Dispose();
-        try
-        {
-            _helper.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The helper is gone already (killed with its process group, say): nothing to tell it.
-        }
-
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await _helper.WaitForExitAsync(patience.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            ChildProcesses.Kill(_helper);
-        }
-
-        _helper.Dispose();
+        await ChildProcesses.EndAsync(_helper, TimeSpan.FromSeconds(5)); // the helper exits when its stdin closes
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 6502 &")).Succeeded();
-        List<int> children = HostProcesses.DescendantsOf(server.Process.Id);
+        List<int> children = ProcessTree.DescendantsOf(server.Process.Id);
         Assert.NotEmpty(children);
 
         foreach (int child in children)

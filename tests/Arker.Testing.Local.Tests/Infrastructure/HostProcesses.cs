@@ -31,40 +31,4 @@ public static class HostProcesses
             }
         }
     }
-
-    /// <summary>The ids of every process below <paramref name="ancestor"/> (children, their children, …), as the host sees them now.</summary>
-    public static List<int> DescendantsOf(int ancestor)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int process))
-            {
-                continue;
-            }
-
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                parents[process] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        var found = new List<int>();
-        var pending = new Queue<int>([ancestor]);
-        while (pending.TryDequeue(out int parent))
-        {
-            foreach (int child in parents.Where(p => p.Value == parent).Select(p => p.Key))
-            {
-                found.Add(child);
-                pending.Enqueue(child);
-            }
-        }
-
-        return found;
-    }
 }

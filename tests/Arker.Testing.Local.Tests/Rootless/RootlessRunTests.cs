@@ -79,7 +79,7 @@ public sealed class RootlessRunTests
             var environment = new Dictionary<string, string> { ["CI"] = "true", ["ARKER_TEST_APPSFOLDER"] = Path.Combine(work, "apps") };
 
             (int exitCode, string output) = await user.RunAsAsync(
-                Path.Combine(work, "platform-tests", "Arker.Testing.Platform.Tests"), [.. Options(work), "--filter-class", "*CrashCleanupTests", "--filter-class", "*InterruptTests"], work, environment);
+                Path.Combine(work, "platform-tests", "Arker.Testing.Platform.Tests"), [.. Options(work), "--filter-class", "*CrashCleanupTests", "--filter-class", "*.InterruptTests"], work, environment);
 
             AssertPassed(exitCode, output, atLeast: 6);
             await AssertNothingLeftAsync();

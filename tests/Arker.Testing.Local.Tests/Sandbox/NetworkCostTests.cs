@@ -1,4 +1,5 @@
 using Arker.Testing.Local.Tests.Infrastructure;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
 
@@ -89,7 +90,7 @@ public sealed class NetworkCostTests : IDisposable
         int fewest = int.MaxValue;
         for (int look = 0; look < 5; look++)
         {
-            fewest = Math.Min(fewest, HostProcesses.DescendantsOf(server.Process.Id).Count);
+            fewest = Math.Min(fewest, ProcessTree.DescendantsOf(server.Process.Id).Count);
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
