@@ -64,7 +64,7 @@ public sealed class ComputerSync
     public async Task UploadFileAsync(string localPath, string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(localPath);
-        Inputs.HostInputRecorder.Record(Inputs.HostInput.File(localPath));
+        LocalFileReads.Report(localPath);
         await using var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await _client.WriteAsync(_vm.Id, path, file, file.Length, cancellationToken);
     }

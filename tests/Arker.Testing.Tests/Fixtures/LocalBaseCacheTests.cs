@@ -92,6 +92,29 @@ public sealed class LocalBaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AnUploadedFileThatChanged_ProvisionsAgain()
+    {
+        string folder = Directory.CreateTempSubdirectory("arker-uploaded-tool-").FullName;
+        string tool = Path.Combine(folder, "tool");
+        await File.WriteAllTextAsync(tool, "#!/bin/sh\necho uploaded v1\n", Cancellation);
+        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        try
+        {
+            await RunAsync(settings, "uploaded v1\n", () => new UploadedToolTemplate(tool));
+            (_, ArkerRunSummary unchanged) = await RunAsync(settings, "uploaded v1\n", () => new UploadedToolTemplate(tool));
+            await File.WriteAllTextAsync(tool, "#!/bin/sh\necho uploaded v2\n", Cancellation);
+            (_, ArkerRunSummary changed) = await RunAsync(settings, "uploaded v2\n", () => new UploadedToolTemplate(tool));
+
+            Assert.Equal((0, 1), (unchanged.BasesProvisioned, unchanged.BasesFromCache));
+            Assert.Equal($"{tool} changed", changed.ProvisionedAgain["UploadedToolTemplate"]);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ADeclaredEnvironmentVariableThatChanged_ProvisionsAgain()
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;

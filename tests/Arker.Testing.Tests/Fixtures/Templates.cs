@@ -103,3 +103,14 @@ public sealed class SeededToolTemplate(string folder, string variable = "ARKER_T
         (await vm.RunAsync($"mkdir -p ~/.local/bin && cp dist/tool ~/.local/bin/tool && chmod +x ~/.local/bin/tool && echo {greeting} > ~/greeting", cancellationToken)).ShouldSucceed();
     }
 }
+
+/// <summary>Installs the tool by uploading one file of this machine: the upload is what the base is made from.</summary>
+public sealed class UploadedToolTemplate(string file) : VmTemplate
+{
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        (await vm.RunAsync("mkdir -p ~/.local/bin", cancellationToken)).ShouldSucceed();
+        await vm.Sync.UploadFileAsync(file, "/home/user/.local/bin/tool", cancellationToken);
+        (await vm.RunAsync("chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
+    }
+}
