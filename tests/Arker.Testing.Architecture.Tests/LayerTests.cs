@@ -9,7 +9,8 @@ namespace Arker.Testing.Architecture.Tests;
 /// that knows HTTP) is on top, <c>Vms</c> (the registry of VMs and what may be done to them) below
 /// it, the rooms below that (<c>Files</c>, <c>Network</c>, <c>Sandbox</c>, <c>Cache</c>) and
 /// <c>Native</c> (the kernel's calls and numbers) at the bottom. In the core, the client is the
-/// foundation of everything else, and neither the core nor the platform extension knows the server.
+/// foundation of everything else, the fixtures use snapshots and never the other way round, and
+/// neither the core nor the platform extension knows the server.
 /// </summary>
 public sealed class LayerTests
 {
@@ -54,6 +55,10 @@ public sealed class LayerTests
     public void The_client_depends_on_nothing_built_on_it() =>
         AssertNone(Types.InAssembly(CoreAssembly).That().ResideInNamespace("Arker.Testing.Client")
             .ShouldNot().HaveDependencyOnAny("Arker.Testing.Fixtures", "Arker.Testing.Snapshots", "Arker.Testing.Assertions", "Arker.Testing.Seeding", "Arker.Testing.Inputs"));
+
+    [Fact]
+    public void Snapshots_know_no_fixture() =>
+        AssertNone(Types.InAssembly(CoreAssembly).That().ResideInNamespace("Arker.Testing.Snapshots").ShouldNot().HaveDependencyOn("Arker.Testing.Fixtures"));
 
     [Fact]
     public void Neither_the_core_nor_the_platform_extension_references_the_server()

@@ -1,9 +1,10 @@
 using Arker.Testing.Client;
+using Arker.Testing.Snapshots;
 
 namespace Arker.Testing.Fixtures;
 
 /// <summary>A provisioned base VM of a template, and its warm pool of forks.</summary>
-public sealed class BaseVm : IAsyncDisposable
+public sealed class BaseVm : IDirectoryListings, IAsyncDisposable
 {
     private readonly RunVms _vms;
     private readonly ForkPool _pool;
@@ -48,7 +49,7 @@ public sealed class BaseVm : IAsyncDisposable
             Computer probe = await _vms.ForkAsync(Vm, _vms.Lifetime);
             try
             {
-                return await Snapshots.ComputerSnapshots.ListAsync(probe, directory, _vms.Lifetime);
+                return await ComputerSnapshots.ListAsync(probe, directory, _vms.Lifetime);
             }
             finally
             {

@@ -34,9 +34,10 @@ public static class ComputerSnapshots
 
     /// <summary>
     /// Verifies what the test changed below each of <paramref name="directories"/> compared with the
-    /// base it was forked from: files created, modified (size or content) and deleted.
+    /// base it was forked from (<paramref name="baseVm"/>, such as the test's <c>BaseVm</c>): files
+    /// created, modified (size or content) and deleted.
     /// </summary>
-    public static async Task VerifyChangesAsync(this Computer vm, Fixtures.BaseVm baseVm, IEnumerable<string> directories, SnapshotSettings? settings = null, CancellationToken cancellationToken = default, [CallerFilePath] string sourceFile = "", [CallerMemberName] string member = "")
+    public static async Task VerifyChangesAsync(this Computer vm, IDirectoryListings baseVm, IEnumerable<string> directories, SnapshotSettings? settings = null, CancellationToken cancellationToken = default, [CallerFilePath] string sourceFile = "", [CallerMemberName] string member = "")
     {
         ArgumentNullException.ThrowIfNull(vm);
         ArgumentNullException.ThrowIfNull(baseVm);
