@@ -34,6 +34,7 @@ public sealed class LayerTests
         AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(layer).ShouldNot().HaveDependencyOn($"{Server}.Api"));
 
     [Theory]
+    [InlineData($"{Server}.Files")]
     [InlineData($"{Server}.Network")]
     [InlineData($"{Server}.Sandbox")]
     [InlineData($"{Server}.Cache")]

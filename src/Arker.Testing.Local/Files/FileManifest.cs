@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Files;
 
@@ -8,11 +7,11 @@ internal static class FileManifest
     /// <summary>The most entries one manifest holds (the contract's limit).</summary>
     public const int MaxEntries = 50_000;
 
-    public static Task<ManifestListing> ListAsync(VmRecord vm, string path, CancellationToken cancellationToken)
+    public static Task<ManifestListing> ListAsync(IVmRoot vm, string path, CancellationToken cancellationToken)
     {
         string[] segments = VmPath.ParseDirectory(path);
         string root = segments.Length == 0 ? VmPath.Home : $"{VmPath.Home}/{string.Join('/', segments)}";
-        return vm.Sandbox.WithRootAsync(async mergedRoot =>
+        return vm.WithRootAsync(async mergedRoot =>
         {
             using var files = VmFileSystem.Open(mergedRoot);
             IReadOnlyList<string> found = files.ListFiles(segments, path, MaxEntries + 1);

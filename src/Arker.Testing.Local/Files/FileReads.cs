@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Files;
 
@@ -10,10 +9,10 @@ internal sealed class FileReads(PresignedUrlSigner signer)
 
     private const int CopyBufferBytes = 1024 * 1024;
 
-    public async Task<FileRead> ReadAsync(VmRecord vm, string path, CancellationToken cancellationToken)
+    public async Task<FileRead> ReadAsync(IVmRoot vm, string path, CancellationToken cancellationToken)
     {
         string[] segments = VmPath.Parse(path);
-        return await vm.Sandbox.WithRootAsync(async root =>
+        return await vm.WithRootAsync(async root =>
         {
             using var files = VmFileSystem.Open(root);
             (FileStream stream, long size) = files.OpenRead(segments, path);
@@ -32,10 +31,10 @@ internal sealed class FileReads(PresignedUrlSigner signer)
     }
 
     /// <summary>Streams a file to <paramref name="destination"/> (a presigned download), once <paramref name="starting"/> has been told its size.</summary>
-    public static Task CopyToAsync(VmRecord vm, string path, Action<long> starting, Stream destination, CancellationToken cancellationToken)
+    public static Task CopyToAsync(IVmRoot vm, string path, Action<long> starting, Stream destination, CancellationToken cancellationToken)
     {
         string[] segments = VmPath.Parse(path);
-        return vm.Sandbox.WithRootAsync(async root =>
+        return vm.WithRootAsync(async root =>
         {
             using var files = VmFileSystem.Open(root);
             (FileStream stream, long size) = files.OpenRead(segments, path);

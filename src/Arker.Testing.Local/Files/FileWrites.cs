@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Arker.Testing.Local.Vms;
 using Arker.Testing.Shared;
 using Microsoft.Win32.SafeHandles;
 
@@ -18,7 +17,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
 
     private const int CopyBufferBytes = 1024 * 1024;
 
-    public async Task<FileWriteOutcome> WriteAsync(VmRecord vm, FileWrite write, CancellationToken cancellationToken)
+    public async Task<FileWriteOutcome> WriteAsync(IVmRoot vm, FileWrite write, CancellationToken cancellationToken)
     {
         uploads.RemoveExpired();
         string[] segments = VmPath.Parse(write.Path);
@@ -39,7 +38,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     }
 
     /// <summary>Receives the body of a presigned PUT, gathered where the commit can put it in place.</summary>
-    public async Task ReceiveUploadAsync(VmRecord vm, string uploadId, Stream body, CancellationToken cancellationToken)
+    public async Task ReceiveUploadAsync(IVmRoot vm, string uploadId, Stream body, CancellationToken cancellationToken)
     {
         Upload upload = uploads.Find(vm.Id, uploadId);
         await upload.Gate.WaitAsync(cancellationToken);
@@ -74,14 +73,14 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         }
     }
 
-    private FileWriteOutcome Start(VmRecord vm, StartUpload start)
+    private FileWriteOutcome Start(IVmRoot vm, StartUpload start)
     {
         Upload upload = uploads.Create(vm, Ulid.New(time.GetUtcNow()), start.Path, start.Size);
         uploads.TryAdd(upload);
         return new FileWriteOutcome(start.Path, start.Size, Complete: false, upload.Id, new SignedTransfer(signer.Sign("PUT", vm.Id, upload.Id), signer.LifetimeSeconds));
     }
 
-    private async Task<FileWriteOutcome> CommitAsync(VmRecord vm, CommitUpload commit, string[] segments, CancellationToken cancellationToken)
+    private async Task<FileWriteOutcome> CommitAsync(IVmRoot vm, CommitUpload commit, string[] segments, CancellationToken cancellationToken)
     {
         Upload upload = uploads.Find(vm.Id, commit.UploadId);
         if (upload.Path != commit.Path || upload.Size != commit.Size)
@@ -113,7 +112,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         }
     }
 
-    private async Task<FileWriteOutcome> WriteChunkAsync(VmRecord vm, WriteChunk chunk, string[] segments, CancellationToken cancellationToken)
+    private async Task<FileWriteOutcome> WriteChunkAsync(IVmRoot vm, WriteChunk chunk, string[] segments, CancellationToken cancellationToken)
     {
         if (chunk.Start < 0 || chunk.Start > chunk.End || chunk.End > chunk.Size)
         {
@@ -166,7 +165,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     }
 
     /// <summary>The whole file in one chunk (the common case): straight into the VM, no staging. False when another chunk took the id first.</summary>
-    private async Task<bool> TryWriteWholeAsync(VmRecord vm, Upload upload, WriteChunk chunk, string[] segments, CancellationToken cancellationToken)
+    private async Task<bool> TryWriteWholeAsync(IVmRoot vm, Upload upload, WriteChunk chunk, string[] segments, CancellationToken cancellationToken)
     {
         await upload.Gate.WaitAsync(cancellationToken);
         try
@@ -176,7 +175,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
                 return false;
             }
 
-            await vm.Sandbox.WithRootAsync(async root =>
+            await vm.WithRootAsync(async root =>
             {
                 using var files = VmFileSystem.Open(root);
                 await files.WriteAtomicallyAsync(segments, chunk.Path, s => s.WriteAsync(chunk.Content, cancellationToken).AsTask());
@@ -197,9 +196,9 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     }
 
     /// <summary>A fresh file for the upload's bytes: unnamed inside the VM where its filesystem can make one.</summary>
-    private static async Task<SafeFileHandle> StageAsync(VmRecord vm, Upload upload, CancellationToken cancellationToken)
+    private static async Task<SafeFileHandle> StageAsync(IVmRoot vm, Upload upload, CancellationToken cancellationToken)
     {
-        SafeFileHandle? inVm = await vm.Sandbox.WithRootAsync(root =>
+        SafeFileHandle? inVm = await vm.WithRootAsync(root =>
         {
             using var files = VmFileSystem.Open(root);
             return Task.FromResult(files.CreateAnonymousFile());
@@ -207,7 +206,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         return upload.Stage(inVm);
     }
 
-    private static async Task StageChunkAsync(VmRecord vm, Upload upload, long start, byte[] content, CancellationToken cancellationToken)
+    private static async Task StageChunkAsync(IVmRoot vm, Upload upload, long start, byte[] content, CancellationToken cancellationToken)
     {
         SafeFileHandle staged = upload.Staged ?? await StageAsync(vm, upload, cancellationToken);
         long end = start + content.Length;
@@ -236,10 +235,10 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     /// Puts the gathered file in place: by link and rename when it was gathered inside the VM (no
     /// bytes copied), by copy otherwise, or when the VM was forked since and is on another mount.
     /// </summary>
-    private static async Task MoveIntoVmAsync(VmRecord vm, Upload upload, string[] segments, CancellationToken cancellationToken)
+    private static async Task MoveIntoVmAsync(IVmRoot vm, Upload upload, string[] segments, CancellationToken cancellationToken)
     {
         SafeFileHandle? staged = upload.Staged;
-        await vm.Sandbox.WithRootAsync(async root =>
+        await vm.WithRootAsync(async root =>
         {
             using var files = VmFileSystem.Open(root);
             if (staged is not null && upload.StagedInVm && await files.TryLinkIntoPlaceAsync(segments, upload.Path, staged))

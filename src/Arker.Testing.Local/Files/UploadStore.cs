@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Files;
 
@@ -13,7 +12,7 @@ internal sealed class UploadStore(string stagingDirectory, TimeSpan lifetime, Ti
     private DateTimeOffset _nextSweep;
 
     /// <summary>A new upload of <paramref name="path"/> (not yet registered), staged under a fresh name.</summary>
-    public Upload Create(VmRecord vm, string uploadId, string path, long size) => new()
+    public Upload Create(IVmRoot vm, string uploadId, string path, long size) => new()
     {
         Id = uploadId,
         VmId = vm.Id,

@@ -1,9 +1,10 @@
+using Arker.Testing.Local.Files;
 using Arker.Testing.Local.Sandbox;
 
 namespace Arker.Testing.Local.Vms;
 
 /// <summary>A VM as the API sees it: identity, ownership and its sandbox.</summary>
-internal sealed class VmRecord
+internal sealed class VmRecord : IVmRoot
 {
     public required string Id { get; init; }
 
@@ -45,4 +46,7 @@ internal sealed class VmRecord
 
     /// <summary>The base cache entry this VM offers, for a cached base; else null.</summary>
     public Cache.CachedBase? CachedBase { get; init; }
+
+    /// <inheritdoc/>
+    public Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken) => Sandbox.WithRootAsync(operation, cancellationToken);
 }

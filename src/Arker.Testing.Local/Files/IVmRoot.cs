@@ -1,0 +1,13 @@
+namespace Arker.Testing.Local.Files;
+
+/// <summary>
+/// A VM as the file operations see it: its id, and its whole root folder, held in place (no fork
+/// freezes it, no delete removes it) while an operation runs on it.
+/// </summary>
+internal interface IVmRoot
+{
+    string Id { get; }
+
+    /// <summary>Runs <paramref name="operation"/> on the VM's merged root folder, as this process sees it.</summary>
+    Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken);
+}
