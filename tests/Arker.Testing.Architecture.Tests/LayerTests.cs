@@ -7,8 +7,9 @@ namespace Arker.Testing.Architecture.Tests;
 /// The layers, read from the built assemblies: a dependency that points the wrong way fails the
 /// build's tests, naming the types that have it. In the local server, <c>Api</c> (the only part
 /// that knows HTTP) is on top, <c>Vms</c> (the registry of VMs and what may be done to them) below
-/// it, the rooms below that (<c>Files</c>, <c>Network</c>, <c>Sandbox</c>, <c>Cache</c>) and
-/// <c>Native</c> (the kernel's calls and numbers) at the bottom. In the core, the client is the
+/// it, the rooms below that (<c>Files</c>, <c>Network</c>, <c>Sandbox</c>, <c>Cache</c>; files
+/// and the base cache standing on their own, the others using files) and <c>Native</c> (the
+/// kernel's calls and numbers) at the bottom. In the core, the client is the
 /// foundation of everything else, the fixtures use snapshots and never the other way round, and
 /// neither the core nor the platform extension knows the server.
 /// </summary>
@@ -41,6 +42,12 @@ public sealed class LayerTests
     [InlineData($"{Server}.Native")]
     public void The_rooms_do_not_reach_up_to_the_VM_registry(string room) =>
         AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(room).ShouldNot().HaveDependencyOn($"{Server}.Vms"));
+
+    [Theory]
+    [InlineData($"{Server}.Files", new[] { $"{Server}.Sandbox", $"{Server}.Network", $"{Server}.Cache" })]
+    [InlineData($"{Server}.Cache", new[] { $"{Server}.Sandbox", $"{Server}.Network" })]
+    public void Files_and_the_base_cache_stand_on_their_own(string room, string[] others) =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(room).ShouldNot().HaveDependencyOnAny(others));
 
     [Fact]
     public void The_kernel_calls_depend_on_no_room() =>

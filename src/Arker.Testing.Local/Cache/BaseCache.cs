@@ -246,7 +246,7 @@ internal sealed class BaseCache
     {
         try
         {
-            Sandbox.BackgroundCleanup.DeleteNow(directory); // VM folders may be read-only: it makes them writable first
+            Files.FolderRemoval.Delete(directory); // VM folders may be read-only: it makes them writable first
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

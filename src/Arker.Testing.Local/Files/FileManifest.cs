@@ -13,7 +13,7 @@ internal static class FileManifest
         string root = segments.Length == 0 ? VmPath.Home : $"{VmPath.Home}/{string.Join('/', segments)}";
         return vm.WithRootAsync(async mergedRoot =>
         {
-            using var files = VmFileSystem.Open(mergedRoot);
+            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner);
             IReadOnlyList<string> found = files.ListFiles(segments, path, MaxEntries + 1);
             var entries = new List<ManifestFile>(Math.Min(found.Count, MaxEntries));
             foreach (string relative in found.Take(MaxEntries))

@@ -14,7 +14,7 @@ internal sealed class FileReads(PresignedUrlSigner signer)
         string[] segments = VmPath.Parse(path);
         return await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root);
+            using var files = VmFileSystem.Open(root, vm.FileOwner);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {
@@ -36,7 +36,7 @@ internal sealed class FileReads(PresignedUrlSigner signer)
         string[] segments = VmPath.Parse(path);
         return vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root);
+            using var files = VmFileSystem.Open(root, vm.FileOwner);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {

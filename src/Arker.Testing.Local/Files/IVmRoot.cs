@@ -8,6 +8,12 @@ internal interface IVmRoot
 {
     string Id { get; }
 
+    /// <summary>Who owns the VM's files on the host: what the file operations give each file and folder they make.</summary>
+    FileOwner FileOwner { get; }
+
     /// <summary>Runs <paramref name="operation"/> on the VM's merged root folder, as this process sees it.</summary>
     Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken);
 }
+
+/// <summary>A host user and group, as files are owned.</summary>
+internal readonly record struct FileOwner(int UserId, int GroupId);

@@ -15,19 +15,22 @@ internal sealed class VmFileSystem : IDisposable
     private const ulong Resolve = LibC.ResolveInRoot | LibC.ResolveNoMagicLinks;
     private readonly string _root;
     private readonly int _rootFd;
+    private readonly FileOwner _owner;
 
-    private VmFileSystem(string root, int rootFd)
+    private VmFileSystem(string root, int rootFd, FileOwner owner)
     {
         _root = root;
         _rootFd = rootFd;
+        _owner = owner;
     }
 
     /// <summary>
     /// Opens a VM's root, given where this process reaches it. Paths of descriptors are checked
     /// against the kernel's own name for that root, which is the mount point in the server's mount
     /// namespace (without root, not the <c>/proc/&lt;helper&gt;/root/…</c> path used to reach it).
+    /// Files and folders it makes are given to <paramref name="owner"/>.
     /// </summary>
-    public static VmFileSystem Open(string mergedRoot)
+    public static VmFileSystem Open(string mergedRoot, FileOwner owner)
     {
         int fd = LibC.openat(LibC.AtFdCwd, mergedRoot, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
         if (fd < 0)
@@ -36,7 +39,7 @@ internal sealed class VmFileSystem : IDisposable
         }
 
         string root = new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? mergedRoot;
-        return new VmFileSystem(root, fd);
+        return new VmFileSystem(root, fd, owner);
     }
 
     /// <summary>Opens a regular file for reading; returns the stream and the file's size.</summary>
@@ -83,7 +86,7 @@ internal sealed class VmFileSystem : IDisposable
                 throw LocalArkerException.InvalidInput($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
             }
 
-            _ = LibC.fchown(fd, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
+            _ = LibC.fchown(fd, _owner.UserId, _owner.GroupId);
             _ = LibC.fchmod(fd, 0x1A4);
             await using (var stream = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0))
             {
@@ -106,7 +109,7 @@ internal sealed class VmFileSystem : IDisposable
             return null;
         }
 
-        _ = LibC.fchown(fd, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
+        _ = LibC.fchown(fd, _owner.UserId, _owner.GroupId);
         _ = LibC.fchmod(fd, 0x1A4);
         return new SafeFileHandle(fd, ownsHandle: true);
     }
@@ -256,7 +259,7 @@ internal sealed class VmFileSystem : IDisposable
                 int created = LibC.openat(fd, segments[i], LibC.ORdOnly | LibC.ODirectory | LibC.ONoFollow | LibC.OCloexec, 0);
                 if (created >= 0)
                 {
-                    _ = LibC.fchown(created, Sandbox.BaseImage.HostUserId, Sandbox.BaseImage.HostGroupId);
+                    _ = LibC.fchown(created, _owner.UserId, _owner.GroupId);
                     _ = LibC.close(created);
                 }
             }

@@ -88,7 +88,7 @@ internal sealed class InstanceDirectory : IDisposable
             if (mounts.MountPointsUnder(directory).Count == 0)
             {
                 // Never delete recursively through a mount that refused to go.
-                BackgroundCleanup.DeleteNow(directory);
+                Files.FolderRemoval.Delete(directory);
             }
 
             cleaned++;
@@ -122,7 +122,7 @@ internal sealed class InstanceDirectory : IDisposable
         _lock.Dispose();
         if (_mounts.MountPointsUnder(Path).Count == 0)
         {
-            BackgroundCleanup.DeleteNow(Path);
+            Files.FolderRemoval.Delete(Path);
         }
     }
 }

@@ -113,7 +113,7 @@ internal sealed class VmDisk
             Directory.CreateDirectory(Upper);
         }
 
-        BackgroundCleanup.DeleteNow(Work); // overlayfs leaves work/work at mode 000: DeleteNow opens it first without root
+        Files.FolderRemoval.Delete(Work); // overlayfs leaves work/work at mode 000: without root, FolderRemoval opens it first
         Directory.CreateDirectory(Work);
         _mounts.MountOverlay([.. Lowers.Select(l => l.Path)], Upper, Work, MergedRoot);
     }
