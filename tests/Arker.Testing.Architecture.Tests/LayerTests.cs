@@ -29,6 +29,10 @@ public sealed class LayerTests
     public void Only_the_API_knows_HTTP(string layer) =>
         AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(layer).ShouldNot().HaveDependencyOn("Microsoft.AspNetCore"));
 
+    [Fact]
+    public void The_API_reaches_the_machines_only_through_the_VM_registry() =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Api.Current").ShouldNot().HaveDependencyOn($"{Server}.Sandbox"));
+
     [Theory]
     [MemberData(nameof(BelowTheApi))]
     public void Nothing_below_the_API_calls_up_into_it(string layer) =>

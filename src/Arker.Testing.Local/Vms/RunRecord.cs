@@ -30,6 +30,15 @@ internal sealed class RunRecord
     /// <summary>What the command did, once it ran to the end or was killed.</summary>
     public RunOutcome? Outcome { get; private set; }
 
+    /// <summary>What the command wrote to stdout, once it ended (empty before).</summary>
+    public byte[] Stdout => Outcome?.Stdout ?? [];
+
+    /// <summary>What the command wrote to stderr, once it ended (empty before).</summary>
+    public byte[] Stderr => Outcome?.Stderr ?? [];
+
+    /// <summary>The command's exit code, once it ended.</summary>
+    public int? ExitCode => Outcome?.ExitCode;
+
     /// <summary>Why the server could not finish the command, when <see cref="State"/> is <see cref="RunState.Failed"/>.</summary>
     public string? FailReason { get; private set; }
 

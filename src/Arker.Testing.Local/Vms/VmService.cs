@@ -9,7 +9,7 @@ namespace Arker.Testing.Local.Vms;
 /// exist for the caller unless it is public; a public VM may be forked by anyone, but only its
 /// owner may run, read, write or delete it.
 /// </summary>
-internal sealed class VmService : IAsyncDisposable
+internal sealed partial class VmService : IAsyncDisposable
 {
     public const string BaseVmId = "01KQBYKEV5WJ7YB010603T1DCT_d8c0";
     public const string BaseImageName = "arkuntu";

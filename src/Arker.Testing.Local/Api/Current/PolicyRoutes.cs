@@ -31,7 +31,7 @@ internal sealed class PolicyRoutes(VmService vms)
     private Task Get(HttpContext context, string id)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        return WriteAsync(context, vm.Sandbox.Policy);
+        return WriteAsync(context, VmService.PolicyOf(vm));
     }
 
     private async Task PutAsync(HttpContext context, string id)
@@ -40,7 +40,7 @@ internal sealed class PolicyRoutes(VmService vms)
         using JsonDocument document = JsonDocument.Parse(body.RawText);
         NetworkPolicy policy = PolicyDocuments.Read(document.RootElement);
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        await vm.Sandbox.ApplyPolicyAsync(policy);
+        await VmService.ApplyPolicyAsync(vm, policy);
         await WriteAsync(context, policy);
     }
 

@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Api.Current;
@@ -8,9 +7,9 @@ namespace Arker.Testing.Local.Api.Current;
 /// offered to a VM. The service reaches
 /// them through each VM's <c>hostname</c> (its network policy's inbound rules); a local server has
 /// no such hostnames, so it gives each exposed port a URL on 127.0.0.1 instead
-/// (<see cref="ExposedPort"/>). <c>POST …/ports {"port": 8080}</c>, <c>GET …/ports</c>,
+/// (<see cref="ExposedPortLink"/>). <c>POST …/ports {"port": 8080}</c>, <c>GET …/ports</c>,
 /// <c>DELETE …/ports/{port}</c>. A VM reaches nothing of the host, unless a host port is offered
-/// to it: <c>POST …/host-ports {"port": 5000, "guest_port": 5000}</c> (see <see cref="HostPortForward"/>),
+/// to it: <c>POST …/host-ports {"port": 5000, "guest_port": 5000}</c> (see <see cref="HostPortLink"/>),
 /// <c>GET …/host-ports</c>, <c>DELETE …/host-ports/{guest_port}</c>.
 /// </summary>
 internal sealed class PortRoutes(VmService vms)
@@ -36,21 +35,21 @@ internal sealed class PortRoutes(VmService vms)
         int guestPort = guest is >= 1024 and <= 65535 ? (int)guest
             : throw ContractException.BadRequest($"'guest_port' must be between 1024 and 65535 (the VM user cannot listen below 1024; got {guest})", "guest_port");
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        HostPortForward forward = await vm.Sandbox.ForwardHostPortAsync(hostPort, guestPort, context.RequestAborted);
+        HostPortLink forward = await VmService.ForwardHostPortAsync(vm, hostPort, guestPort, context.RequestAborted);
         await ApiResponses.WriteAsync(context, View(forward), CurrentJsonContext.Default.HostPortBody);
     }
 
     private Task ListForwards(HttpContext context, string id)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        return ApiResponses.WriteAsync(context, new HostPortListBody([.. vm.Sandbox.PortLinks.Forwards.Select(View)]), CurrentJsonContext.Default.HostPortListBody);
+        return ApiResponses.WriteAsync(context, new HostPortListBody([.. VmService.HostPorts(vm).Select(View)]), CurrentJsonContext.Default.HostPortListBody);
     }
 
     private async Task CloseForwardAsync(HttpContext context, string id, string port)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
         int guestPort = PortInPath(port);
-        if (!await vm.Sandbox.PortLinks.CloseForwardAsync(guestPort))
+        if (!await VmService.CloseHostPortAsync(vm, guestPort))
         {
             throw ContractException.NotFound($"no host port is offered at this VM's port {guestPort}", "port");
         }
@@ -64,21 +63,21 @@ internal sealed class PortRoutes(VmService vms)
         body.RejectUnknown("port");
         long port = body.Integer("port") ?? throw ContractException.BadRequest("field 'port' is required: the guest port to expose, 1-65535", "port");
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        ExposedPort exposed = await vm.Sandbox.ExposePortAsync(GuestPort(port), context.RequestAborted);
+        ExposedPortLink exposed = await VmService.ExposePortAsync(vm, GuestPort(port), context.RequestAborted);
         await ApiResponses.WriteAsync(context, View(exposed), CurrentJsonContext.Default.ExposedPortBody);
     }
 
     private Task List(HttpContext context, string id)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        return ApiResponses.WriteAsync(context, new ExposedPortListBody([.. vm.Sandbox.PortLinks.Exposed.Select(View)]), CurrentJsonContext.Default.ExposedPortListBody);
+        return ApiResponses.WriteAsync(context, new ExposedPortListBody([.. VmService.ExposedPorts(vm).Select(View)]), CurrentJsonContext.Default.ExposedPortListBody);
     }
 
     private async Task CloseAsync(HttpContext context, string id, string port)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
         int guestPort = PortInPath(port);
-        if (!await vm.Sandbox.PortLinks.CloseExposedAsync(guestPort))
+        if (!await VmService.CloseExposedPortAsync(vm, guestPort))
         {
             throw ContractException.NotFound($"guest port {guestPort} of this VM is not exposed", "port");
         }
@@ -94,7 +93,7 @@ internal sealed class PortRoutes(VmService vms)
     private static int GuestPort(long port) =>
         port is >= 1 and <= 65535 ? (int)port : throw ContractException.BadRequest($"'port' must be between 1 and 65535 (got {port})", "port");
 
-    private static ExposedPortBody View(ExposedPort port) => new(port.GuestPort, port.Url.ToString());
+    private static ExposedPortBody View(ExposedPortLink port) => new(port.GuestPort, port.Url.ToString());
 
-    private static HostPortBody View(HostPortForward forward) => new(forward.HostPort, forward.GuestPort, forward.GuestUrl.ToString());
+    private static HostPortBody View(HostPortLink forward) => new(forward.HostPort, forward.GuestPort, forward.GuestUrl.ToString());
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Api.Current;
@@ -55,7 +54,7 @@ internal sealed class RunRoutes(VmService vms, IdempotencyKeys idempotency, Time
         string sessionId = Session(body, vm);
         if (policy is not null)
         {
-            await vm.Sandbox.ApplyPolicyAsync(policy); // before the run, and kept after it
+            await VmService.ApplyPolicyAsync(vm, policy); // before the run, and kept after it
         }
 
         TimeSpan timeout = NonNegative(body, "timeout") is { } seconds and > 0
@@ -130,14 +129,14 @@ internal sealed class RunRoutes(VmService vms, IdempotencyKeys idempotency, Time
     {
         if (body.String("session_id") is { } sessionId)
         {
-            return vm.Sandbox.HasSession(sessionId)
+            return VmService.HasSession(vm, sessionId)
                 ? sessionId
                 : throw ContractException.NotFound($"session not found: {sessionId}; create one with POST /v1/vms/{{id}}/sessions", "session");
         }
 
         return NonNegative(body, "session_idx") is { } index
-            ? vm.Sandbox.SessionIdAt(index <= int.MaxValue ? (int)index : throw ContractException.BadRequest("field 'session_idx' is too large", "session_idx"))
-            : VmSandbox.DefaultSession;
+            ? VmService.SessionIdAt(vm, index <= int.MaxValue ? (int)index : throw ContractException.BadRequest("field 'session_idx' is too large", "session_idx"))
+            : VmService.DefaultSession;
     }
 
     private static TimeSpan SecondsToBackground(JsonFields body)

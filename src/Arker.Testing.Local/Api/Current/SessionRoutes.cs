@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
 using Arker.Testing.Shared;
 
@@ -30,7 +29,7 @@ internal sealed partial class SessionRoutes(VmService vms, TimeProvider time)
             throw ContractException.BadRequest($"query parameter 'state' must be idle or running (got '{state}')", "state");
         }
 
-        IEnumerable<SessionBody> sessions = vm.Sandbox.Sessions.Select(s => Views.Session(vm, s.Key, s.Value)).Where(s => state is null || s.State == state);
+        IEnumerable<SessionBody> sessions = VmService.Sessions(vm).Select(s => Views.Session(vm, s)).Where(s => state is null || s.State == state);
         (SessionBody[] page, string? next) = VmRoutes.Page(sessions, context.Request.Query);
         return ApiResponses.WriteAsync(context, new SessionListBody(page, next), CurrentJsonContext.Default.SessionListBody);
     }
@@ -61,17 +60,16 @@ internal sealed partial class SessionRoutes(VmService vms, TimeProvider time)
         }
 
         string sessionId = "ses_" + Ulid.New(time.GetUtcNow()).ToLowerInvariant();
-        SessionSlot slot = vm.Sandbox.CreateSession(sessionId, cwd, env);
-        await ApiResponses.WriteAsync(context, Views.Session(vm, sessionId, slot), CurrentJsonContext.Default.SessionBody);
+        VmSessionState session = VmService.CreateSession(vm, sessionId, cwd, env);
+        await ApiResponses.WriteAsync(context, Views.Session(vm, session), CurrentJsonContext.Default.SessionBody);
     }
 
     private Task Get(HttpContext context, string id, string sid)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        KeyValuePair<string, SessionSlot> session = vm.Sandbox.Sessions.FirstOrDefault(s => s.Key == sid);
-        return session.Value is null
-            ? throw ContractException.NotFound($"session not found: {sid}", "session")
-            : ApiResponses.WriteAsync(context, Views.Session(vm, session.Key, session.Value), CurrentJsonContext.Default.SessionBody);
+        return VmService.Session(vm, sid) is { } session
+            ? ApiResponses.WriteAsync(context, Views.Session(vm, session), CurrentJsonContext.Default.SessionBody)
+            : throw ContractException.NotFound($"session not found: {sid}", "session");
     }
 
     /// <summary>Terminal size and idle time belong to interactive terminals, which the local server does not have.</summary>
@@ -80,7 +78,7 @@ internal sealed partial class SessionRoutes(VmService vms, TimeProvider time)
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         body.RejectUnknown(PatchFields);
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        if (!vm.Sandbox.HasSession(sid))
+        if (!VmService.HasSession(vm, sid))
         {
             throw ContractException.NotFound($"session not found: {sid}", "session");
         }
@@ -96,7 +94,7 @@ internal sealed partial class SessionRoutes(VmService vms, TimeProvider time)
     private async Task DeleteAsync(HttpContext context, string id, string sid)
     {
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
-        await vm.Sandbox.DeleteSessionAsync(sid);
+        await VmService.DeleteSessionAsync(vm, sid);
         await ApiResponses.WriteAsync(context, new DeletedBody(Deleted: true), CurrentJsonContext.Default.DeletedBody);
     }
 

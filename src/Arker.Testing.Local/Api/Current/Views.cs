@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
 
 namespace Arker.Testing.Local.Api.Current;
@@ -17,8 +16,8 @@ internal static class Views
         ApiResponses.Timestamp(vm.CreatedAt),
         vm.Description,
         vm.IsPublic,
-        vm.Sandbox.IsRunning ? "running" : "idle",
-        [.. vm.Sandbox.Sessions.Select(s => Session(vm, s.Key, s.Value))],
+        VmService.IsRunning(vm) ? "running" : "idle",
+        [.. VmService.Sessions(vm).Select(s => Session(vm, s))],
         new ResourcesBody(),
         new NetworkBody(listing && vm.SshPublicKeys.Count == 0 ? null : [.. vm.SshPublicKeys.Select(SshKey)]),
         vm.Name,
@@ -28,19 +27,19 @@ internal static class Views
         Provider,
         vm.LastActiveAt is { } active ? ApiResponses.Timestamp(active) : null);
 
-    public static SessionBody Session(VmRecord vm, string id, SessionSlot slot) =>
-        new(id, slot.Index, slot.IsRunning ? "running" : "idle", slot.Cwd, slot.Environment, vm.Id, vm.Name, vm.Region, Provider);
+    public static SessionBody Session(VmRecord vm, VmSessionState session) =>
+        new(session.Id, session.Index, session.IsRunning ? "running" : "idle", session.Cwd, session.Environment, vm.Id, vm.Name, vm.Region, Provider);
 
     public static RunBody Run(RunRecord run)
     {
-        (string stdout, string stdoutEncoding) = ApiResponses.EncodeOutput(run.Outcome?.Stdout ?? []);
-        (string stderr, string stderrEncoding) = ApiResponses.EncodeOutput(run.Outcome?.Stderr ?? []);
-        return new RunBody(run.Id, run.SessionId, run.Command, StateName(run.State), ApiResponses.Timestamp(run.StartedAt), Completed(run), run.Outcome?.ExitCode,
+        (string stdout, string stdoutEncoding) = ApiResponses.EncodeOutput(run.Stdout);
+        (string stderr, string stderrEncoding) = ApiResponses.EncodeOutput(run.Stderr);
+        return new RunBody(run.Id, run.SessionId, run.Command, StateName(run.State), ApiResponses.Timestamp(run.StartedAt), Completed(run), run.ExitCode,
             run.FailReason, stdout, stdoutEncoding, stderr, stderrEncoding, RetryCount: 0, run.VmId, run.VmName, VmService.RegionName, Provider);
     }
 
     public static RunSummaryBody RunSummary(RunRecord run) =>
-        new(run.Id, run.SessionId, run.Command, StateName(run.State), ApiResponses.Timestamp(run.StartedAt), Completed(run), run.Outcome?.ExitCode,
+        new(run.Id, run.SessionId, run.Command, StateName(run.State), ApiResponses.Timestamp(run.StartedAt), Completed(run), run.ExitCode,
             run.FailReason, run.VmId, run.VmName, VmService.RegionName, Provider);
 
     public static string StateName(RunState state) => state switch

@@ -64,7 +64,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
             VmRecord child = await vms.ForkAsync(organisation, source, name, body.Boolean("public", defaultValue: false), description, keys);
             if (policy is not null)
             {
-                child.Sandbox.Policy = policy; // before the new VM first runs; omitted, it keeps its parent's
+                VmService.StartWithPolicy(child, policy); // before the new VM first runs; omitted, it keeps its parent's
             }
 
             return new RecordedResponse(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(Views.Vm(child), CurrentJsonContext.Default.VmBody), child.Id);
@@ -164,7 +164,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
             .Where(v => region is null || v.Region == region)
             .Where(v => provider is null || provider == Views.Provider)
             .Where(v => Query(query, "platform") is null)
-            .Where(v => state is null || (state == "running") == v.Sandbox.IsRunning)
+            .Where(v => state is null || (state == "running") == VmService.IsRunning(v))
             .Where(v => after is null || v.CreatedAt >= after)
             .Where(v => before is null || v.CreatedAt < before);
         (VmRecord[] page, string? next) = Page(matches, query);
@@ -181,7 +181,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         VmRecord vm = vms.FindOwnedByIdOrName(context.Organisation(), id);
         if (PolicyDocuments.ReadField(body) is { } policy)
         {
-            await vm.Sandbox.ApplyPolicyAsync(policy);
+            await VmService.ApplyPolicyAsync(vm, policy);
         }
 
         using JsonDocument document = JsonDocument.Parse(body.RawText);
