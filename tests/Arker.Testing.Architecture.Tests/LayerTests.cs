@@ -54,6 +54,10 @@ public sealed class LayerTests
         AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(room).ShouldNot().HaveDependencyOnAny(others));
 
     [Fact]
+    public void VM_networks_need_nothing_of_the_sandbox() =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Network").ShouldNot().HaveDependencyOn($"{Server}.Sandbox"));
+
+    [Fact]
     public void The_kernel_calls_depend_on_no_room() =>
         AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Native")
             .ShouldNot().HaveDependencyOnAny($"{Server}.Sandbox", $"{Server}.Network", $"{Server}.Files", $"{Server}.Cache"));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Arker.Testing.Local.Native;
-using Arker.Testing.Local.Sandbox;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -16,17 +15,15 @@ internal sealed class GatewayPool : IDisposable
 {
     private const int Size = 2;
     private static readonly TimeSpan SetupPatience = TimeSpan.FromSeconds(30);
-    private readonly SandboxLauncher _launcher;
-    private readonly MountNamespace _space;
+    private readonly INetworkSetup _setup;
     private readonly ILogger _logger;
     private readonly Queue<Task<PreparedNetwork>> _ready = new();
     private readonly Lock _gate = new();
     private bool _disposed;
 
-    private GatewayPool(SandboxLauncher launcher, MountNamespace space, ILogger logger)
+    private GatewayPool(INetworkSetup setup, ILogger logger)
     {
-        _launcher = launcher;
-        _space = space;
+        _setup = setup;
         _logger = logger;
     }
 
@@ -35,14 +32,14 @@ internal sealed class GatewayPool : IDisposable
     /// when it cannot (no <c>ip</c> or <c>nft</c>, or a kernel without nftables NAT or TPROXY), in
     /// which case VMs have their own loopback only.
     /// </summary>
-    public static async Task<(GatewayPool? Pool, string? Reason)> StartAsync(SandboxLauncher launcher, MountNamespace space, ILogger logger)
+    public static async Task<(GatewayPool? Pool, string? Reason)> StartAsync(INetworkSetup setup, ILogger logger)
     {
-        if (launcher.NetworkPrerequisitesMissing() is { } missing)
+        if (setup.MissingPrerequisites() is { } missing)
         {
             return (null, missing);
         }
 
-        var pool = new GatewayPool(launcher, space, logger);
+        var pool = new GatewayPool(setup, logger);
         try
         {
             PreparedNetwork first = await pool.MakeAsync();
@@ -106,13 +103,13 @@ internal sealed class GatewayPool : IDisposable
     }
 
     /// <summary>
-    /// Runs the set-up (see <see cref="SandboxLauncher.CreateNetworkStartInfo"/>) in a new network
+    /// Runs the set-up (see <see cref="INetworkSetup.StartAsync"/>) in a new network
     /// namespace, holds the namespace by a descriptor while the set-up waits, makes the gateway's
     /// sockets in it, then lets the set-up end.
     /// </summary>
     private async Task<PreparedNetwork> MakeAsync()
     {
-        Process setup = await ChildProcesses.StartAsync(_launcher.CreateNetworkStartInfo());
+        Process setup = await _setup.StartAsync();
         try
         {
             using var patience = new CancellationTokenSource(SetupPatience);
@@ -126,7 +123,7 @@ internal sealed class GatewayPool : IDisposable
             var networkNamespace = held >= 0 ? new SafeFileHandle(held, ownsHandle: true) : throw new IOException($"a VM network could not be held: {LibC.Describe(LibC.LastError)}");
             try
             {
-                return new PreparedNetwork(networkNamespace, await _space.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
+                return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
             }
             catch (System.Net.Sockets.SocketException ex)
             {
@@ -145,7 +142,7 @@ internal sealed class GatewayPool : IDisposable
         }
         finally
         {
-            await ChildProcesses.EndAsync(setup, TimeSpan.FromSeconds(5)); // it waits on its stdin
+            await _setup.EndAsync(setup); // it waits on its stdin
         }
     }
 }

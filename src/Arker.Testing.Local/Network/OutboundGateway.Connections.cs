@@ -76,7 +76,7 @@ internal sealed partial class OutboundGateway
             }
 
             fromVm.NoDelay = true;
-            await Sandbox.SocketJoin.CarryAsync(fromVm, upstream, Stopping);
+            await SocketJoin.CarryAsync(fromVm, upstream, Stopping);
         }
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException or FormatException)
         {

@@ -76,7 +76,7 @@ internal sealed class ExposedPort : IAsyncDisposable
                     return; // nothing listens on the guest port, or the port is closing
                 }
 
-                await SocketJoin.CarryAsync(client, toGuest, _stopping.Token);
+                await Network.SocketJoin.CarryAsync(client, toGuest, _stopping.Token);
             }
         }
     }

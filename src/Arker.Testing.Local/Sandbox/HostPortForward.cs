@@ -68,7 +68,7 @@ internal sealed class HostPortForward : IAsyncDisposable
                 return; // nothing listens on the host port: the VM sees its connection close
             }
 
-            await SocketJoin.CarryAsync(fromVm, toHost, _stopping.Token);
+            await Network.SocketJoin.CarryAsync(fromVm, toHost, _stopping.Token);
         }
     }
 }

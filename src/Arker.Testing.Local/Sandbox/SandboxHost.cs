@@ -326,7 +326,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             return;
         }
 
-        (Gateways, string? reason) = await GatewayPool.StartAsync(Launcher, Mounts.Space, _logger);
+        (Gateways, string? reason) = await GatewayPool.StartAsync(new NetworkSetup(Launcher, Mounts.Space), _logger);
         if (Gateways is null)
         {
             _logger.LogWarning("VMs have no way out, only their own loopback: {Reason}", reason);

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Arker.Testing.Local.Sandbox;
+namespace Arker.Testing.Local.Network;
 
 /// <summary>Two connected sockets joined into one connection, as the port relays need.</summary>
 internal static class SocketJoin
