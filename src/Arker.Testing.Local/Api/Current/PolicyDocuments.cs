@@ -33,7 +33,7 @@ internal static class PolicyDocuments
     {
         if (document.ValueKind != JsonValueKind.Object)
         {
-            throw ApiException.BadRequest("the policy document must be a JSON object: {\"policies\": [ ... ]}");
+            throw ContractException.BadRequest("the policy document must be a JSON object: {\"policies\": [ ... ]}");
         }
 
         RejectUnknown(document, DocumentFields, "");
@@ -49,7 +49,7 @@ internal static class PolicyDocuments
 
         if (policies.ValueKind != JsonValueKind.Array)
         {
-            throw ApiException.BadRequest("field 'policies' must be an array of rules");
+            throw ContractException.BadRequest("field 'policies' must be an array of rules");
         }
 
         List<PolicyRule> rules = [.. policies.EnumerateArray().Select((rule, index) => Rule(rule, $"policies[{index}]"))];
@@ -60,7 +60,7 @@ internal static class PolicyDocuments
     {
         if (rule.ValueKind != JsonValueKind.Object)
         {
-            throw ApiException.BadRequest($"field '{at}' must be an object: {{\"type\": \"outbound\", \"match\": {{...}}, \"action\": \"allow\"}}");
+            throw ContractException.BadRequest($"field '{at}' must be an object: {{\"type\": \"outbound\", \"match\": {{...}}, \"action\": \"allow\"}}");
         }
 
         RejectUnknown(rule, RuleFields, $"{at}.");
@@ -68,13 +68,13 @@ internal static class PolicyDocuments
         {
             "outbound" => TrafficDirection.Outbound,
             "inbound" => TrafficDirection.Inbound,
-            string other => throw ApiException.BadRequest($"field '{at}.type' must be \"outbound\" or \"inbound\" (got \"{other}\")"),
+            string other => throw ContractException.BadRequest($"field '{at}.type' must be \"outbound\" or \"inbound\" (got \"{other}\")"),
         };
         bool allows = Action(rule, at);
         JsonElement match = rule.TryGetProperty("match", out JsonElement given) && given.ValueKind != JsonValueKind.Null ? given : default;
         if (match.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
         {
-            throw ApiException.BadRequest($"field '{at}.match' must be an object");
+            throw ContractException.BadRequest($"field '{at}.match' must be an object");
         }
 
         var read = new PolicyRule
@@ -102,20 +102,20 @@ internal static class PolicyDocuments
     {
         if (rule.Networks.Count > 0 && rule.Hosts.Count > 0)
         {
-            throw ApiException.BadRequest($"rule '{at}' matches both 'ips' and 'hosts': they are mutually exclusive, write two rules");
+            throw ContractException.BadRequest($"rule '{at}' matches both 'ips' and 'hosts': they are mutually exclusive, write two rules");
         }
 
         bool hasAuth = element.TryGetProperty("auth", out JsonElement auth) && auth.ValueKind != JsonValueKind.Null;
         if (hasAuth && auth.GetString() is not ("open" or "arker"))
         {
-            throw ApiException.BadRequest($"field '{at}.auth' must be \"open\" or \"arker\"");
+            throw ContractException.BadRequest($"field '{at}.auth' must be \"open\" or \"arker\"");
         }
 
         if (rule.Direction == TrafficDirection.Outbound)
         {
             if (hasAuth)
             {
-                throw ApiException.BadRequest($"field '{at}.auth' belongs to inbound allow rules, not outbound ones");
+                throw ContractException.BadRequest($"field '{at}.auth' belongs to inbound allow rules, not outbound ones");
             }
 
             return;
@@ -123,17 +123,17 @@ internal static class PolicyDocuments
 
         if (rule.Hosts.Count > 0)
         {
-            throw ApiException.BadRequest($"inbound rule '{at}' cannot match 'hosts' (it matches the caller's address): use 'ips'");
+            throw ContractException.BadRequest($"inbound rule '{at}' cannot match 'hosts' (it matches the caller's address): use 'ips'");
         }
 
         if (!rule.Allows && hasAuth)
         {
-            throw ApiException.BadRequest($"field '{at}.auth' belongs to inbound allow rules, not deny ones");
+            throw ContractException.BadRequest($"field '{at}.auth' belongs to inbound allow rules, not deny ones");
         }
 
         if (rule.Allows && (rule.Ports.Count == 0 || rule.Ports.Any(range => range.First != range.Last)))
         {
-            throw ApiException.BadRequest($"inbound allow rule '{at}' must list individual ports (no ranges), the guest ports it exposes");
+            throw ContractException.BadRequest($"inbound allow rule '{at}' must list individual ports (no ranges), the guest ports it exposes");
         }
     }
 
@@ -141,7 +141,7 @@ internal static class PolicyDocuments
     {
         if (!rule.TryGetProperty("action", out JsonElement action) || action.ValueKind == JsonValueKind.Null)
         {
-            throw ApiException.BadRequest($"field '{at}.action' is required: \"allow\" or \"deny\"");
+            throw ContractException.BadRequest($"field '{at}.action' is required: \"allow\" or \"deny\"");
         }
 
         return action.ValueKind switch
@@ -149,7 +149,7 @@ internal static class PolicyDocuments
             JsonValueKind.String when action.GetString() == "allow" => true,
             JsonValueKind.String when action.GetString() == "deny" => false,
             JsonValueKind.Object => throw ContractException.Unsupported($"the local Arker server has no request-level engine: '{at}.action' may only be \"allow\" or \"deny\" here, not rewrite, gate or scaling", "network_policy"),
-            _ => throw ApiException.BadRequest($"field '{at}.action' must be \"allow\" or \"deny\" (got {action.GetRawText()})"),
+            _ => throw ContractException.BadRequest($"field '{at}.action' must be \"allow\" or \"deny\" (got {action.GetRawText()})"),
         };
     }
 
@@ -158,14 +158,14 @@ internal static class PolicyDocuments
         {
             JsonValueKind.Number => new PortRange(Port(item, $"{at}[{index}]"), Port(item, $"{at}[{index}]")),
             JsonValueKind.Array when item.GetArrayLength() == 2 && Port(item[0], $"{at}[{index}][0]") is int first && Port(item[1], $"{at}[{index}][1]") is int last =>
-                first <= last ? new PortRange(first, last) : throw ApiException.BadRequest($"field '{at}[{index}]' is a range whose start ({first}) is after its end ({last})"),
-            _ => throw ApiException.BadRequest($"field '{at}[{index}]' must be a port (1-65535) or an inclusive [start, end] range"),
+                first <= last ? new PortRange(first, last) : throw ContractException.BadRequest($"field '{at}[{index}]' is a range whose start ({first}) is after its end ({last})"),
+            _ => throw ContractException.BadRequest($"field '{at}[{index}]' must be a port (1-65535) or an inclusive [start, end] range"),
         })];
 
     private static int Port(JsonElement item, string at) =>
         item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int port) && port is >= 1 and <= 65535
             ? port
-            : throw ApiException.BadRequest($"field '{at}' must be a port between 1 and 65535 (got {item.GetRawText()})");
+            : throw ContractException.BadRequest($"field '{at}' must be a port between 1 and 65535 (got {item.GetRawText()})");
 
     private static List<IPNetwork> Networks(JsonElement match, string at) =>
         [.. Items(match, "ips", at).Select((item, index) =>
@@ -173,7 +173,7 @@ internal static class PolicyDocuments
             string text = item.ValueKind == JsonValueKind.String ? item.GetString()! : "";
             return IPNetwork.TryParse(text, out IPNetwork network) ? network
                 : IPAddress.TryParse(text, out IPAddress? address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-                : throw ApiException.BadRequest($"field '{at}[{index}]' must be an IP address or a CIDR such as 10.0.0.0/8 (got {item.GetRawText()})");
+                : throw ContractException.BadRequest($"field '{at}[{index}]' must be an IP address or a CIDR such as 10.0.0.0/8 (got {item.GetRawText()})");
         })];
 
     private static List<string> Hosts(JsonElement match, string at) =>
@@ -182,7 +182,7 @@ internal static class PolicyDocuments
             string host = (item.ValueKind == JsonValueKind.String ? item.GetString()! : "").Trim().TrimEnd('.').ToLowerInvariant();
             return host.Length > 0 && Uri.CheckHostName(host) == UriHostNameType.Dns
                 ? host
-                : throw ApiException.BadRequest($"field '{at}[{index}]' must be a host name such as github.com (got {item.GetRawText()})");
+                : throw ContractException.BadRequest($"field '{at}[{index}]' must be a host name such as github.com (got {item.GetRawText()})");
         })];
 
     private static List<JsonElement> Items(JsonElement match, string name, string at)
@@ -192,13 +192,13 @@ internal static class PolicyDocuments
             return [];
         }
 
-        return list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray()] : throw ApiException.BadRequest($"field '{at}' must be an array");
+        return list.ValueKind == JsonValueKind.Array ? [.. list.EnumerateArray()] : throw ContractException.BadRequest($"field '{at}' must be an array");
     }
 
     private static string Text(JsonElement rule, string name, string at) =>
         rule.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()!
-            : throw ApiException.BadRequest($"field '{at}.{name}' is required: \"outbound\" or \"inbound\"");
+            : throw ContractException.BadRequest($"field '{at}.{name}' is required: \"outbound\" or \"inbound\"");
 
     private static void RejectUnknown(JsonElement element, string[] known, string prefix)
     {
@@ -206,7 +206,7 @@ internal static class PolicyDocuments
         {
             if (!known.Contains(property.Name, StringComparer.Ordinal))
             {
-                throw ApiException.BadRequest($"field '{prefix}{property.Name}' is not part of a network policy; the fields are: {string.Join(", ", known)}");
+                throw ContractException.BadRequest($"field '{prefix}{property.Name}' is not part of a network policy; the fields are: {string.Join(", ", known)}");
             }
         }
     }
