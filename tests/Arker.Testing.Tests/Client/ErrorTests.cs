@@ -25,8 +25,8 @@ public abstract class ErrorTests(LocalServer local, ArkerProtocol protocol)
     public async Task ServiceErrors_KeepTheirCodeAndStatus()
     {
         Computer vm = await local.ClientFor(protocol).Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
-        Task<RunResult> running = vm.RunAsync("sleep 1.5", Cancellation);
-        await Task.Delay(300, Cancellation);
+        Task<RunResult> running = vm.RunAsync("touch ~/started; sleep 1.5", Cancellation);
+        await WhenItHasStartedAsync(vm, "/home/user/started"); // the VM is busy from now on
 
         if (protocol == ArkerProtocol.V01)
         {
@@ -138,6 +138,25 @@ public abstract class ErrorTests(LocalServer local, ArkerProtocol protocol)
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
         {
             return answered;
+        }
+    }
+
+    /// <summary>Waits until <paramref name="marker"/> exists in the VM: a command's first step has run.</summary>
+    private static async Task WhenItHasStartedAsync(Computer vm, string marker)
+    {
+        var patience = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            Assert.True(patience.Elapsed < TimeSpan.FromSeconds(30), $"{marker} never appeared: the command did not start");
+            try
+            {
+                await vm.Sync.ReadFileAsync(marker, Cancellation);
+                return;
+            }
+            catch (ArkerException ex) when (ex.Code == "not_found")
+            {
+                await Task.Delay(20, Cancellation);
+            }
         }
     }
 }
