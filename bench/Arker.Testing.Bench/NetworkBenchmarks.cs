@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Arker.Testing.Client;
 
 namespace Arker.Testing.Bench;
@@ -49,21 +48,14 @@ internal static class NetworkBenchmarks
         await using ServerProcess server = await ServerProcess.StartAsync();
         using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
         Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
-        string serverScript = Path.Combine(Path.GetTempPath(), $"arker-bench-http-{Environment.ProcessId}.py");
         string callerScript = Path.Combine(Path.GetTempPath(), $"arker-bench-caller-{Environment.ProcessId}.py");
-        await File.WriteAllTextAsync(serverScript, Server);
         await File.WriteAllTextAsync(callerScript, Caller);
-        int hostPort = FreePort();
-        string port = hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var onHost = Process.Start("python3", [serverScript, port])!;
+        using HostHttpServer onHost = await HostHttpServer.StartAsync(Server);
+        string port = onHost.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            await vm.SetNetworkPolicyAsync(new NetworkPolicy([NetworkRule.AllowOutbound("host.arker.internal", hostPort)]));
+            await vm.SetNetworkPolicyAsync(new NetworkPolicy([NetworkRule.AllowOutbound("host.arker.internal", onHost.Port)]));
             await vm.Sync.WriteFileAsync("/home/user/caller.py", Caller);
-            using (var http = new HttpClient())
-            {
-                await WaitForAsync(http, new Uri($"http://127.0.0.1:{hostPort}/"));
-            }
 
             var fromVm = new Samples();
             var fromHost = new Samples();
@@ -84,8 +76,6 @@ internal static class NetworkBenchmarks
         }
         finally
         {
-            onHost.Kill();
-            File.Delete(serverScript);
             File.Delete(callerScript);
             await vm.DeleteAsync();
         }
@@ -131,19 +121,15 @@ internal static class NetworkBenchmarks
         await using ServerProcess server = await ServerProcess.StartAsync();
         using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
         Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
-        string script = Path.Combine(Path.GetTempPath(), $"arker-bench-http-{Environment.ProcessId}.py");
-        await File.WriteAllTextAsync(script, Server);
-        int hostPort = FreePort();
-        using var onHost = Process.Start("python3", [script, hostPort.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        using HostHttpServer onHost = await HostHttpServer.StartAsync(Server);
         try
         {
             await vm.Sync.WriteFileAsync("/home/user/server.py", Server);
             await vm.RunAsync("(python3 server.py 8080 >/dev/null 2>&1 &); for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done");
             Uri inVm = await vm.ExposePortAsync(8080);
-            var onHostUrl = new Uri($"http://127.0.0.1:{hostPort}/");
+            Uri onHostUrl = onHost.Url;
             using var http = new HttpClient();
             await http.GetStringAsync(inVm);
-            await WaitForAsync(http, onHostUrl);
 
             var vmTrips = new Samples();
             var hostTrips = new Samples();
@@ -167,32 +153,7 @@ internal static class NetworkBenchmarks
         }
         finally
         {
-            onHost.Kill();
-            File.Delete(script);
             await vm.DeleteAsync();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForAsync(HttpClient http, Uri url)
-    {
-        for (int i = 0; ; i++)
-        {
-            try
-            {
-                await http.GetStringAsync(url);
-                return;
-            }
-            catch (HttpRequestException) when (i < 100)
-            {
-                await Task.Delay(50);
-            }
         }
     }
 }

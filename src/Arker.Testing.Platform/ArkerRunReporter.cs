@@ -28,6 +28,8 @@ internal sealed class ArkerRunReporter(IServiceProvider services)
     private readonly Lock _gate = new();
     private Task<ArkerRunSummary?>? _completion;
     private int _reported;
+    private int _reportsAtExit;
+    private CancellationTokenRegistration _onCancel;
 
     public override string Description => "Configures Arker.Testing from the command line and reports each run's VMs.";
 
@@ -35,8 +37,20 @@ internal sealed class ArkerRunReporter(IServiceProvider services)
 
     public async Task OnTestSessionStartingAsync(ITestSessionContext testSessionContext)
     {
-        testSessionContext.CancellationToken.Register(() => _ = CompleteAsync(cancelled: true));
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => ReportAtExitAsync().Wait(ExitPatience);
+        // Each session is a run of its own (a server-mode host, an IDE's, may have several).
+        lock (_gate)
+        {
+            _completion = null;
+            _reported = 0;
+        }
+
+        _onCancel.Dispose();
+        _onCancel = testSessionContext.CancellationToken.Register(() => _ = CompleteAsync(cancelled: true));
+        if (Interlocked.Exchange(ref _reportsAtExit, 1) == 0)
+        {
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => ReportAtExitAsync().Wait(ExitPatience);
+        }
+
         try
         {
             ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));

@@ -80,7 +80,8 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
     /// Cancels the run of the shared environment (Ctrl-C, say): its VMs are deleted now, which ends
     /// whatever runs in them on the server, and every later <see cref="GetSharedAsync"/> — so every
     /// test that has not got its VM yet — fails with an <see cref="OperationCanceledException"/>
-    /// that says the run was cancelled. Returns what the run did, or null when no test used it.
+    /// that says the run was cancelled, until <see cref="ConfigureShared"/> begins the next run (a
+    /// test platform's next session). Returns what the run did, or null when no test used it.
     /// </summary>
     public static Task<ArkerRunSummary?> CancelSharedAsync() =>
         SharedEnvironment.CancelAsync("The test run was cancelled (Ctrl-C, or the test platform's cancellation): its Arker VMs are deleted and no test gets a new one.");

@@ -62,11 +62,12 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
         }
 
         long started = vms.Statistics.Now;
+        HostInputState? declared = kept is null ? null : HostInputState.Read(template.HostInputs); // as they are before provisioning reads them
         Computer vm = await vms.ForkAsync(arker.Vm(template.BaseImage), cancellationToken, $"{vms.RunId}-provisioning-{template.Name}");
         bool owned = true;
         try
         {
-            using (HostInputRecorder recorder = HostInputRecorder.Begin())
+            using (HostInputRecorder? recorder = kept is null ? null : HostInputRecorder.Begin()) // reading inputs costs: only when a base is kept
             {
                 await template.ProvisionAsync(vm, cancellationToken);
                 if (template.Network is { } network)
@@ -74,9 +75,9 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
                     await vm.SetNetworkPolicyAsync(network, cancellationToken); // forks start with it
                 }
 
-                if (kept is not null)
+                if (kept is not null && declared is not null && recorder is not null)
                 {
-                    HostInputState inputs = HostInputState.Read([.. template.HostInputs, .. recorder.Inputs]);
+                    HostInputState inputs = HostInputState.Of([.. declared.Inputs, .. recorder.Inputs]);
                     (vm, owned) = await kept.KeepAsync(vm, prefix + inputs.Digest, template, inputs, cancellationToken);
                 }
             }

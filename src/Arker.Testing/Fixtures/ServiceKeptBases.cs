@@ -7,10 +7,14 @@ namespace Arker.Testing.Fixtures;
 /// Bases left on the Arker service by <c>ARKER_TESTING_REUSE=1</c>, found by name. The record of a
 /// base's inputs is kept on this machine, one file per base (<see cref="ArkerTestingSettings.KeptBasesRecordsDirectory"/>):
 /// a base with no record here (provisioned on another machine, say) is not reused, since nothing
-/// says what it was provisioned from.
+/// says what it was provisioned from. Kept bases cost the service: a template keeps the newest
+/// <see cref="KeptPerRecipe"/> of its recipe (one per state of its inputs, so switching between
+/// branches reuses them), and an older one goes, on the service and here, when a new one is kept.
 /// </summary>
 internal sealed class ServiceKeptBases(RunVms vms, ArkerClient arker, string records) : IKeptBases
 {
+    private const int KeptPerRecipe = 3;
+
     public string Description => "the bases kept on the Arker service (ARKER_TESTING_REUSE)";
 
     public Task<IReadOnlyList<KeptBase>> FindAsync(string prefix, CancellationToken cancellationToken)
@@ -42,7 +46,10 @@ internal sealed class ServiceKeptBases(RunVms vms, ArkerClient arker, string rec
 
     public async Task<KeptBaseVm> KeepAsync(Computer vm, string name, VmTemplate template, HostInputState inputs, CancellationToken cancellationToken)
     {
-        // Only a complete base gets the kept name: a run that dies while provisioning leaves nothing to reuse.
+        // A base of this name with no record here (another machine's, or one whose run died before
+        // its record) is replaced, never doubled. Only a complete base gets the kept name: a run
+        // that dies while provisioning leaves nothing to reuse.
+        await DeleteNamedAsync(name, cancellationToken);
         Computer complete = await vms.ForkAsync(vm, cancellationToken, name);
         await vms.DeleteAsync(vm);
         Directory.CreateDirectory(records);
@@ -50,7 +57,34 @@ internal sealed class ServiceKeptBases(RunVms vms, ArkerClient arker, string rec
         string partial = $"{record}.{Environment.ProcessId}.partial";
         await File.WriteAllTextAsync(partial, inputs.ToJson(), cancellationToken);
         File.Move(partial, record, overwrite: true);
+        await ForgetAllButNewestAsync(name[..^inputs.Digest.Length], cancellationToken);
         return new KeptBaseVm(complete, Owned: false);
+    }
+
+    private async Task ForgetAllButNewestAsync(string prefix, CancellationToken cancellationToken)
+    {
+        foreach (KeptBase old in (await FindAsync(prefix, cancellationToken)).Skip(KeptPerRecipe))
+        {
+            await DeleteNamedAsync(old.Name, cancellationToken);
+            File.Delete(Path.Combine(records, old.Name + ".json"));
+        }
+    }
+
+    private async Task DeleteNamedAsync(string name, CancellationToken cancellationToken)
+    {
+        var named = new List<string>();
+        await foreach (VmSummary summary in arker.ListAllAsync(new ListOptions { Query = name }, cancellationToken))
+        {
+            if (summary.Name == name)
+            {
+                named.Add(summary.VmId);
+            }
+        }
+
+        foreach (string id in named)
+        {
+            await arker.Vm(id).TryDeleteAsync(cancellationToken);
+        }
     }
 
     private static string? ReadOrNull(string file)

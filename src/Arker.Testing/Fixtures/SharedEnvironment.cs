@@ -48,6 +48,7 @@ internal static class SharedEnvironment
             }
 
             _settings = settings;
+            _cancelled = null; // a new session of the test platform: a new run, which may get VMs again
         }
     }
 

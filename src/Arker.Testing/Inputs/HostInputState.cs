@@ -39,8 +39,13 @@ internal sealed class HostInputState
     }
 
     /// <summary>Reads <paramref name="inputs"/> as they are now.</summary>
-    public static HostInputState Read(IEnumerable<HostInput> inputs) =>
-        new([.. inputs.Distinct().Select(input => new InputState(input, DigestsOf(input)))]);
+    public static HostInputState Read(IEnumerable<HostInput> inputs) => Of(inputs.Distinct().Select(ReadOne));
+
+    /// <summary>One input as it is now.</summary>
+    public static InputState ReadOne(HostInput input) => new(input, DigestsOf(input));
+
+    /// <summary>Inputs read at different moments, as one state (an input read twice counts as first read).</summary>
+    public static HostInputState Of(IEnumerable<InputState> inputs) => new([.. inputs.DistinctBy(i => i.Input)]);
 
     /// <summary>The same inputs, as they are now.</summary>
     public HostInputState ReadAgain() => Read(Inputs.Select(i => i.Input));

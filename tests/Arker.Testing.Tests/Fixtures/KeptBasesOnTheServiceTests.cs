@@ -55,6 +55,24 @@ public sealed class KeptBasesOnTheServiceTests(LocalServer local) : IDisposable
         Assert.Equal(3, SeededToolTemplate.ProvisionedFrom(_tools));
     }
 
+    [Fact]
+    public async Task ATemplateKeepsItsNewestThreeBases_AndABaseKeptAgainIsNeverDoubled()
+    {
+        var ours = new List<string>(); // this test's bases, by version (its folder is in their digests)
+        for (int version = 1; version <= 5; version++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(_tools, "tool"), $"#!/bin/sh\necho v{version}\n", Cancellation);
+            await RunAsync($"v{version}\n");
+            ours.Add(Directory.GetFiles(_records).Select(Path.GetFileNameWithoutExtension).Except(ours).Single()!);
+        }
+
+        Array.ForEach(Directory.GetFiles(_records), File.Delete); // as on another machine: v5's base is provisioned and kept again
+        await RunAsync("v5\n");
+        List<string> onTheService = await TestEnvironments.NamesAsync(local.Client, $"arker-base-SeededToolTemplate-{new SeededToolTemplate(_tools).RecipeHash()}-");
+
+        Assert.Equal(ours[2..], onTheService.Where(ours.Contains).OrderBy(ours.IndexOf));
+    }
+
     public void Dispose()
     {
         Directory.Delete(_records, recursive: true);

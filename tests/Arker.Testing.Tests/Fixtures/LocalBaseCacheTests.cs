@@ -115,6 +115,26 @@ public sealed class LocalBaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileEditedWhileItsBaseWasProvisioned_ProvisionsAgain_NeverServesTheOldContent()
+    {
+        string folder = Directory.CreateTempSubdirectory("arker-edited-tool-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "tool"), "#!/bin/sh\necho v1\n", Cancellation);
+        const string V2 = "#!/bin/sh\necho v2\n";
+        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        try
+        {
+            await RunAsync(settings, "v1\n", () => new EditedWhileProvisioningTemplate(folder, V2)); // the base holds v1; the folder says v2 by the end
+            (_, ArkerRunSummary next) = await RunAsync(settings, "v2\n", () => new EditedWhileProvisioningTemplate(folder, V2));
+
+            Assert.Equal((1, 0), (next.BasesProvisioned, next.BasesFromCache));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ADeclaredEnvironmentVariableThatChanged_ProvisionsAgain()
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;

@@ -114,3 +114,14 @@ public sealed class UploadedToolTemplate(string file) : VmTemplate
         (await vm.RunAsync("chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
     }
 }
+
+/// <summary>Seeds a tool, then its file is edited on this machine before provisioning ends (as a developer might mid-run).</summary>
+public sealed class EditedWhileProvisioningTemplate(string folder, string editedTo) : VmTemplate
+{
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken)
+    {
+        await vm.SeedAsync(SeedFiles.FromDirectory(folder), "/home/user/.local/bin", cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(folder, "tool"), editedTo, cancellationToken);
+        (await vm.RunAsync("chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
+    }
+}
