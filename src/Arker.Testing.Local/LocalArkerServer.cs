@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Arker.Testing.Local.Api;
-using Arker.Testing.Local.Api.Current;
+using Arker.Testing.Local.Api.V01;
+using Arker.Testing.Local.Api.V1;
+using Arker.Testing.Local.Cache;
 using Arker.Testing.Local.Files;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Vms;
@@ -41,7 +43,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
     /// The base URL of the current Arker API (<c>{origin}/api</c>): what the current SDKs take as
     /// <c>ARKER_BASE_URL</c> and <c>ARKER_CONTROL_BASE_URL</c>, and this library's client by default.
     /// </summary>
-    public Uri ApiBaseUrl => new(BaseUrl, ApiPipeline.CurrentPrefix);
+    public Uri ApiBaseUrl => new(BaseUrl, ApiPipeline.V1Prefix);
 
     /// <summary>
     /// The base URL of the Arker API 0.1 (<c>{origin}/arker-0.1</c>), for its clients: the official
@@ -83,7 +85,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
         VmService vms;
         try
         {
-            vms = VmService.Start(host, options.TimeProvider);
+            vms = VmService.Start(host, OpenBaseCache(options, host, logger), options.TimeProvider);
         }
         catch
         {
@@ -101,19 +103,14 @@ public sealed class LocalArkerServer : IAsyncDisposable
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
             var reads = new FileReads(signer);
             var writes = new FileWrites(uploads, signer, options.TimeProvider);
-            var syncEndpoints = new SyncEndpoints(vms, reads, writes, signer, faults);
-            syncEndpoints.MapPresigned(app);
+            new PresignedTransfers(vms, writes, signer).Map(app);
 
             // The current API where the service has it, {origin}/api; the 0.1 API at a base of its own.
-            CurrentApi.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout, options.TimeProvider);
-            RouteGroupBuilder v01 = app.MapGroup(ApiPipeline.V01Prefix);
-            new VmEndpoints(vms, options.DefaultRunTimeout).Map(v01);
-            syncEndpoints.Map(v01);
-            new PolicyRoutes(vms).Map(v01.MapGroup("/api"), contractNames: false);
-
+            V1Api.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout, options.TimeProvider);
+            V01Api.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout);
             app.MapFallback((HttpContext context) => ApiPipeline.GenerationOf(context.Request.Path) == ApiGeneration.V01
-                ? throw new ApiException("not_implemented", 501, $"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
-                : throw ApiException.NotFound($"no such route: {context.Request.Method} {context.Request.Path}; the current Arker API is at {ApiPipeline.CurrentPrefix}, the 0.1 API at {ApiPipeline.V01Prefix}"));
+                ? throw ApiFailure.NotImplemented($"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
+                : throw ApiFailure.NotFound($"no such route: {context.Request.Method} {context.Request.Path}; the current Arker API is at {ApiPipeline.V1Prefix}, the 0.1 API at {ApiPipeline.V01Prefix}"));
 
             await app.StartAsync(cancellationToken);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -126,6 +123,23 @@ public sealed class LocalArkerServer : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The base cache the options ask for, cleared first if they say so; null when it is off.</summary>
+    private static BaseCache? OpenBaseCache(LocalArkerServerOptions options, SandboxHost host, ILogger logger)
+    {
+        if (!options.UseBaseCache)
+        {
+            return null;
+        }
+
+        var cache = new BaseCache(options.BaseCacheDirectory ?? BaseCache.DefaultDirectory(), BaseCache.Fingerprint(host.BaseIdentity), options.BaseCacheMaxBytes, options.TimeProvider, logger);
+        if (options.ClearBaseCache && cache.Clear() is > 0 and int cleared)
+        {
+            logger.LogInformation("Cleared the base cache in {Directory}: {Count} stored base(s) removed", cache.Directory, cleared);
+        }
+
+        return cache;
     }
 
     /// <summary>

@@ -1,17 +1,18 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using NetArchTest.Rules;
 
 namespace Arker.Testing.Architecture.Tests;
 
 /// <summary>
 /// The layers, read from the built assemblies: a dependency that points the wrong way fails the
-/// build's tests, naming the types that have it. In the local server, <c>Api</c> (the only part
-/// that knows HTTP) is on top, <c>Vms</c> (the registry of VMs and what may be done to them) below
-/// it, the rooms below that (<c>Files</c>, <c>Network</c>, <c>Sandbox</c>, <c>Cache</c>; files
-/// and the base cache standing on their own, the others using files) and <c>Native</c> (the
-/// kernel's calls and numbers) at the bottom. In the core, the client is the
-/// foundation of everything else, the fixtures use snapshots and never the other way round, and
-/// neither the core nor the platform extension knows the server.
+/// build's tests, naming the types that have it. The local server's rooms and what each may use
+/// are <see cref="ServerRooms"/> (docs/architecture.md draws them): <c>Api</c>, the only part that
+/// knows HTTP, on top; <c>Vms</c>, the registry of VMs and what may be done to them, below it;
+/// <c>Sandbox</c> composing a VM from the rooms under it; <c>Native</c>, the kernel's calls and
+/// numbers, at the bottom. In the core, the client is the foundation of everything else, the
+/// fixtures use snapshots and never the other way round, and neither the core nor the platform
+/// extension knows the server.
 /// </summary>
 public sealed class LayerTests
 {
@@ -21,46 +22,59 @@ public sealed class LayerTests
     private static readonly Assembly CoreAssembly = typeof(Arker.Testing.Client.ArkerClient).Assembly;
     private static readonly Assembly PlatformAssembly = typeof(Arker.Testing.Platform.TestApplicationBuilderExtensions).Assembly;
 
-    /// <summary>Everything of the server below its API.</summary>
-    public static TheoryData<string> BelowTheApi => [$"{Server}.Vms", $"{Server}.Files", $"{Server}.Network", $"{Server}.Sandbox", $"{Server}.Cache", $"{Server}.Native"];
+    /// <summary>Each room of the server below its API, with the rooms it may use; every other room is out of its reach.</summary>
+    private static readonly Dictionary<string, string[]> ServerRooms = new()
+    {
+        ["Native"] = [],
+        ["Network"] = ["Native"],
+        ["Files"] = ["Native"],
+        ["Cache"] = ["Storage"],
+        ["Isolation"] = ["Native", "Network"],
+        ["Limits"] = ["Native", "Isolation"],
+        ["Storage"] = ["Native", "Isolation"],
+        ["Sessions"] = ["Native", "Isolation"],
+        ["Sandbox"] = ["Native", "Isolation", "Limits", "Storage", "Sessions", "Network"],
+        ["Vms"] = ["Native", "Isolation", "Limits", "Storage", "Sessions", "Network", "Sandbox", "Files", "Cache"],
+    };
+
+    public static TheoryData<string> Rooms => [.. ServerRooms.Keys];
 
     [Theory]
-    [MemberData(nameof(BelowTheApi))]
-    public void Only_the_API_knows_HTTP(string layer) =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(layer).ShouldNot().HaveDependencyOn("Microsoft.AspNetCore"));
+    [MemberData(nameof(Rooms))]
+    public void Each_room_uses_only_the_rooms_below_it(string room)
+    {
+        string[] outOfReach = [.. ServerRooms.Keys.Where(other => other != room && !ServerRooms[room].Contains(other)).Select(other => $"{Server}.{other}"), $"{Server}.Api"];
+
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.{room}").ShouldNot().HaveDependencyOnAny(outOfReach));
+    }
+
+    [Theory]
+    [MemberData(nameof(Rooms))]
+    public void Only_the_API_knows_HTTP(string room) =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.{room}").ShouldNot().HaveDependencyOn("Microsoft.AspNetCore"));
 
     [Fact]
     public void The_API_reaches_the_machines_only_through_the_VM_registry() =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Api.Current").ShouldNot().HaveDependencyOn($"{Server}.Sandbox"));
-
-    [Theory]
-    [MemberData(nameof(BelowTheApi))]
-    public void Nothing_below_the_API_calls_up_into_it(string layer) =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(layer).ShouldNot().HaveDependencyOn($"{Server}.Api"));
-
-    [Theory]
-    [InlineData($"{Server}.Files")]
-    [InlineData($"{Server}.Network")]
-    [InlineData($"{Server}.Sandbox")]
-    [InlineData($"{Server}.Cache")]
-    [InlineData($"{Server}.Native")]
-    public void The_rooms_do_not_reach_up_to_the_VM_registry(string room) =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(room).ShouldNot().HaveDependencyOn($"{Server}.Vms"));
-
-    [Theory]
-    [InlineData($"{Server}.Files", new[] { $"{Server}.Sandbox", $"{Server}.Network", $"{Server}.Cache" })]
-    [InlineData($"{Server}.Cache", new[] { $"{Server}.Sandbox", $"{Server}.Network" })]
-    public void Files_and_the_base_cache_stand_on_their_own(string room, string[] others) =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace(room).ShouldNot().HaveDependencyOnAny(others));
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Api")
+            .ShouldNot().HaveDependencyOnAny([.. ServerRooms.Keys.Where(room => room is not ("Vms" or "Files" or "Network" or "Cache")).Select(room => $"{Server}.{room}")]));
 
     [Fact]
-    public void VM_networks_need_nothing_of_the_sandbox() =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Network").ShouldNot().HaveDependencyOn($"{Server}.Sandbox"));
+    public void The_current_API_knows_nothing_of_the_0_1_API() =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Api.V1").ShouldNot().HaveDependencyOn($"{Server}.Api.V01"));
 
     [Fact]
-    public void The_kernel_calls_depend_on_no_room() =>
-        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespace($"{Server}.Native")
-            .ShouldNot().HaveDependencyOnAny($"{Server}.Sandbox", $"{Server}.Network", $"{Server}.Files", $"{Server}.Cache"));
+    public void The_parts_both_generations_share_know_neither_but_the_pipeline_that_hands_each_failure_to_its_own() =>
+        AssertNone(Types.InAssembly(ServerAssembly).That().ResideInNamespaceMatching($"^{Regex.Escape(Server)}\\.Api$").And().DoNotHaveName("ApiPipeline")
+            .ShouldNot().HaveDependencyOnAny($"{Server}.Api.V1", $"{Server}.Api.V01"));
+
+    [Fact]
+    public void Every_folder_of_the_server_is_a_room_with_its_rules()
+    {
+        string[] namespaces = [.. ServerAssembly.GetTypes().Select(type => type.Namespace).OfType<string>().Where(ns => ns.StartsWith(Server + ".", StringComparison.Ordinal)).Distinct()];
+        string[] unruled = [.. namespaces.Where(ns => ns.Split('.')[3] is var room && room != "Api" && room != "Shared" && !ServerRooms.ContainsKey(room))];
+
+        Assert.True(unruled.Length == 0, "These namespaces are in no room of the architecture test: " + string.Join(", ", unruled));
+    }
 
     [Fact]
     public void The_server_uses_none_of_the_cores_test_helpers() =>

@@ -9,6 +9,6 @@ internal enum ApiGeneration
     /// <summary>The Arker API 0.1, below <c>{origin}/arker-0.1</c>.</summary>
     V01,
 
-    /// <summary>The current Arker API, below <c>{origin}/api</c>.</summary>
-    Current,
+    /// <summary>The current Arker API (paths <c>/v1/…</c>, the service's 1.x SDKs), below <c>{origin}/api</c>.</summary>
+    V1,
 }

@@ -15,12 +15,12 @@ internal sealed class ApiKeyAuthenticator
         const string Scheme = "Bearer ";
         if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
         {
-            throw new ApiException("unauthorized", 401, "missing API key: send 'authorization: Bearer <key>'");
+            throw ApiFailure.Unauthorized("missing API key: send 'authorization: Bearer <key>'");
         }
 
         string key = header[Scheme.Length..].Trim();
         return _organisations.TryGetValue(key, out string? organisation)
             ? organisation
-            : throw new ApiException("unauthorized", 401, "unknown API key");
+            : throw ApiFailure.Unauthorized("unknown API key");
     }
 }

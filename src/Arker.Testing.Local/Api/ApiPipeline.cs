@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Arker.Testing.Local.Api.Current;
+using Arker.Testing.Local.Api.V01;
+using Arker.Testing.Local.Api.V1;
 
 namespace Arker.Testing.Local.Api;
 
@@ -15,10 +16,10 @@ internal sealed class ApiPipeline
     public const string V01Prefix = "/arker-0.1";
 
     /// <summary>The base path of the current Arker API: <c>{origin}/api</c>, as the service has it.</summary>
-    public const string CurrentPrefix = "/api";
+    public const string V1Prefix = "/api";
 
-    /// <summary>The current API's routes that need no API key.</summary>
-    private static readonly string[] PublicCurrentRoutes = ["/api/v1/health", "/api/v1/regions"];
+    /// <summary>The V1 routes that need no API key.</summary>
+    private static readonly string[] PublicV1Routes = ["/api/v1/health", "/api/v1/regions"];
 
     private readonly ILogger _logger;
     private readonly FaultInjector _faults;
@@ -60,32 +61,24 @@ internal sealed class ApiPipeline
                 return;
             }
 
-            if (generation == ApiGeneration.V01 || (generation == ApiGeneration.Current && !PublicCurrentRoutes.Contains(path)))
+            if (generation == ApiGeneration.V01 || (generation == ApiGeneration.V1 && !PublicV1Routes.Contains(path)))
             {
                 context.SetOrganisation(_authenticator.Authenticate(context.Request));
             }
 
             await next(context);
         }
-        catch (ContractException ex)
+        catch (Exception ex) when (ex is ContractException or ApiException or ApiFailure or LocalArkerException)
         {
             await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ex);
-        }
-        catch (ApiException ex)
-        {
-            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ex);
-        }
-        catch (LocalArkerException refused)
-        {
-            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), refused);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiException.TooLarge("request body is too large: send files through presigned uploads (up to 100 MiB)"));
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiFailure.TooLarge("request body is too large: send files through presigned uploads (up to 100 MiB)"));
         }
         catch (BadHttpRequestException ex)
         {
-            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), new ApiException("bad_request", ex.StatusCode, ex.Message));
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), new ApiFailure(ex.StatusCode, ex.Message));
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -94,18 +87,18 @@ internal sealed class ApiPipeline
         catch (Exception ex)
         {
             _logger.LogError(ex, "Unhandled failure on {Method} {Path}", context.Request.Method, context.Request.Path);
-            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiException.Internal($"internal error: {ex.Message}"));
+            await WriteErrorIfPossibleAsync(context, GenerationOf(context.Request.Path), ApiFailure.Internal($"internal error: {ex.Message}"));
         }
     }
 
     /// <summary>Which API a path belongs to: the current one below <c>/api</c>, 0.1 below <c>/arker-0.1/api</c>, or neither.</summary>
     public static ApiGeneration GenerationOf(PathString path) =>
-        path.StartsWithSegments(CurrentPrefix, StringComparison.Ordinal) ? ApiGeneration.Current
+        path.StartsWithSegments(V1Prefix, StringComparison.Ordinal) ? ApiGeneration.V1
         : path.StartsWithSegments(V01Prefix, StringComparison.Ordinal, out PathString rest) && rest.StartsWithSegments("/api", StringComparison.Ordinal) ? ApiGeneration.V01
         : ApiGeneration.None;
 
-    /// <summary>An injected fault as the 0.1 API words it (the current API maps it to its own codes).</summary>
-    private static ApiException InjectedFault(int status, string message) => new("internal", status, message);
+    /// <summary>An injected fault; each generation words it in its own codes.</summary>
+    private static ApiFailure InjectedFault(int status, string message) => new(status, message);
 
     private Task WriteErrorIfPossibleAsync(HttpContext context, ApiGeneration generation, Exception failure)
     {
@@ -116,30 +109,8 @@ internal sealed class ApiPipeline
         }
 
         context.Response.Clear();
-        if (generation == ApiGeneration.Current)
-        {
-            return ContractErrors.WriteAsync(context, ToContract(failure), _time);
-        }
-
-        ApiException error = failure switch
-        {
-            ApiException api => api,
-            LocalArkerException refused => ApiException.From(refused),
-            ContractException contract => new ApiException(contract.Code, contract.Status, contract.Message),
-            _ => ApiException.Internal(failure.Message),
-        };
-        return ApiResponses.WriteErrorAsync(context, error.Code, error.Status, error.Message);
+        return generation == ApiGeneration.V1
+            ? ContractErrors.WriteAsync(context, ContractException.From(failure), _time)
+            : ApiException.WriteAsync(context, failure);
     }
-
-    private static ContractException ToContract(Exception failure) => failure switch
-    {
-        ContractException contract => contract,
-        LocalArkerException refused => ContractException.From(refused),
-        ApiException { Status: 429 } fault => ContractException.RateLimited(fault.Message),
-        ApiException { Status: 503 } fault => ContractException.Unavailable(fault.Message),
-        ApiException { Status: 502 or 504 } fault => ContractException.GatewayTimeout(fault.Message),
-        ApiException { Status: 500, Message: var message } when message.Contains("SlowDown", StringComparison.Ordinal) => ContractException.Unavailable(message),
-        ApiException api => ContractException.From(api),
-        _ => ContractException.Internal(failure.Message),
-    };
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace Arker.Testing.Local.Api;
 
-/// <summary>Writes JSON responses and error envelopes.</summary>
+/// <summary>What both generations write alike: JSON responses, timestamps, command output as text or base64.</summary>
 internal static class ApiResponses
 {
     public static Task WriteAsync<T>(HttpContext context, T body, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK)
@@ -12,8 +12,6 @@ internal static class ApiResponses
         return context.Response.WriteAsJsonAsync(body, typeInfo, contentType: "application/json", context.RequestAborted);
     }
 
-    public static Task WriteErrorAsync(HttpContext context, string code, int status, string message) =>
-        WriteAsync(context, new ErrorEnvelope(new ErrorBody(code, message)), ApiJsonContext.Default.ErrorEnvelope, status);
 
     public static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

@@ -26,7 +26,7 @@ internal readonly struct JsonFields
     {
         if (request.ContentLength > maxBytes)
         {
-            throw ApiException.TooLarge($"request body is larger than {maxBytes} bytes; send files above 4 MiB through presigned uploads");
+            throw ApiFailure.TooLarge($"request body is larger than {maxBytes} bytes; send files above 4 MiB through presigned uploads");
         }
 
         CancellationToken aborted = request.HttpContext.RequestAborted;
@@ -39,13 +39,13 @@ internal readonly struct JsonFields
         }
         catch (JsonException ex)
         {
-            throw ApiException.BadRequest($"request body is not valid JSON: {ex.Message}");
+            throw ApiFailure.BadRequest($"request body is not valid JSON: {ex.Message}");
         }
 
         request.HttpContext.Response.RegisterForDispose(document);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            throw ApiException.BadRequest($"request body must be a JSON object (got {Describe(document.RootElement.ValueKind)})");
+            throw ApiFailure.BadRequest($"request body must be a JSON object (got {Describe(document.RootElement.ValueKind)})");
         }
 
         return new JsonFields(document.RootElement);
@@ -82,7 +82,7 @@ internal readonly struct JsonFields
         {
             if (!known.Contains(property.Name, StringComparer.Ordinal))
             {
-                throw ApiException.BadRequest($"field '{_prefix}{property.Name}' is not part of this request; the fields are: {string.Join(", ", known)}");
+                throw ApiFailure.BadRequest($"field '{_prefix}{property.Name}' is not part of this request; the fields are: {string.Join(", ", known)}");
             }
         }
     }
@@ -104,7 +104,7 @@ internal readonly struct JsonFields
         string prefix = _prefix;
         return [.. array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.String
             ? Text(prefix, $"{name}[{i}]", item)
-            : throw ApiException.BadRequest($"field '{prefix}{name}[{i}]' must be a string (got {Describe(item.ValueKind)})"))];
+            : throw ApiFailure.BadRequest($"field '{prefix}{name}[{i}]' must be a string (got {Describe(item.ValueKind)})"))];
     }
 
     /// <summary>An object of string values (an environment), or null when absent.</summary>
@@ -126,7 +126,7 @@ internal readonly struct JsonFields
         {
             result[entry.Name] = entry.Value.ValueKind == JsonValueKind.String
                 ? Text(_prefix, $"{name}.{entry.Name}", entry.Value)
-                : throw ApiException.BadRequest($"field '{_prefix}{name}.{entry.Name}' must be a string (got {Describe(entry.Value.ValueKind)})");
+                : throw ApiFailure.BadRequest($"field '{_prefix}{name}.{entry.Name}' must be a string (got {Describe(entry.Value.ValueKind)})");
         }
 
         return result;
@@ -152,7 +152,7 @@ internal readonly struct JsonFields
 
         return element.ValueKind != JsonValueKind.String ? throw WrongType(name, "a base64 string", element)
             : element.TryGetBytesFromBase64(out byte[]? bytes) ? bytes
-            : throw ApiException.BadRequest($"field '{_prefix}{name}' is not valid base64");
+            : throw ApiFailure.BadRequest($"field '{_prefix}{name}' is not valid base64");
     }
 
     public bool Boolean(string name, bool defaultValue)
@@ -183,7 +183,7 @@ internal readonly struct JsonFields
             throw WrongType(name, "an integer", element);
         }
 
-        return element.TryGetInt64(out long n) ? n : throw ApiException.BadRequest($"field '{_prefix}{name}' must be an integer (got {element.GetRawText()})");
+        return element.TryGetInt64(out long n) ? n : throw ApiFailure.BadRequest($"field '{_prefix}{name}' must be an integer (got {element.GetRawText()})");
     }
 
     /// <summary>A JSON string's text; a string that is not valid UTF-8 is a <c>bad_request</c> naming the field.</summary>
@@ -195,7 +195,7 @@ internal readonly struct JsonFields
         }
         catch (InvalidOperationException)
         {
-            throw ApiException.BadRequest($"field '{prefix}{name}' is not valid UTF-8");
+            throw ApiFailure.BadRequest($"field '{prefix}{name}' is not valid UTF-8");
         }
     }
 
@@ -227,7 +227,7 @@ internal readonly struct JsonFields
     {
         if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
-            throw ApiException.BadRequest($"field '{_prefix}{name}' is required");
+            throw ApiFailure.BadRequest($"field '{_prefix}{name}' is required");
         }
 
         if (value.ValueKind != JsonValueKind.Array)
@@ -241,7 +241,7 @@ internal readonly struct JsonFields
         {
             if (item.ValueKind != JsonValueKind.Object)
             {
-                throw ApiException.BadRequest($"field '{_prefix}{name}[{index}]' must be an object (got {Describe(item.ValueKind)})");
+                throw ApiFailure.BadRequest($"field '{_prefix}{name}[{index}]' must be an object (got {Describe(item.ValueKind)})");
             }
 
             items.Add(new JsonFields(item, $"{_prefix}{name}[{index}]."));
@@ -261,14 +261,14 @@ internal readonly struct JsonFields
     {
         if (!_object.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
         {
-            return required ? throw ApiException.BadRequest($"field '{_prefix}{name}' is required") : null;
+            return required ? throw ApiFailure.BadRequest($"field '{_prefix}{name}' is required") : null;
         }
 
         return value;
     }
 
-    private ApiException WrongType(string name, string expected, JsonElement value) =>
-        ApiException.BadRequest($"field '{_prefix}{name}' must be {expected} (got {Describe(value.ValueKind)})");
+    private ApiFailure WrongType(string name, string expected, JsonElement value) =>
+        ApiFailure.BadRequest($"field '{_prefix}{name}' must be {expected} (got {Describe(value.ValueKind)})");
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

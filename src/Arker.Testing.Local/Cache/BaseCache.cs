@@ -50,6 +50,18 @@ internal sealed class BaseCache
         return Path.Combine(root, "arker-local");
     }
 
+    /// <summary>
+    /// What a stored base must have been made under to be used: this server's version, the kernel,
+    /// and <paramref name="baseIdentity"/> (root or rootless, and the base image).
+    /// </summary>
+    public static string Fingerprint(string baseIdentity)
+    {
+        string version = typeof(BaseCache).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{version}\n{kernel}\n{baseIdentity}")))[..16];
+    }
+
     /// <summary>The entries this server can use; others are skipped with a message, and abandoned staging folders removed.</summary>
     public IReadOnlyList<CachedBase> Load()
     {
@@ -246,7 +258,7 @@ internal sealed class BaseCache
     {
         try
         {
-            Files.FolderRemoval.Delete(directory); // VM folders may be read-only: it makes them writable first
+            Storage.FolderRemoval.Delete(directory); // VM folders may be read-only: it makes them writable first
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

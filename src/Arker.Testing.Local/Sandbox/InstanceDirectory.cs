@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 
+using Arker.Testing.Local.Isolation;
+using Arker.Testing.Local.Limits;
+
 namespace Arker.Testing.Local.Sandbox;
 
 /// <summary>
@@ -88,7 +91,7 @@ internal sealed class InstanceDirectory : IDisposable
             if (mounts.MountPointsUnder(directory).Count == 0)
             {
                 // Never delete recursively through a mount that refused to go.
-                Files.FolderRemoval.Delete(directory);
+                Storage.FolderRemoval.Delete(directory);
             }
 
             cleaned++;
@@ -122,7 +125,7 @@ internal sealed class InstanceDirectory : IDisposable
         _lock.Dispose();
         if (_mounts.MountPointsUnder(Path).Count == 0)
         {
-            Files.FolderRemoval.Delete(Path);
+            Storage.FolderRemoval.Delete(Path);
         }
     }
 }

@@ -1,5 +1,7 @@
 using Arker.Testing.Local.Sandbox;
 
+using Arker.Testing.Local.Sessions;
+
 namespace Arker.Testing.Local.Vms;
 
 /// <summary>

@@ -48,7 +48,7 @@ internal sealed class VmRecord : IVmRoot
     public Cache.CachedBase? CachedBase { get; init; }
 
     /// <inheritdoc/>
-    public FileOwner FileOwner { get; } = new(Arker.Testing.Local.Sandbox.BaseImage.HostUserId, Arker.Testing.Local.Sandbox.BaseImage.HostGroupId);
+    public FileOwner FileOwner { get; } = new(Arker.Testing.Local.Isolation.SandboxIdentity.HostUserId, Arker.Testing.Local.Isolation.SandboxIdentity.HostGroupId);
 
     /// <inheritdoc/>
     public Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken) => Sandbox.WithRootAsync(operation, cancellationToken);

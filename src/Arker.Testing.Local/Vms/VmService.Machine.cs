@@ -58,17 +58,17 @@ internal sealed partial class VmService
 /// <summary>A guest port exposed on this machine: the URL that reaches it.</summary>
 internal sealed record ExposedPortLink(int GuestPort, Uri Url)
 {
-    public static ExposedPortLink Of(Sandbox.ExposedPort port) => new(port.GuestPort, port.Url);
+    public static ExposedPortLink Of(Network.ExposedPort port) => new(port.GuestPort, port.Url);
 }
 
 /// <summary>A port of this machine offered to a VM at a guest port.</summary>
 internal sealed record HostPortLink(int HostPort, int GuestPort, Uri GuestUrl)
 {
-    public static HostPortLink Of(Sandbox.HostPortForward forward) => new(forward.HostPort, forward.GuestPort, forward.GuestUrl);
+    public static HostPortLink Of(Network.HostPortForward forward) => new(forward.HostPort, forward.GuestPort, forward.GuestUrl);
 }
 
 /// <summary>A session of a VM as it is now.</summary>
 internal sealed record VmSessionState(string Id, int Index, bool IsRunning, string Cwd, IReadOnlyDictionary<string, string>? Environment)
 {
-    public static VmSessionState Of(string id, Sandbox.SessionSlot slot) => new(id, slot.Index, slot.IsRunning, slot.Cwd, slot.Environment);
+    public static VmSessionState Of(string id, Sessions.SessionSlot slot) => new(id, slot.Index, slot.IsRunning, slot.Cwd, slot.Environment);
 }

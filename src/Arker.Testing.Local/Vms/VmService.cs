@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Shared;
 
+using Arker.Testing.Local.Sessions;
+using Arker.Testing.Local.Storage;
+
 namespace Arker.Testing.Local.Vms;
 
 /// <summary>
@@ -22,13 +25,15 @@ internal sealed partial class VmService : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, VmRecord> _vms = new(StringComparer.Ordinal);
     private readonly SandboxHost _host;
+    private readonly Cache.BaseCache? _cache;
     private readonly TimeProvider _time;
     private long _sequence;
     private readonly Dictionary<string, Cache.CachedBase> _cached = new(StringComparer.Ordinal);
 
-    private VmService(SandboxHost host, TimeProvider time)
+    private VmService(SandboxHost host, Cache.BaseCache? cache, TimeProvider time)
     {
         _host = host;
+        _cache = cache;
         _time = time;
     }
 
@@ -37,11 +42,10 @@ internal sealed partial class VmService : IAsyncDisposable
     /// <summary>What a policy document's readers should know of this server's networks (none when VMs have gateways).</summary>
     public IReadOnlyList<string> NetworkWarnings => _host.NetworkWarnings;
 
-    public SandboxHost Host => _host;
-
-    public static VmService Start(SandboxHost host, TimeProvider time)
+    /// <summary>The registry of a server over <paramref name="host"/>'s sandboxes, offering the bases <paramref name="cache"/> keeps (none when null).</summary>
+    public static VmService Start(SandboxHost host, Cache.BaseCache? cache, TimeProvider time)
     {
-        var service = new VmService(host, time);
+        var service = new VmService(host, cache, time);
         var baseVm = new VmRecord
         {
             Id = BaseVmId,
@@ -51,11 +55,11 @@ internal sealed partial class VmService : IAsyncDisposable
             BaseImage = BaseImageName,
             Region = RegionName,
             CreatedAt = time.GetUtcNow(),
-            Sandbox = host.CreateBaseSandbox(BaseVmId),
+            Sandbox = host.Sandboxes.CreateBase(BaseVmId),
         };
         service._vms[BaseVmId] = baseVm;
-        host.Cache?.Evict(new HashSet<string>()); // what no server used lately, past the cache's size
-        foreach (Cache.CachedBase cached in host.Cache?.Load() ?? [])
+        cache?.Evict(new HashSet<string>()); // what no server used lately, past the cache's size
+        foreach (Cache.CachedBase cached in cache?.Load() ?? [])
         {
             service._cached[cached.Name] = cached;
         }
@@ -72,12 +76,12 @@ internal sealed partial class VmService : IAsyncDisposable
     /// </summary>
     public async Task<Cache.CachedBase> StoreInCacheAsync(VmRecord vm, string name, string recipeHash, string? inputs)
     {
-        Cache.BaseCache cache = _host.Cache ?? throw LocalArkerException.Conflict("this server keeps no base cache (it was started with the cache off)", "cache");
+        Cache.BaseCache cache = _cache ?? throw LocalArkerException.Conflict("this server keeps no base cache (it was started with the cache off)", "cache");
         VmSandbox frozen = await vm.Sandbox.ForkAsync("cache of " + vm.Id);
         Cache.CachedBase cached;
         try
         {
-            cached = await cache.StoreAsync(name, recipeHash, inputs, target => _host.CopyMergedAsync(frozen.Lowers, target));
+            cached = await cache.StoreAsync(name, recipeHash, inputs, target => _host.Merger.CopyMergedAsync(frozen.Lowers, target));
         }
         finally
         {
@@ -138,7 +142,7 @@ internal sealed partial class VmService : IAsyncDisposable
             CreatedAt = cached.CreatedAt,
             Sequence = Interlocked.Increment(ref _sequence),
             CachedBase = cached,
-            Sandbox = _host.CreateSandbox(id, [new Layer(cached.LayerPath, permanent: true)], []),
+            Sandbox = _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], []),
         };
         _vms[id] = record;
         return record;
@@ -200,7 +204,7 @@ internal sealed partial class VmService : IAsyncDisposable
         VmSandbox sandbox = await parent.Sandbox.ForkAsync(id);
         if (parent.CachedBase is { } cached)
         {
-            _host.Cache?.MarkUsed(cached);
+            _cache?.MarkUsed(cached);
         }
 
         var child = new VmRecord

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Arker.Testing.Client;
+using Arker.Testing.Shared;
 
 namespace Arker.Testing.Seeding;
 
@@ -33,7 +34,7 @@ public static class ComputerSeeding
                 archive.Position = 0;
                 string remote = $"/home/user/.arker-seed-{Guid.NewGuid():N}.tar";
                 await vm.Sync.WriteFileAsync(remote, archive, cancellationToken);
-                string target = Quote(targetDirectory);
+                string target = ShellQuoting.Quote(targetDirectory);
                 // A session of its own, so the test's sessions (cwd, variables) are left as they were.
                 RunResult unpacked = await vm.RunAsync(
                     $"mkdir -p {target} && tar -xf {remote} -C {target} --no-same-owner; status=$?; rm -f {remote}; (exit $status)",
@@ -50,6 +51,4 @@ public static class ComputerSeeding
             File.Delete(archivePath);
         }
     }
-
-    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Arker.Testing.Client;
+using Arker.Testing.Shared;
 
 namespace Arker.Testing.Snapshots;
 
@@ -72,7 +73,7 @@ public static class ComputerSnapshots
     /// <summary>One line per file below <paramref name="directory"/>: path, size, SHA-256 (and a line per symbolic link).</summary>
     internal static async Task<string> ListAsync(Computer vm, string directory, CancellationToken cancellationToken)
     {
-        string quoted = "'" + directory.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        string quoted = ShellQuoting.Quote(directory);
         RunResult r = await vm.RunAsync(
             $"cd {quoted} 2>/dev/null || exit 0; find . \\( -type f -o -type l \\) -printf '%P\\t%s\\t%y\\n' | LC_ALL=C sort | while IFS=\"$(printf '\\t')\" read -r p s y; do if [ \"$y\" = l ]; then printf '%s -> %s\\n' \"$p\" \"$(readlink \"$p\")\"; else printf '%s  %s bytes  %s\\n' \"$p\" \"$s\" \"$(sha256sum < \"$p\" | cut -c1-16)\"; fi; done",
             new RunOptions { SessionId = "arker-snapshot" },

@@ -202,7 +202,7 @@ public sealed class BaseCacheTests : IDisposable
     public void Dispose()
     {
         _http.Dispose();
-        Arker.Testing.Local.Files.FolderRemoval.Delete(_cache);
+        Arker.Testing.Local.Storage.FolderRemoval.Delete(_cache);
     }
 
     private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40, string? dataRoot = null)

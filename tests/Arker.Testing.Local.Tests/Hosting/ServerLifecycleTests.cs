@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Tests.Infrastructure;
 using Arker.Testing.TestSupport;

@@ -1,4 +1,5 @@
-using Arker.Testing.Local.Sandbox;
+using Arker.Testing.Local.Isolation;
+using Arker.Testing.Local.Limits;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Sandbox;
 using Arker.Testing.Local.Tests.Infrastructure;
 using Arker.Testing.TestSupport;
@@ -46,7 +47,7 @@ public sealed class ContainmentTests(LocalServerFixture fixture)
 
         Assert.Equal("1000\n1000\n", result.StdoutText);
         string process = Assert.Single(HostProcesses.Find("sleep 6301"));
-        string hostUid = BaseImage.HostUserId.ToString(CultureInfo.InvariantCulture);
+        string hostUid = SandboxIdentity.HostUserId.ToString(CultureInfo.InvariantCulture);
         string uids = File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal));
         Assert.Equal(["Uid:", hostUid, hostUid, hostUid, hostUid], uids.Split('\t', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(hostUid, HostOwner(Path.Combine(process, "root/home/user/made-inside")));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Arker.Testing.Local.Native;
 using Arker.Testing.Local.Network;
+using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Sandbox;
 using Microsoft.Win32.SafeHandles;
 
@@ -100,7 +101,7 @@ public sealed class NamespaceSocketsTests : IAsyncLifetime
     [Fact]
     public async Task TheNamespaceHelper_Compiles()
     {
-        using Stream resource = typeof(UserMountNamespace).Assembly.GetManifestResourceStream("Arker.Testing.Local.Sandbox.namespace-helper.pl")!;
+        using Stream resource = typeof(UserMountNamespace).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.namespace-helper.pl")!;
         string script = await new StreamReader(resource).ReadToEndAsync(TestContext.Current.CancellationToken);
         using var check = Process.Start(new ProcessStartInfo("perl", ["-c", "-e", script]) { RedirectStandardError = true })!;
         string verdict = await check.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);

@@ -1,3 +1,4 @@
+using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Sandbox;
 
 namespace Arker.Testing.Local.Tests.Sandbox;

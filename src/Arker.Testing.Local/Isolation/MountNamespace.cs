@@ -1,0 +1,79 @@
+using Arker.Testing.Local.Native;
+
+namespace Arker.Testing.Local.Isolation;
+
+/// <summary>
+/// Where the server's mounts live and how it reaches into them. As root, that is the server's
+/// own mount namespace (<see cref="HostMountNamespace"/>); without root, a user and mount namespace
+/// held by a helper process (<see cref="UserMountNamespace"/>), which this process cannot join
+/// itself once it has threads.
+/// </summary>
+internal abstract class MountNamespace : IAsyncDisposable
+{
+    /// <summary>Whether the server runs without root, in a user namespace of its own.</summary>
+    public abstract bool IsRootless { get; }
+
+    /// <summary>The path at which this process sees <paramref name="path"/> as the namespace mounts it.</summary>
+    public abstract string View(string path);
+
+    /// <summary>
+    /// What a sandbox's command line starts with, to run inside the namespace and, when
+    /// <paramref name="network"/> names one (a <c>/proc/…/fd/…</c> path), in that network namespace.
+    /// </summary>
+    public abstract IReadOnlyList<string> LaunchPrefix(string? network);
+
+    /// <summary>
+    /// Whether the namespace is gone, and every mount in it: without root, when its helper has
+    /// exited (killed by a signal meant for the test run, say). As root, never.
+    /// </summary>
+    public virtual bool HasEnded => false;
+
+    /// <summary>The namespace's mount table, in <c>/proc/…/mountinfo</c> form.</summary>
+    public abstract string MountInfoPath { get; }
+
+    /// <summary>A one-line account of the namespace, for the start-up log and <c>/healthz</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>mount(2) in the namespace; 0, or the errno.</summary>
+    public abstract int Mount(string source, string target, string fileSystemType, ulong flags, string? data);
+
+    /// <summary>umount2(2) in the namespace; 0, or the errno.</summary>
+    public abstract int Unmount(string target, int flags);
+
+    /// <summary>
+    /// Makes <paramref name="sockets"/> inside the VM network namespace <paramref name="network"/>
+    /// (an open descriptor of it), with the privileges that namespace gives this server: as root by
+    /// this process, without root by the helper, to which the descriptor is passed and which
+    /// passes the sockets back (SCM_RIGHTS).
+    /// </summary>
+    public abstract Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets);
+
+    /// <summary>Lets the namespace go: without root, its helper exits and every mount in it vanishes.</summary>
+    public abstract ValueTask DisposeAsync();
+}
+
+/// <summary>Root: mounts are made by this process, with mount(2), where it stands.</summary>
+internal sealed class HostMountNamespace : MountNamespace
+{
+    public override bool IsRootless => false;
+
+    public override IReadOnlyList<string> LaunchPrefix(string? network) =>
+        network is null ? [] : [SandboxPrerequisites.FindExecutable("nsenter") ?? "nsenter", $"--net={network}", "--"];
+
+    public override string MountInfoPath => "/proc/self/mountinfo";
+
+    public override string View(string path) => path;
+
+    public override string Describe() => "root";
+
+    public override int Mount(string source, string target, string fileSystemType, ulong flags, string? data) =>
+        LibC.mount(source, target, fileSystemType, flags, data) == 0 ? 0 : LibC.LastError;
+
+    public override int Unmount(string target, int flags) =>
+        LibC.umount2(target, flags) == 0 ? 0 : LibC.LastError;
+
+    public override Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets) =>
+        NetworkNamespaceThread.OpenAsync(network, sockets);
+
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

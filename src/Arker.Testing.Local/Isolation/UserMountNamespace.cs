@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Arker.Testing.Local.Native;
+using Arker.Testing.Local.Network;
+
+namespace Arker.Testing.Local.Isolation;
+
+/// <summary>
+/// Without root: a user namespace, in which the server's user is root, and a private mount
+/// namespace owned by it, held by a small long-lived helper (<c>unshare</c> starting
+/// <c>namespace-helper.pl</c>) that makes the server's mounts, and its sockets in VM networks, on
+/// request over a Unix socket. The server reaches the mounted VM files through
+/// <c>/proc/&lt;helper&gt;/root</c> and starts sandboxes in the namespaces with <c>nsenter</c>.
+/// The helper runs in a session of its own, so a terminal's Ctrl-C does not reach it; when the
+/// server dies its socket closes, the helper exits, and the namespaces and their mounts vanish
+/// with it. As in rootless Podman, VM processes and files belong to the invoking user outside:
+/// uid 1000 inside a VM is that user on the host.
+/// </summary>
+internal sealed class UserMountNamespace : MountNamespace
+{
+    private readonly Process _helper;
+    private readonly Socket _channel;
+    private readonly string _nsenter;
+    private readonly Lock _gate = new();
+    private readonly byte[] _answer = new byte[256];
+
+    private UserMountNamespace(Process helper, Socket channel, string nsenter)
+    {
+        _helper = helper;
+        _channel = channel;
+        _nsenter = nsenter;
+    }
+
+    public override bool IsRootless => true;
+
+    public override IReadOnlyList<string> LaunchPrefix(string? network) =>
+        [_nsenter, "--target", Pid, "--user", "--mount", "--preserve-credentials", .. (network is null ? Array.Empty<string>() : [$"--net={network}"]), "--"];
+
+    public override bool HasEnded => _helper.HasExited;
+
+    public override string MountInfoPath => $"/proc/{Pid}/mountinfo";
+
+    private string Pid => _helper.Id.ToString(CultureInfo.InvariantCulture);
+
+    public override string View(string path) => $"/proc/{Pid}/root{path}";
+
+    public override string Describe() =>
+        $"rootless: a user namespace of uid {LibC.getuid()}, who owns VM processes and files on the host";
+
+    public static async Task<UserMountNamespace> StartAsync()
+    {
+        ArchitectureCalls calls = SystemCallNumbers();
+        _ = Required("setsid", "util-linux"); // ChildProcesses starts the helper in a session of its own: a terminal's Ctrl-C must not end it before the server does
+        string unshare = Required("unshare", "util-linux");
+        string nsenter = Required("nsenter", "util-linux");
+        string perl = Required("perl", "perl-base");
+        string channelName = "arker-local-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint("\0" + channelName));
+        listener.Listen(1);
+        var start = new ProcessStartInfo(unshare)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (string arg in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
+            $"channel={channelName}", $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"setns={calls.Setns}", $"unshare={calls.Unshare}", $"sendmsg={calls.Sendmsg}", $"recvmsg={calls.Recvmsg}",
+            $"msg_cmsg_cloexec={NetworkConstants.MsgCmsgCloexec}",
+            $"clone_newnet={NetworkConstants.CloneNewNet}", $"sol_ip={NetworkConstants.SolIp}", $"ip_transparent={NetworkConstants.IpTransparent}",
+            $"ip_recvorigdstaddr={NetworkConstants.IpRecvOrigDstAddr}", $"ip_proto_raw={NetworkConstants.IpProtoRaw}", $"scm_rights={NetworkConstants.ScmRights}"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        Process helper = await ChildProcesses.StartAsync(start);
+        Socket? channel = null;
+        try
+        {
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            string? ready = await helper.StandardOutput.ReadLineAsync(patience.Token);
+            channel = ready == "ready" ? await listener.AcceptAsync(patience.Token) : null;
+            if (channel is null || PeerProcess(channel) != helper.Id)
+            {
+                throw new OperationCanceledException();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            channel?.Dispose();
+            ChildProcesses.Kill(helper);
+            string error = await helper.StandardError.ReadToEndAsync();
+            await helper.WaitForExitAsync();
+            helper.Dispose();
+            throw new SandboxUnavailableException(UserNamespacePolicy.Explain(error.Trim()));
+        }
+
+        channel.Blocking = true;
+        _ = DrainAsync(helper.StandardError);
+        return new UserMountNamespace(helper, channel, nsenter);
+    }
+
+    public override int Mount(string source, string target, string fileSystemType, ulong flags, string? data) =>
+        Request($"M\0{source}\0{target}\0{fileSystemType}\0{flags.ToString(CultureInfo.InvariantCulture)}\0{data ?? ""}", [], passed: null);
+
+    public override int Unmount(string target, int flags) =>
+        Request($"U\0{target}\0{flags.ToString(CultureInfo.InvariantCulture)}", [], passed: null);
+
+    public override Task<Socket[]> OpenSocketsAsync(SafeHandle network, VmSocket[] sockets)
+    {
+        var descriptors = new List<int>();
+        int errno = Request($"S\0{string.Join('\0', sockets.Select(s => s.Wire))}", descriptors, network);
+        Socket[] made = [.. descriptors.Select(fd => new Socket(new SafeSocketHandle(fd, ownsHandle: true)))];
+        if (errno == 0 && made.Length == sockets.Length)
+        {
+            return Task.FromResult(made);
+        }
+
+        foreach (Socket socket in made)
+        {
+            socket.Dispose();
+        }
+
+        throw SocketErrors.FromErrno(errno == 0 ? LibC.EInval : errno);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        await ChildProcesses.EndAsync(_helper, TimeSpan.FromSeconds(5)); // the helper exits when its stdin closes
+    }
+
+    /// <summary>
+    /// Sends one request line (with <paramref name="passed"/>, a descriptor the helper needs) and
+    /// reads its answer (the errno, 0 for success) and the descriptors sent with it.
+    /// </summary>
+    private int Request(string line, List<int> descriptors, SafeHandle? passed)
+    {
+        if (line.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("a mount path, option or network path contains a line break", nameof(line));
+        }
+
+        lock (_gate)
+        {
+            try
+            {
+                byte[] request = Encoding.UTF8.GetBytes(line + "\n");
+                if (passed is null)
+                {
+                    _channel.Send(request);
+                }
+                else
+                {
+                    SocketMessages.SendWithDescriptor(_channel, request, passed);
+                }
+
+                int length = 0;
+                int end;
+                while ((end = Array.IndexOf(_answer, (byte)'\n', 0, length)) < 0)
+                {
+                    int read = length < _answer.Length ? SocketMessages.ReceiveWithDescriptors(_channel, _answer.AsSpan(length), descriptors) : 0;
+                    length += read > 0 ? read : throw new SocketException((int)SocketError.ConnectionReset);
+                }
+
+                return int.Parse(_answer.AsSpan(0, end), CultureInfo.InvariantCulture);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                throw new IOException($"the local server's namespace helper (pid {Pid}) exited; its mounts are gone. Restart the server.", ex);
+            }
+        }
+    }
+
+    /// <summary>The process at the other end of a Unix socket (<c>SO_PEERCRED</c>).</summary>
+    private static int PeerProcess(Socket channel)
+    {
+        byte[] credentials = new byte[12];
+        channel.GetRawSocketOption(NetworkConstants.SolSocket, NetworkConstants.SoPeerCred, credentials);
+        return BitConverter.ToInt32(credentials, 0);
+    }
+
+    private static ArchitectureCalls SystemCallNumbers()
+    {
+        try
+        {
+            return SystemCalls.ForThisMachine();
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            throw new SandboxUnavailableException($"Without root, {ex.Message}. Run it as root.", ex);
+        }
+    }
+
+    private static string Required(string program, string package) =>
+        SandboxPrerequisites.FindExecutable(program)
+        ?? throw new SandboxUnavailableException($"{program} is not installed; without root the local Arker server needs it to make its user namespace. Install it with 'sudo apt-get install {package}'.");
+
+    private static string ReadHelperScript()
+    {
+        using Stream resource = typeof(UserMountNamespace).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.namespace-helper.pl")!;
+        using var reader = new StreamReader(resource);
+        return reader.ReadToEnd();
+    }
+
+    private static async Task DrainAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is not null)
+        {
+        }
+    }
+}

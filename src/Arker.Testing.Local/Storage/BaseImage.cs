@@ -1,0 +1,182 @@
+using Arker.Testing.Local.Isolation;
+
+namespace Arker.Testing.Local.Storage;
+
+/// <summary>
+/// The bottom layer every VM stands on. By default it is generated: an empty <c>/home/user</c>, a
+/// minimal <c>/etc</c>, and mount points for the host's <c>/usr</c>, which the sandbox binds
+/// read-only (never the host's <c>/</c>). With a root filesystem directory, that directory is the
+/// bottom layer and a small generated layer above it adds the VM user's home.
+/// </summary>
+internal sealed class BaseImage
+{
+    private static readonly string[] TopLevelLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+    private BaseImage(IReadOnlyList<string> layers, IReadOnlyList<string> hostReadOnlyBinds)
+    {
+        Layers = layers;
+        HostReadOnlyBinds = hostReadOnlyBinds;
+    }
+
+    /// <summary>The read-only layers of the base image, topmost first.</summary>
+    public IReadOnlyList<string> Layers { get; }
+
+    /// <summary>Host directories the sandbox binds read-only at the same place (e.g. <c>/usr</c>).</summary>
+    public IReadOnlyList<string> HostReadOnlyBinds { get; }
+
+    public static BaseImage Create(string directory, string? rootFilesystem)
+    {
+        Directory.CreateDirectory(directory);
+        MakeDirectory(directory, "home", 0x1ED);
+        MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
+        MakeDirectory(directory, "tmp", 0x3FF);
+        MakeDirectory(directory, "var/tmp", 0x3FF);
+        MakeDirectory(directory, "run", 0x1ED);
+        MakeDirectory(directory, "proc", 0x1ED);
+        MakeDirectory(directory, "dev", 0x1ED);
+
+        if (rootFilesystem is not null)
+        {
+            if (!Directory.Exists(rootFilesystem))
+            {
+                throw new SandboxUnavailableException($"The root filesystem directory '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR').");
+            }
+
+            if (!File.Exists(Path.Combine(rootFilesystem, "bin/bash")) && !File.Exists(Path.Combine(rootFilesystem, "usr/bin/bash")))
+            {
+                throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' has no bash: VMs run their commands with bash, so install it in that root.");
+            }
+
+            return new BaseImage([directory, Path.GetFullPath(rootFilesystem)], []);
+        }
+
+        var binds = new List<string> { "/usr" };
+        MakeDirectory(directory, "usr", 0x1ED);
+        foreach (string name in TopLevelLinks)
+        {
+            var host = new FileInfo("/" + name);
+            if (host.LinkTarget is { } target)
+            {
+                File.CreateSymbolicLink(Path.Combine(directory, name), target);
+            }
+            else if (Directory.Exists("/" + name))
+            {
+                MakeDirectory(directory, name, 0x1ED);
+                binds.Add("/" + name);
+            }
+        }
+
+        WriteEtc(Path.Combine(directory, "etc"));
+        return new BaseImage([directory], binds);
+    }
+
+    private static void WriteEtc(string etc)
+    {
+        Directory.CreateDirectory(etc);
+        File.WriteAllText(Path.Combine(etc, "passwd"),
+            "root:x:0:0:root:/root:/bin/bash\nuser:x:1000:1000:Arker VM user:/home/user:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        File.WriteAllText(Path.Combine(etc, "group"), "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n");
+        File.WriteAllText(Path.Combine(etc, "hostname"), "arker\n");
+        File.WriteAllText(Path.Combine(etc, "hosts"), "127.0.0.1 localhost arker\n::1 localhost ip6-localhost ip6-loopback\n");
+        File.WriteAllText(Path.Combine(etc, "nsswitch.conf"), "passwd: files\ngroup: files\nhosts: files dns\n");
+        File.WriteAllText(Path.Combine(etc, "resolv.conf"), "");
+        File.WriteAllText(Path.Combine(etc, "shells"), "/bin/sh\n/bin/bash\n/usr/bin/bash\n");
+
+        foreach (string file in new[] { "ld.so.cache", "ld.so.conf", "os-release", "debian_version", "lsb-release", "mime.types" })
+        {
+            CopyIfPresent("/etc/" + file, Path.Combine(etc, file));
+        }
+
+        CopyTree("/etc/ld.so.conf.d", Path.Combine(etc, "ld.so.conf.d"));
+        CopyTree("/etc/alternatives", Path.Combine(etc, "alternatives"));
+        CopyTree("/etc/ssl", Path.Combine(etc, "ssl"));
+        if (new FileInfo("/etc/localtime").LinkTarget is { } zone)
+        {
+            File.CreateSymbolicLink(Path.Combine(etc, "localtime"), zone);
+        }
+    }
+
+    private static void CopyIfPresent(string source, string destination)
+    {
+        var info = new FileInfo(source);
+        if (info.LinkTarget is { } target)
+        {
+            File.CreateSymbolicLink(destination, target);
+        }
+        else if (info.Exists)
+        {
+            File.Copy(source, destination);
+        }
+    }
+
+    /// <summary>Copies a small tree of configuration, keeping symbolic links as links.</summary>
+    private static void CopyTree(string source, string destination)
+    {
+        if (!Directory.Exists(source))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(destination);
+        foreach (string entry in Directory.EnumerateFileSystemEntries(source))
+        {
+            string target = Path.Combine(destination, Path.GetFileName(entry));
+            var info = new FileInfo(entry);
+            if (info.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(target, link);
+            }
+            else if (Directory.Exists(entry))
+            {
+                try
+                {
+                    CopyTree(entry, target);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // A folder only root may read (/etc/ssl/private) stays on the host.
+                }
+            }
+            else
+            {
+                try
+                {
+                    File.Copy(entry, target);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    // Private keys and the like stay on the host.
+                }
+            }
+        }
+    }
+
+    private static void MakeDirectory(string root, string relative, int mode, bool ownedByVmUser = false)
+    {
+        string path = Path.Combine(root, relative);
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)mode);
+        if (ownedByVmUser)
+        {
+            Chown(path, SandboxIdentity.HostUserId, SandboxIdentity.HostGroupId);
+        }
+    }
+
+    internal static void Chown(string path, int uid, int gid)
+    {
+        int fd = Native.LibC.openat(Native.LibC.AtFdCwd, path, Native.LibC.ORdOnly | Native.LibC.OCloexec, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open {path} to change its owner: {Native.LibC.Describe(Native.LibC.LastError)}");
+        }
+
+        try
+        {
+            _ = Native.LibC.fchown(fd, uid, gid);
+        }
+        finally
+        {
+            _ = Native.LibC.close(fd);
+        }
+    }
+}
