@@ -76,19 +76,62 @@ public sealed class LayerTests
         Assert.True(unruled.Length == 0, "These namespaces are in no room of the architecture test: " + string.Join(", ", unruled));
     }
 
-    [Fact]
-    public void The_server_uses_none_of_the_cores_test_helpers() =>
-        AssertNone(Types.InAssembly(ServerAssembly).ShouldNot()
-            .HaveDependencyOnAny("Arker.Testing.Fixtures", "Arker.Testing.Snapshots", "Arker.Testing.Assertions", "Arker.Testing.Seeding", "Arker.Testing.Inputs"));
+    /// <summary>
+    /// Each part of the core, with the parts it may use: the client at the bottom; beside it the
+    /// framework registry (Extensibility: what the adapters tell the core of the current test, and the
+    /// local backend seam); the fixtures, with the adapters' one entry point, on top.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> CoreParts = new()
+    {
+        ["Client"] = [],
+        ["Settings"] = [],
+        ["Extensibility"] = ["Client"],
+        ["Inputs"] = ["Client"],
+        ["Assertions"] = ["Client", "Extensibility"],
+        ["Seeding"] = ["Client", "Inputs", "Assertions"],
+        ["Snapshots"] = ["Client", "Assertions", "Settings", "Extensibility"],
+        ["Fixtures"] = ["Client", "Settings", "Extensibility", "Inputs", "Assertions", "Seeding", "Snapshots"],
+    };
+
+    public static TheoryData<string> Parts => [.. CoreParts.Keys];
+
+    [Theory]
+    [MemberData(nameof(Parts))]
+    public void Each_part_of_the_core_uses_only_the_parts_below_it(string part)
+    {
+        string[] outOfReach = [.. CoreParts.Keys.Where(other => other != part && !CoreParts[part].Contains(other)).Select(other => $"Arker.Testing.{other}")];
+
+        AssertNone(Types.InAssembly(CoreAssembly).That().ResideInNamespace($"Arker.Testing.{part}").ShouldNot().HaveDependencyOnAny(outOfReach));
+    }
 
     [Fact]
-    public void The_client_depends_on_nothing_built_on_it() =>
-        AssertNone(Types.InAssembly(CoreAssembly).That().ResideInNamespace("Arker.Testing.Client")
-            .ShouldNot().HaveDependencyOnAny("Arker.Testing.Fixtures", "Arker.Testing.Snapshots", "Arker.Testing.Assertions", "Arker.Testing.Seeding", "Arker.Testing.Inputs"));
+    public void Every_namespace_of_the_core_is_a_part_with_its_rules()
+    {
+        string[] unruled = [.. CoreAssembly.GetTypes().Select(type => type.Namespace).OfType<string>().Distinct()
+            .Where(ns => ns.StartsWith("Arker.Testing.", StringComparison.Ordinal) && ns != "Arker.Testing.Shared" && !CoreParts.ContainsKey(ns.Split('.')[2]))];
+
+        Assert.True(unruled.Length == 0, "These namespaces are in no part of the architecture test: " + string.Join(", ", unruled));
+    }
 
     [Fact]
-    public void Snapshots_know_no_fixture() =>
-        AssertNone(Types.InAssembly(CoreAssembly).That().ResideInNamespace("Arker.Testing.Snapshots").ShouldNot().HaveDependencyOn("Arker.Testing.Fixtures"));
+    public void The_server_references_neither_the_core_nor_its_test_libraries()
+    {
+        string[] referenced = [.. ServerAssembly.GetReferencedAssemblies().Select(a => a.Name!)];
+
+        Assert.DoesNotContain("Arker.Testing", referenced);
+        Assert.DoesNotContain(referenced, name => name is "DiffEngine" or "EmptyFiles");
+    }
+
+    [Fact]
+    public void The_arker_local_tool_ships_no_test_library()
+    {
+        string depsFile = typeof(LayerTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ArkerLocalDependencies").Value!;
+        using var deps = System.Text.Json.JsonDocument.Parse(File.ReadAllText(depsFile));
+        string[] libraries = [.. deps.RootElement.GetProperty("libraries").EnumerateObject().Select(library => library.Name.Split('/')[0])];
+
+        Assert.Contains("Arker.Testing.Local", libraries);
+        Assert.DoesNotContain(libraries, name => name is "Arker.Testing" or "Arker.Testing.Platform" or "DiffEngine" or "EmptyFiles" || name.StartsWith("xunit", StringComparison.Ordinal) || name.StartsWith("NUnit", StringComparison.Ordinal));
+    }
 
     [Fact]
     public void Neither_the_core_nor_the_platform_extension_references_the_server()

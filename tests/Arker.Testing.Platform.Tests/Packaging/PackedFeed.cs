@@ -8,7 +8,7 @@ namespace Arker.Testing.Platform.Tests.Packaging;
 public sealed class PackedFeed : IAsyncLifetime
 {
     private static readonly string[] Projects =
-        ["Arker.Testing.Local", "Arker.Testing.Local.Tool", "Arker.Testing", "Arker.Testing.Platform", "Arker.Testing.Xunit", "Arker.Testing.NUnit"];
+        ["Arker.Testing.Abstractions", "Arker.Testing.Local", "Arker.Testing.Local.Tool", "Arker.Testing", "Arker.Testing.Platform", "Arker.Testing.Xunit", "Arker.Testing.NUnit"];
 
     private static readonly string[] PackageIds =
         ["arker.testing.local", "arker-local", "arker.testing", "arker.testing.platform", "arker.testing.xunit", "arker.testing.nunit"];

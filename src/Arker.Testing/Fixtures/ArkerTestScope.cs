@@ -1,7 +1,7 @@
 using Arker.Testing.Client;
-using Arker.Testing.Fixtures;
+using Arker.Testing.Extensibility;
 
-namespace Arker.Testing.Extensibility;
+namespace Arker.Testing.Fixtures;
 
 /// <summary>
 /// One test's VM, from set-up to clean-up: the entry point of the test-framework adapters, which

@@ -2,7 +2,7 @@ namespace Arker.Testing.Extensibility;
 
 /// <summary>
 /// Arker VMs on this machine, for runs without an API key: the seam between the core and the
-/// embedded local server (<c>Arker.Testing.Local</c>), which the core never references. An
+/// embedded local server (<c>Arker.Testing.Local</c>), neither of which references the other. An
 /// assembly offers its backend with <see cref="LocalBackendAttribute"/>; the test adapters bring
 /// <c>Arker.Testing.Local</c>, so users configure nothing.
 /// </summary>
