@@ -50,6 +50,10 @@ ensure_prerequisites() {
 case "${1:-test}" in
   test)
     ensure_prerequisites test
+    # Test runs keep their caches in the temporary folder, not in ~/.cache (the test projects do
+    # the same for themselves; this covers the samples the solution runs too).
+    export XDG_CACHE_HOME="${TMPDIR:-/tmp}/arker-testing-tests-cache-$(id -un)"
+    mkdir -p "$XDG_CACHE_HOME"
     dotnet test -c Release
     ;;
   sample)

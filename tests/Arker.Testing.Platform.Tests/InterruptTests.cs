@@ -32,7 +32,7 @@ public sealed class InterruptTests : IAsyncDisposable
             ["ARKER_TESTING_LOCAL_DATA_ROOT"] = dataRoot,
         });
         SignalledHost host = await running.WaitForSignalAsync(signal);
-        await Task.Delay(500, TestContext.Current.CancellationToken); // the command is under way
+        await UntilTheLongCommandRunsAsync(host.ProcessId);
         List<int> descendants = ProcessTree.DescendantsOf(host.ProcessId);
         Assert.NotEmpty(descendants); // its VMs' sandboxes (each in a session of its own), and without root the namespace helper
 
@@ -64,7 +64,7 @@ public sealed class InterruptTests : IAsyncDisposable
             TimeSpan.FromMinutes(2),
             workingDirectory: _scratch.Path);
         SignalledHost host = await dotnetTest.WaitForSignalAsync(signal);
-        await Task.Delay(500, TestContext.Current.CancellationToken); // the command is under way
+        await UntilTheLongCommandRunsAsync(host.ProcessId);
         List<int> descendants = ProcessTree.DescendantsOf(host.ProcessId);
 
         var clock = Stopwatch.StartNew();
@@ -82,4 +82,27 @@ public sealed class InterruptTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _scratch.DisposeAsync();
+
+    /// <summary>Waits until the test's long command (<c>sleep 120</c>) runs in its VM, below the test host.</summary>
+    private static async Task UntilTheLongCommandRunsAsync(int testHost)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!ProcessTree.DescendantsOf(testHost).Any(pid => CommandLine(pid) == "sleep 120"))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "the test's command never started in its VM");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static string CommandLine(int processId)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/cmdline").TrimEnd('\0').Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return ""; // gone already
+        }
+    }
 }

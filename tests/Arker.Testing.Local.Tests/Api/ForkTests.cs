@@ -90,11 +90,11 @@ public sealed class ForkTests(LocalServerFixture fixture)
     {
         string parent = await _api.ForkAsync();
         (await _api.RunAsync(parent, "(while true; do echo x >> ~/log; done) > /dev/null 2>&1 &", sessionId: "writer")).Succeeded();
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        await Eventually.UntilFileExistsAsync(_api, parent, "/home/user/log");
 
         string child = await _api.ForkAsync(parent);
         string first = (await _api.RunAsync(child, "wc -l < ~/log")).Succeeded().StdoutText;
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await Task.Delay(300, TestContext.Current.CancellationToken); // a window in which a writer that outlived the freeze would write
         string later = (await _api.RunAsync(child, "wc -l < ~/log")).Succeeded().StdoutText;
         RunResult parentLater = await _api.RunAsync(parent, "pgrep -c -f 'while true' || true", sessionId: "writer");
 
@@ -121,10 +121,11 @@ public sealed class ForkTests(LocalServerFixture fixture)
     public async Task Fork_WhileACommandRuns_IsVmBusy()
     {
         string vm = await _api.ForkAsync();
-        Task<RunResult> running = _api.RunAsync(vm, "sleep 2");
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Task<RunResult> running = _api.RunAsync(vm, "touch ~/started; until [ -e ~/go ]; do sleep 0.05; done");
+        await Eventually.UntilFileExistsAsync(_api, vm, "/home/user/started");
 
         (await _api.PostAsync($"/api/v1/vms/{vm}/fork", new { })).Error(409, "vm_busy");
+        await _api.WriteAsync(vm, "/home/user/go", []);
         Assert.Equal(0, (await running).ExitCode);
         await _api.ForkAsync(vm);
     }

@@ -125,17 +125,16 @@ public sealed class RunTests(LocalServerFixture fixture)
     public async Task Run_ConcurrentRunInTheSameSession_IsVmBusy_OtherSessionsRunConcurrently()
     {
         string vm = await _api.ForkAsync();
-        var clock = Stopwatch.StartNew();
 
-        Task<RunResult> first = _api.RunAsync(vm, "sleep 1.5; echo first", sessionId: "a");
-        await Task.Delay(400, TestContext.Current.CancellationToken);
+        // Session a waits for session b to have run: both finish only if the sessions run at the same time.
+        Task<RunResult> first = _api.RunAsync(vm, "touch ~/a-started; until [ -e ~/b-ran ]; do sleep 0.05; done; echo first", sessionId: "a", timeout: 60);
+        await Eventually.UntilFileExistsAsync(_api, vm, "/home/user/a-started");
         ApiResponse busy = await _api.RunRawAsync(vm, "echo second", sessionId: "a");
-        Task<RunResult> other = _api.RunAsync(vm, "sleep 1; echo other", sessionId: "b");
+        RunResult other = await _api.RunAsync(vm, "touch ~/b-ran; echo other", sessionId: "b");
 
         busy.Error(409, "vm_busy");
+        Assert.Equal("other\n", other.StdoutText);
         Assert.Equal("first\n", (await first).StdoutText);
-        Assert.Equal("other\n", (await other).StdoutText);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.4), $"sessions a and b should overlap; took {clock.Elapsed}");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Security.Cryptography;
 using Arker.Testing.Local.Tests.Infrastructure;
@@ -114,11 +115,12 @@ public sealed class PresignedTransferTests(LocalServerFixture fixture)
     [Fact]
     public async Task ExpiredUrl_IsForbidden()
     {
-        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { PresignedUrlLifetime = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { PresignedUrlLifetime = TimeSpan.FromMinutes(15), TimeProvider = clock }, TestContext.Current.CancellationToken);
         var api = new ApiClient(_api.Http, server.V01BaseUrl, server.ApiKey);
         string vm = await api.ForkAsync();
         JsonElement start = (await api.WriteRawAsync(vm, new { path = "/home/user/late.bin", size = 4, presigned = true })).Ok().GetProperty("results")[0];
-        await Task.Delay(TimeSpan.FromSeconds(2.1), TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
 
         using var response = await api.Http.PutAsync(start.GetProperty("presigned_url").GetString(), new ByteArrayContent(new byte[4]), TestContext.Current.CancellationToken);
         string body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);

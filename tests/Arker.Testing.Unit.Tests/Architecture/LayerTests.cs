@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using NetArchTest.Rules;
 
-namespace Arker.Testing.Architecture.Tests;
+namespace Arker.Testing.Unit.Tests.Architecture;
 
 /// <summary>
 /// The layers, read from the built assemblies: a dependency that points the wrong way fails the
