@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Text.Json;
 using Arker.Testing.Client;
 
@@ -10,9 +11,9 @@ internal static class ClientBenchmarks
 
     public static async Task RunAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        var bare = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
-        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/arker-0.1") }); // against the bare 0.1 routes
+        await using ServerProcess server = await BenchServer.StartAsync();
+        var bare = RawApi.Create(server.BaseUrl, BenchServer.ApiKey);
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/arker-0.1") }); // against the bare 0.1 routes
         Computer vm = await arker.Vm("arkuntu").ForkAsync();
 
         report.Section("Embedded client vs bare HttpClient (same server, same requests, taking turns)");

@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Diagnostics;
 using Arker.Testing.Client;
 using Arker.Testing.Fixtures;
@@ -10,8 +11,8 @@ internal static class FixtureBenchmarks
 {
     public static async Task RunAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        var settings = new ArkerTestingSettings { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api"), PoolSize = 4 };
+        await using ServerProcess server = await BenchServer.StartAsync();
+        var settings = new ArkerTestingSettings { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api"), PoolSize = 4 };
         await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(settings);
         BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate(), "bench");
 

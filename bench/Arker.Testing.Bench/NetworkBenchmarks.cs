@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Diagnostics;
 using Arker.Testing.Client;
 
@@ -45,8 +46,8 @@ internal static class NetworkBenchmarks
     /// </summary>
     private static async Task OutboundConnectionsAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
+        await using ServerProcess server = await BenchServer.StartAsync();
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
         Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
         string callerScript = Path.Combine(Path.GetTempPath(), $"arker-bench-caller-{Environment.ProcessId}.py");
         await File.WriteAllTextAsync(callerScript, Caller);
@@ -95,9 +96,9 @@ internal static class NetworkBenchmarks
     /// </summary>
     private static async Task FirstCommandAsync(Report report)
     {
-        await using ServerProcess on = await ServerProcess.StartAsync();
-        await using ServerProcess off = await ServerProcess.StartAsync(null, "--network", "off");
-        RawApi[] servers = [RawApi.Create(on.BaseUrl, ServerProcess.ApiKey), RawApi.Create(off.BaseUrl, ServerProcess.ApiKey)];
+        await using ServerProcess on = await BenchServer.StartAsync();
+        await using ServerProcess off = await BenchServer.StartAsync(null, "--network", "off");
+        RawApi[] servers = [RawApi.Create(on.BaseUrl, BenchServer.ApiKey), RawApi.Create(off.BaseUrl, BenchServer.ApiKey)];
         var first = new[] { new Samples(), new Samples() };
         for (int i = 0; i < 220; i++)
         {
@@ -118,8 +119,8 @@ internal static class NetworkBenchmarks
 
     private static async Task ExposedPortAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
+        await using ServerProcess server = await BenchServer.StartAsync();
+        using var arker = new ArkerClient(new ArkerClientOptions { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
         Computer vm = await arker.Vm(RawApi.BaseVmId).ForkAsync();
         using HostHttpServer onHost = await HostHttpServer.StartAsync(Server);
         try

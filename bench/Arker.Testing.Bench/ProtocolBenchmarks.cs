@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Diagnostics;
 using Arker.Testing.Client;
 
@@ -13,8 +14,8 @@ internal static class ProtocolBenchmarks
 
     public static async Task RunAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        RawApi v01 = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
+        await using ServerProcess server = await BenchServer.StartAsync();
+        RawApi v01 = RawApi.Create(server.BaseUrl, BenchServer.ApiKey);
         var current = new CurrentRawApi(v01.Http);
 
         report.Section("Current API (`/api`) beside the 0.1 routes (`/arker-0.1`), same server, taking turns");
@@ -76,8 +77,8 @@ internal static class ProtocolBenchmarks
     /// <summary>The client's 64 MiB write on each generation: chunks of 4 MiB under one upload id on the current API, a presigned upload on 0.1.</summary>
     private static async Task ChunkedWriteAsync(Report report, ServerProcess server)
     {
-        using var onCurrent = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
-        using var onV01 = new ArkerClient(new ArkerClientOptions { ApiKey = ServerProcess.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/arker-0.1") });
+        using var onCurrent = new ArkerClient(new ArkerClientOptions { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api") });
+        using var onV01 = new ArkerClient(new ArkerClientOptions { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/arker-0.1") });
         Computer vm = await onCurrent.Vm(RawApi.BaseVmId).ForkAsync();
         Computer sameVm = onV01.Vm(vm.Id);
         var current = new Samples();

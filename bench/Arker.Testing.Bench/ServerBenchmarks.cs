@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -10,8 +11,8 @@ internal static class ServerBenchmarks
 
     public static async Task RunAsync(Report report)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync();
-        var api = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
+        await using ServerProcess server = await BenchServer.StartAsync();
+        var api = RawApi.Create(server.BaseUrl, BenchServer.ApiKey);
         await WarmUpAsync(api);
 
         report.Section("Local server (over HTTP, server in its own process)");
@@ -43,8 +44,8 @@ internal static class ServerBenchmarks
             await id.WaitForExitAsync();
         }
 
-        await using ServerProcess server = await ServerProcess.StartAsync(asUser: "arker-rootless");
-        var rootless = RawApi.Create(server.BaseUrl, ServerProcess.ApiKey);
+        await using ServerProcess server = await BenchServer.StartAsync(asUser: "arker-rootless");
+        var rootless = RawApi.Create(server.BaseUrl, BenchServer.ApiKey);
         await WarmUpAsync(rootless);
         var fork = new[] { new Samples(), new Samples() };
         var first = new[] { new Samples(), new Samples() };

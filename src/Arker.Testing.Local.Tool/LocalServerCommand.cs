@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Arker.Testing.Local.Cache;
-using Arker.Testing.Local.Sandbox;
 using Microsoft.Extensions.Logging;
 
 namespace Arker.Testing.Local.Tool;
@@ -13,6 +12,11 @@ namespace Arker.Testing.Local.Tool;
 /// </summary>
 internal static class LocalServerCommand
 {
+    private const long Mebibyte = 1024 * 1024;
+
+    /// <summary>The library's defaults, which the command's options show and start from: one place for each.</summary>
+    private static readonly LocalArkerServerOptions Defaults = new();
+
     /// <summary>Runs the command with <paramref name="args"/>; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -24,19 +28,19 @@ internal static class LocalServerCommand
         };
         var dataRoot = new Option<string?>("--data-root") { Description = "Where VM layers and uploads live. Default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid> (memory storage on a tmpfs), else $TMPDIR/arker-local-<uid>." };
         var rootfs = new Option<string?>("--rootfs") { Description = "A root filesystem directory to use as the base image instead of the host's /usr." };
-        var storage = new Option<VmStorage>("--storage") { Description = "Where VM files live: Memory (a tmpfs, forks in about 1 ms) or Disk (the data root, for large data).", DefaultValueFactory = _ => VmStorage.Memory };
-        var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => 2048 };
-        var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => 512 };
-        var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => 600 };
+        var storage = new Option<VmStorage>("--storage") { Description = "Where VM files live: Memory (a tmpfs, forks in about 1 ms) or Disk (the data root, for large data).", DefaultValueFactory = _ => Defaults.Storage };
+        var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => (int)(Defaults.MemoryLimitBytes / Mebibyte) };
+        var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => Defaults.ProcessLimit };
+        var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => (int)Defaults.DefaultRunTimeout.TotalSeconds };
         var shareNetwork = new Option<bool>("--share-network") { Description = "Escape hatch: give VMs the host's network, with no isolation at all (off: each VM has a network of its own, out through the server by its policy)." };
-        var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service), Closed, or Off (no gateway at all: loopback only, whatever a policy says). Never this machine, unless a rule names the port.", DefaultValueFactory = _ => NetworkAccess.Open };
+        var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service), Closed, or Off (no gateway at all: loopback only, whatever a policy says). Never this machine, unless a rule names the port.", DefaultValueFactory = _ => Defaults.DefaultNetwork };
         var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
         var baseCache = new Option<string?>("--base-cache") { Description = "Folder of the base cache, which keeps provisioned bases across runs (default: $XDG_CACHE_HOME/arker-local, else ~/.cache/arker-local)." };
         var noBaseCache = new Option<bool>("--no-base-cache") { Description = "Keep no bases across runs: cached bases are neither offered nor stored." };
-        var baseCacheSize = new Option<int>("--base-cache-size") { Description = "Size, in MiB, the base cache is kept under (least recently used bases are evicted).", DefaultValueFactory = _ => 4096 };
+        var baseCacheSize = new Option<int>("--base-cache-size") { Description = "Size, in MiB, the base cache is kept under (least recently used bases are evicted).", DefaultValueFactory = _ => (int)(Defaults.BaseCacheMaxBytes / Mebibyte) };
         var faultRate = new Option<double>("--fault-rate") { Description = "Fraction (0-1) of requests that fail on purpose, to test client retries.", DefaultValueFactory = _ => 0 };
         var faultSeed = new Option<int>("--fault-seed") { Description = "Seed of the fault sequence.", DefaultValueFactory = _ => 0 };
-        var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => 64 };
+        var maxLayers = new Option<int>("--max-layers") { Description = "Layers a VM may stack before they are merged into one.", DefaultValueFactory = _ => Defaults.MaxLayerDepth };
         var verbose = new Option<bool>("--verbose") { Description = "Log debug details as well as one line per request." };
 
         // Bad values are refused with a message before anything starts.
@@ -91,14 +95,14 @@ internal static class LocalServerCommand
                 DataRoot = parse.GetValue(dataRoot),
                 Storage = parse.GetValue(storage),
                 RootFilesystem = parse.GetValue(rootfs),
-                MemoryLimitBytes = parse.GetValue(memory) * 1024L * 1024L,
+                MemoryLimitBytes = parse.GetValue(memory) * Mebibyte,
                 ProcessLimit = parse.GetValue(processes),
                 DefaultRunTimeout = TimeSpan.FromSeconds(parse.GetValue(runTimeout)),
                 ShareHostNetwork = parse.GetValue(shareNetwork),
                 DefaultNetwork = parse.GetValue(network),
                 BaseCacheDirectory = parse.GetValue(baseCache),
                 UseBaseCache = !parse.GetValue(noBaseCache),
-                BaseCacheMaxBytes = parse.GetValue(baseCacheSize) * 1024L * 1024L,
+                BaseCacheMaxBytes = parse.GetValue(baseCacheSize) * Mebibyte,
                 FaultRate = parse.GetValue(faultRate),
                 FaultSeed = parse.GetValue(faultSeed),
                 MaxLayerDepth = parse.GetValue(maxLayers),

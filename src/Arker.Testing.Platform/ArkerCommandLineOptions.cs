@@ -13,17 +13,19 @@ namespace Arker.Testing.Platform;
 /// </summary>
 internal sealed class ArkerCommandLineOptions : ArkerExtension, ICommandLineOptionsProvider
 {
+    private static readonly ArkerTestingSettings Defaults = new();
+
     private static readonly ArkerOption[] Options =
     [
-        new("arker-keep-failed", "ARKER_TESTING_KEEP_FAILED", ArgumentArity.Zero, "Keep a failed test's VM for inspection, and print its id in the test's output."),
-        new("arker-require", "ARKER_TESTING_REQUIRE", ArgumentArity.Zero, "Fail, rather than skip, Arker tests when no Arker can be reached (on by default when CI=true)."),
-        new("arker-reuse", "ARKER_TESTING_REUSE", ArgumentArity.Zero, "Keep provisioned bases after the run and reuse them while their recipe is unchanged."),
-        new("arker-pool-size", "ARKER_TESTING_POOL_SIZE", ArgumentArity.ExactlyOne, "Forks made ahead of time for each base VM (default 2; 0 turns the warm pool off)."),
-        new("arker-max-vms", "ARKER_TESTING_MAX_VMS", ArgumentArity.ExactlyOne, "The most VMs the run keeps alive at once (default 64)."),
-        new("arker-base-url", "ARKER_BASE_URL", ArgumentArity.ExactlyOne, "The Arker regional API host (with ARKER_API_KEY set)."),
-        new("arker-global-url", "ARKER_GLOBAL_URL", ArgumentArity.ExactlyOne, "The Arker global API host (with ARKER_API_KEY set)."),
-        new("arker-run-id", ArkerTestingSettings.RunIdVariable, ArgumentArity.ExactlyOne, "How the id that names every VM of the run begins; each test application adds a suffix of its own (default: arker-run- and the time)."),
-        new("arker-local-data-root", "ARKER_TESTING_LOCAL_DATA_ROOT", ArgumentArity.ExactlyOne, "Where the embedded local Arker server keeps its VMs (default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid>, or $TMPDIR/arker-local-<uid> where /dev/shm is no tmpfs)."),
+        new("arker-keep-failed", ArkerEnvironmentVariables.KeepFailed, ArgumentArity.Zero, "Keep a failed test's VM for inspection, and print its id in the test's output."),
+        new("arker-require", ArkerEnvironmentVariables.Require, ArgumentArity.Zero, "Fail, rather than skip, Arker tests when no Arker can be reached (on by default when CI=true)."),
+        new("arker-reuse", ArkerEnvironmentVariables.Reuse, ArgumentArity.Zero, "Keep provisioned bases after the run and reuse them while their recipe is unchanged."),
+        new("arker-pool-size", ArkerEnvironmentVariables.PoolSize, ArgumentArity.ExactlyOne, $"Forks made ahead of time for each base VM (default {Defaults.PoolSize}; 0 turns the warm pool off)."),
+        new("arker-max-vms", ArkerEnvironmentVariables.MaxVms, ArgumentArity.ExactlyOne, $"The most VMs the run keeps alive at once (default {Defaults.MaxLiveVms})."),
+        new("arker-base-url", ArkerEnvironmentVariables.BaseUrl, ArgumentArity.ExactlyOne, "The Arker regional API host (with ARKER_API_KEY set)."),
+        new("arker-global-url", ArkerEnvironmentVariables.GlobalUrl, ArgumentArity.ExactlyOne, "The Arker global API host (with ARKER_API_KEY set)."),
+        new("arker-run-id", ArkerEnvironmentVariables.RunId, ArgumentArity.ExactlyOne, "How the id that names every VM of the run begins; each test application adds a suffix of its own (default: arker-run- and the time)."),
+        new("arker-local-data-root", ArkerEnvironmentVariables.LocalDataRoot, ArgumentArity.ExactlyOne, "Where the embedded local Arker server keeps its VMs (default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid>, or $TMPDIR/arker-local-<uid> where /dev/shm is no tmpfs)."),
     ];
 
     public override string Description => "Options of Arker.Testing: VMs per test on Arker.";

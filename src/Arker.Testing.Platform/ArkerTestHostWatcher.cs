@@ -33,7 +33,7 @@ internal sealed class ArkerTestHostWatcher : ArkerExtension, ITestHostEnvironmen
 
     public Task UpdateAsync(IEnvironmentVariables environmentVariables)
     {
-        environmentVariables.SetVariable(new EnvironmentVariable(ArkerTestingSettings.AssignedRunIdVariable, _runId.Value, isSecret: false, isLocked: true));
+        environmentVariables.SetVariable(new EnvironmentVariable(ArkerEnvironmentVariables.AssignedRunId, _runId.Value, isSecret: false, isLocked: true));
         return Task.CompletedTask;
     }
 

@@ -14,7 +14,6 @@ internal static partial class LibC
     public const int OWrOnly = 1;
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
-    public const int OTrunc = 0x200;
     public const int ORdWr = 2;
 
     /// <summary><c>O_TMPFILE</c>: an unnamed file in the directory's filesystem, linked in later with <c>linkat</c>.</summary>
@@ -25,12 +24,9 @@ internal static partial class LibC
 
     public const int MntDetach = 2;
     public const int ENoEnt = 2;
-    public const int EExist = 17;
     public const int EInval = 22;
     public const int ENotDir = 20;
     public const int EBusy = 16;
-    public const int ELoop = 40;
-    public const int EXDev = 18;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct OpenHow
@@ -110,7 +106,6 @@ internal static partial class LibC
     }
 
     public const int SigKill = 9;
-    public const int ESrch = 3;
     public const int ENoSys = 38;
 
     [LibraryImport("libc", SetLastError = true)]
@@ -147,7 +142,6 @@ internal static partial class LibC
     public const uint StatxSize = 0x200;
     public const int SIfMt = 0xF000;
     public const int SIfReg = 0x8000;
-    public const int SIfDir = 0x4000;
     public const int SIfLnk = 0xA000;
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Arker.Testing.Local.Network;
 
 namespace Arker.Testing.Local.Network;
 

@@ -1,5 +1,4 @@
 using Arker.Testing.Local.Native;
-using Arker.Testing.Local.Network;
 using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Network;

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using Arker.Testing.Local.Network;
 
 namespace Arker.Testing.Local.Network;
 

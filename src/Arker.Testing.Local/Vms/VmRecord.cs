@@ -18,8 +18,6 @@ internal sealed class VmRecord : IVmRoot
 
     public required string Region { get; init; }
 
-    public string? ParentId { get; init; }
-
     /// <summary>The VM at the root of the chain of forks this one came from (null for a base image).</summary>
     public string? RootSourceId { get; init; }
 

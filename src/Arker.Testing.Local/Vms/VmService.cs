@@ -215,7 +215,6 @@ internal sealed partial class VmService : IAsyncDisposable
             IsPublic = isPublic,
             BaseImage = parent.BaseImage,
             Region = RegionName,
-            ParentId = parent.Id,
             RootSourceId = parent.RootSourceId ?? parent.Id,
             RootSourceName = parent.RootSourceId is null ? parent.Name : parent.RootSourceName,
             Description = string.IsNullOrWhiteSpace(description) ? null : description,

@@ -34,21 +34,21 @@ public sealed partial class ArkerClient : IDisposable
     public ArkerClient(ArkerClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        string apiKey = options.ApiKey ?? Environment.GetEnvironmentVariable("ARKER_API_KEY")
+        string apiKey = options.ApiKey ?? Environment.GetEnvironmentVariable(ArkerEnvironmentVariables.ApiKey)
             ?? throw new ArgumentException("An API key is required: set ArkerClientOptions.ApiKey or the ARKER_API_KEY environment variable.", nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options.MaxAttempts));
 
-        Uri? baseUrl = options.BaseUrl ?? FromEnvironment("ARKER_BASE_URL");
+        Uri? baseUrl = options.BaseUrl ?? FromEnvironment(ArkerEnvironmentVariables.BaseUrl);
         Protocol = options.Protocol ?? (baseUrl is null || baseUrl.AbsolutePath.TrimEnd('/').EndsWith("/api", StringComparison.Ordinal) ? ArkerProtocol.Current : ArkerProtocol.V01);
         if (Protocol == ArkerProtocol.Current)
         {
             BaseUrl = WithoutTrailingSlash(baseUrl ?? PlacementBaseUrl(options));
-            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_CONTROL_BASE_URL") ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultControlBaseUrl));
+            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment(ArkerEnvironmentVariables.ControlBaseUrl) ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultControlBaseUrl));
         }
         else
         {
             BaseUrl = WithoutTrailingSlash(baseUrl ?? throw new ArgumentException("The Arker API 0.1 has no default host: set ArkerClientOptions.BaseUrl or ARKER_BASE_URL.", nameof(options)));
-            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment("ARKER_GLOBAL_URL") ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultGlobalUrl));
+            GlobalUrl = WithoutTrailingSlash(options.GlobalUrl ?? FromEnvironment(ArkerEnvironmentVariables.GlobalUrl) ?? (BaseUrl.IsLoopback ? BaseUrl : ArkerClientOptions.DefaultGlobalUrl));
         }
 
         Options = options;
@@ -102,8 +102,8 @@ public sealed partial class ArkerClient : IDisposable
     /// <summary>The current API's compute base for a provider and region: there is no default placement.</summary>
     private static Uri PlacementBaseUrl(ArkerClientOptions options)
     {
-        string? provider = options.Provider ?? Environment.GetEnvironmentVariable("ARKER_PROVIDER");
-        string? region = options.Region ?? Environment.GetEnvironmentVariable("ARKER_REGION");
+        string? provider = options.Provider ?? Environment.GetEnvironmentVariable(ArkerEnvironmentVariables.Provider);
+        string? region = options.Region ?? Environment.GetEnvironmentVariable(ArkerEnvironmentVariables.Region);
         return string.IsNullOrWhiteSpace(provider) || string.IsNullOrWhiteSpace(region)
             ? throw new ArgumentException(
                 "No Arker placement is configured: set ARKER_BASE_URL (a compute base ending in /api), or ARKER_PROVIDER and ARKER_REGION "

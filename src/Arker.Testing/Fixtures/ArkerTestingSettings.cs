@@ -40,18 +40,12 @@ public sealed record ArkerTestingSettings
     /// </summary>
     public string? RunId { get; init; }
 
-    /// <summary>The environment variable that carries <see cref="RunId"/>.</summary>
-    public const string RunIdVariable = "ARKER_TESTING_RUN_ID";
-
     /// <summary>
     /// The exact run id a test platform chose for this test application
     /// (<c>ARKER_TESTING_ASSIGNED_RUN_ID</c>): the Microsoft.Testing.Platform extension sets it for
     /// its test host, so that it knows which VMs to delete should the host die.
     /// </summary>
     public string? AssignedRunId { get; init; }
-
-    /// <summary>The environment variable that carries <see cref="AssignedRunId"/>.</summary>
-    public const string AssignedRunIdVariable = "ARKER_TESTING_ASSIGNED_RUN_ID";
 
     /// <summary>
     /// On the embedded local server, keep each template's provisioned base in the server's base
@@ -91,24 +85,24 @@ public sealed record ArkerTestingSettings
     public static ArkerTestingSettings FromVariables(Func<string, string?> variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
-        LocalBaseCacheSetting localCache = SettingValues.LocalBaseCache("ARKER_TESTING_LOCAL_CACHE", variable("ARKER_TESTING_LOCAL_CACHE"));
+        LocalBaseCacheSetting localCache = SettingValues.LocalBaseCache(ArkerEnvironmentVariables.LocalCache, variable(ArkerEnvironmentVariables.LocalCache));
         return new ArkerTestingSettings
         {
-            ApiKey = NonEmpty(variable("ARKER_API_KEY")),
-            BaseUrl = Url(variable, "ARKER_BASE_URL"),
-            GlobalUrl = Url(variable, "ARKER_GLOBAL_URL"),
-            Require = SettingValues.LenientFlag(variable("CI")) || Flag(variable, "ARKER_TESTING_REQUIRE"),
-            KeepFailed = Flag(variable, "ARKER_TESTING_KEEP_FAILED"),
-            PoolSize = Number(variable, "ARKER_TESTING_POOL_SIZE", 2, minimum: 0),
-            MaxLiveVms = Number(variable, "ARKER_TESTING_MAX_VMS", 64, minimum: 1),
-            ReuseBases = Flag(variable, "ARKER_TESTING_REUSE"),
-            KeptBasesRecordsDirectory = NonEmpty(variable("ARKER_TESTING_REUSE_DIR")),
-            RunId = RunIdentifier(variable, RunIdVariable, MaxRunIdLength - RunIdSuffixLength),
-            AssignedRunId = RunIdentifier(variable, AssignedRunIdVariable, MaxRunIdLength),
-            LocalDataRoot = NonEmpty(variable("ARKER_TESTING_LOCAL_DATA_ROOT")),
+            ApiKey = NonEmpty(variable(ArkerEnvironmentVariables.ApiKey)),
+            BaseUrl = Url(variable, ArkerEnvironmentVariables.BaseUrl),
+            GlobalUrl = Url(variable, ArkerEnvironmentVariables.GlobalUrl),
+            Require = SettingValues.LenientFlag(variable("CI")) || Flag(variable, ArkerEnvironmentVariables.Require),
+            KeepFailed = Flag(variable, ArkerEnvironmentVariables.KeepFailed),
+            PoolSize = Number(variable, ArkerEnvironmentVariables.PoolSize, 2, minimum: 0),
+            MaxLiveVms = Number(variable, ArkerEnvironmentVariables.MaxVms, 64, minimum: 1),
+            ReuseBases = Flag(variable, ArkerEnvironmentVariables.Reuse),
+            KeptBasesRecordsDirectory = NonEmpty(variable(ArkerEnvironmentVariables.ReuseDirectory)),
+            RunId = RunIdentifier(variable, ArkerEnvironmentVariables.RunId, MaxRunIdLength - RunIdSuffixLength),
+            AssignedRunId = RunIdentifier(variable, ArkerEnvironmentVariables.AssignedRunId, MaxRunIdLength),
+            LocalDataRoot = NonEmpty(variable(ArkerEnvironmentVariables.LocalDataRoot)),
             LocalBaseCache = localCache is not LocalBaseCacheSetting.Off,
             ClearLocalBaseCache = localCache is LocalBaseCacheSetting.Clear,
-            LocalCacheDirectory = NonEmpty(variable("ARKER_TESTING_LOCAL_CACHE_DIR")),
+            LocalCacheDirectory = NonEmpty(variable(ArkerEnvironmentVariables.LocalCacheDirectory)),
         };
     }
 

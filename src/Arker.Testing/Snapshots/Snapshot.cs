@@ -42,7 +42,7 @@ public static class Snapshot
         string receivedPath = Path.Combine(identity.Directory, $"{identity.BaseName}.received.{extension}");
         string? verified = await ReadAsync(verifiedPath);
         SnapshotBehavior behavior = settings.Behavior
-            ?? (SettingValues.Flag("ARKER_SNAPSHOTS_ACCEPT", Environment.GetEnvironmentVariable("ARKER_SNAPSHOTS_ACCEPT")) ? SnapshotBehavior.Accept
+            ?? (SettingValues.Flag(ArkerEnvironmentVariables.SnapshotsAccept, Environment.GetEnvironmentVariable(ArkerEnvironmentVariables.SnapshotsAccept)) ? SnapshotBehavior.Accept
                 : SettingValues.LenientFlag(Environment.GetEnvironmentVariable("CI")) ? SnapshotBehavior.FailOnly
                 : SnapshotBehavior.Review);
         if (verified == actual || behavior == SnapshotBehavior.Accept)

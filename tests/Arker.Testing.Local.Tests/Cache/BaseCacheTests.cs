@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using Arker.Testing.Local.Tests.Infrastructure;
 
 namespace Arker.Testing.Local.Tests.Cache;

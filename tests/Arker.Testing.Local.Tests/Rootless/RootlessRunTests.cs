@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Arker.Testing.Local.Tests.Infrastructure;
