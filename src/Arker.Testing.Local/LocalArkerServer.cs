@@ -101,13 +101,14 @@ public sealed class LocalArkerServer : IAsyncDisposable
             var pipeline = new ApiPipeline(logger, faults, new ApiKeyAuthenticator(options.ApiKeys), options.TimeProvider);
             app.Use(pipeline.InvokeAsync);
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
-            var reads = new FileReads(signer);
-            var writes = new FileWrites(uploads, signer, options.TimeProvider);
-            new PresignedTransfers(vms, writes, signer).Map(app);
+            // The current API reaches a VM's whole filesystem; the 0.1 API /home/user, as its contract says.
+            var wholeMachine = VmPath.WholeMachine(host.HostReadOnlyFolders);
+            var writes = new FileWrites(uploads, signer, options.TimeProvider, wholeMachine);
+            new PresignedTransfers(vms, writes, signer, wholeMachine).Map(app);
 
             // The current API where the service has it, {origin}/api; the 0.1 API at a base of its own.
-            V1Api.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout, options.TimeProvider);
-            V01Api.Map(app, vms, reads, writes, faults, options.DefaultRunTimeout);
+            V1Api.Map(app, vms, new FileReads(signer, wholeMachine), writes, faults, options.DefaultRunTimeout, options.TimeProvider);
+            V01Api.Map(app, vms, new FileReads(signer, VmPath.Home), new FileWrites(uploads, signer, options.TimeProvider, VmPath.Home), faults, options.DefaultRunTimeout);
             app.MapFallback((HttpContext context) => ApiPipeline.GenerationOf(context.Request.Path) == ApiGeneration.V01
                 ? throw ApiFailure.NotImplemented($"the local Arker server does not implement {context.Request.Method} {context.Request.Path}")
                 : throw ApiFailure.NotFound($"no such route: {context.Request.Method} {context.Request.Path}; the current Arker API is at {ApiPipeline.V1Prefix}, the 0.1 API at {ApiPipeline.V01Prefix}"));

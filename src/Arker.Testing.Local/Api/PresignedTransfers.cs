@@ -8,7 +8,7 @@ namespace Arker.Testing.Local.Api;
 /// absolute): an upload's bytes in one PUT, a file's bytes in one GET, each allowed by its signature
 /// alone, until it expires.
 /// </summary>
-internal sealed class PresignedTransfers(VmService vms, FileWrites writes, PresignedUrlSigner signer)
+internal sealed class PresignedTransfers(VmService vms, FileWrites writes, PresignedUrlSigner signer, VmPath area)
 {
     public void Map(IEndpointRouteBuilder routes)
     {
@@ -31,7 +31,7 @@ internal sealed class PresignedTransfers(VmService vms, FileWrites writes, Presi
         signer.Verify("GET", vmId, path, context.Request.Query["expires"], context.Request.Query["signature"]);
         VmRecord vm = vms.FindAny(vmId);
         HttpResponse response = context.Response;
-        await FileReads.CopyToAsync(vm, path, size =>
+        await FileReads.CopyToAsync(vm, path, area, size =>
         {
             response.ContentType = "application/octet-stream";
             response.ContentLength = size;

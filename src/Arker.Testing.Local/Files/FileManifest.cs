@@ -7,20 +7,20 @@ internal static class FileManifest
     /// <summary>The most entries one manifest holds (the contract's limit).</summary>
     public const int MaxEntries = 50_000;
 
-    public static Task<ManifestListing> ListAsync(IVmRoot vm, string path, CancellationToken cancellationToken)
+    public static Task<ManifestListing> ListAsync(IVmRoot vm, string path, VmPath area, CancellationToken cancellationToken)
     {
-        string[] segments = VmPath.ParseDirectory(path);
-        string root = segments.Length == 0 ? VmPath.Home : $"{VmPath.Home}/{string.Join('/', segments)}";
+        string[] segments = area.ParseDirectory(path);
+        string root = "/" + string.Join('/', segments);
         return vm.WithRootAsync(async mergedRoot =>
         {
-            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner);
+            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner, area);
             IReadOnlyList<string> found = files.ListFiles(segments, path, MaxEntries + 1);
             var entries = new List<ManifestFile>(Math.Min(found.Count, MaxEntries));
             foreach (string relative in found.Take(MaxEntries))
             {
                 try
                 {
-                    (int mode, long size, byte[] hash) = await files.HashAsync([.. segments, .. relative.Split('/')], $"{root}/{relative}", cancellationToken);
+                    (int mode, long size, byte[] hash) = await files.HashAsync([.. segments, .. relative.Split('/')], $"{root.TrimEnd('/')}/{relative}", cancellationToken);
                     entries.Add(new ManifestFile(relative, size, mode, Convert.ToHexStringLower(hash)));
                 }
                 catch (LocalArkerException)

@@ -8,9 +8,9 @@ namespace Arker.Testing.Local.Files;
 /// Writes into a VM's files: a whole file at once, chunks assembled under an upload id
 /// (idempotent: a chunk sent twice is harmless, a different one for the same bytes is a conflict),
 /// and the three-step presigned upload. Bytes are streamed, never held whole; a file appears in its
-/// VM only complete, by rename.
+/// VM only complete, by rename. Paths are those <paramref name="area"/> allows.
 /// </summary>
-internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer, TimeProvider time)
+internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer, TimeProvider time, VmPath area)
 {
     /// <summary>The largest file the server takes.</summary>
     public const long MaxFileBytes = 100L * 1024 * 1024;
@@ -20,7 +20,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     public async Task<FileWriteOutcome> WriteAsync(IVmRoot vm, FileWrite write, CancellationToken cancellationToken)
     {
         uploads.RemoveExpired();
-        string[] segments = VmPath.Parse(write.Path);
+        string[] segments = area.Parse(write.Path);
         if (write.Size is < 0 or > MaxFileBytes)
         {
             throw write.Size < 0
@@ -177,7 +177,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
 
             await vm.WithRootAsync(async root =>
             {
-                using var files = VmFileSystem.Open(root, vm.FileOwner);
+                using var files = VmFileSystem.Open(root, vm.FileOwner, area);
                 await files.WriteAtomicallyAsync(segments, chunk.Path, s => s.WriteAsync(chunk.Content, cancellationToken).AsTask());
                 return true;
             }, cancellationToken);
@@ -200,7 +200,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     {
         SafeFileHandle? inVm = await vm.WithRootAsync(root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner);
+            using var files = VmFileSystem.Open(root, vm.FileOwner, VmPath.Home);
             return Task.FromResult(files.CreateAnonymousFile());
         }, cancellationToken);
         return upload.Stage(inVm);
@@ -235,12 +235,12 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     /// Puts the gathered file in place: by link and rename when it was gathered inside the VM (no
     /// bytes copied), by copy otherwise, or when the VM was forked since and is on another mount.
     /// </summary>
-    private static async Task MoveIntoVmAsync(IVmRoot vm, Upload upload, string[] segments, CancellationToken cancellationToken)
+    private async Task MoveIntoVmAsync(IVmRoot vm, Upload upload, string[] segments, CancellationToken cancellationToken)
     {
         SafeFileHandle? staged = upload.Staged;
         await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner);
+            using var files = VmFileSystem.Open(root, vm.FileOwner, area);
             if (staged is not null && upload.StagedInVm && await files.TryLinkIntoPlaceAsync(segments, upload.Path, staged))
             {
                 return true;

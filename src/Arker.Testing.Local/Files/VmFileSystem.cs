@@ -7,8 +7,9 @@ namespace Arker.Testing.Local.Files;
 /// <summary>
 /// File access inside one VM's root, never on the host: every path is resolved with openat2(2)
 /// and <c>RESOLVE_IN_ROOT</c>, so symbolic links are followed as the VM would follow them and can
-/// never leave the VM; the opened object is then checked to lie under <c>/home/user</c>. Writes go
-/// to a temporary name in the target directory and are renamed into place, owned by the VM user.
+/// never leave the VM; the opened object is then checked to lie in the area the API reaches
+/// (<see cref="VmPath"/>). Writes go to a temporary name in the target directory and are renamed
+/// into place, owned by the VM user.
 /// </summary>
 internal sealed class VmFileSystem : IDisposable
 {
@@ -16,21 +17,23 @@ internal sealed class VmFileSystem : IDisposable
     private readonly string _root;
     private readonly int _rootFd;
     private readonly FileOwner _owner;
+    private readonly VmPath _area;
 
-    private VmFileSystem(string root, int rootFd, FileOwner owner)
+    private VmFileSystem(string root, int rootFd, FileOwner owner, VmPath area)
     {
         _root = root;
         _rootFd = rootFd;
         _owner = owner;
+        _area = area;
     }
 
     /// <summary>
     /// Opens a VM's root, given where this process reaches it. Paths of descriptors are checked
     /// against the kernel's own name for that root, which is the mount point in the server's mount
     /// namespace (without root, not the <c>/proc/&lt;helper&gt;/root/…</c> path used to reach it).
-    /// Files and folders it makes are given to <paramref name="owner"/>.
+    /// Files and folders it makes are given to <paramref name="owner"/>; what it opens must lie in <paramref name="area"/>.
     /// </summary>
-    public static VmFileSystem Open(string mergedRoot, FileOwner owner)
+    public static VmFileSystem Open(string mergedRoot, FileOwner owner, VmPath area)
     {
         int fd = LibC.openat(LibC.AtFdCwd, mergedRoot, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
         if (fd < 0)
@@ -39,7 +42,7 @@ internal sealed class VmFileSystem : IDisposable
         }
 
         string root = new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? mergedRoot;
-        return new VmFileSystem(root, fd, owner);
+        return new VmFileSystem(root, fd, owner, area);
     }
 
     /// <summary>Opens a regular file for reading; returns the stream and the file's size.</summary>
@@ -49,15 +52,19 @@ internal sealed class VmFileSystem : IDisposable
         if (fd < 0)
         {
             int errno = LibC.LastError;
-            throw errno is LibC.ENoEnt or LibC.ENotDir
-                ? LocalArkerException.NotFound($"file not found: {path}", "file")
-                : LocalArkerException.InvalidInput($"cannot open {path}: {LibC.Describe(errno)}");
+            if (errno is LibC.ENoEnt or LibC.ENotDir)
+            {
+                RefuseWhatLeadsOutOfArea(segments, path);
+                throw LocalArkerException.NotFound($"file not found: {path}", "file");
+            }
+
+            throw LocalArkerException.InvalidInput($"cannot open {path}: {LibC.Describe(errno)}");
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            EnsureUnderHome(fd, path);
+            EnsureInArea(fd, path);
             (int type, long size) = LibC.StatFd(fd);
             if (type != LibC.SIfReg)
             {
@@ -178,14 +185,18 @@ internal sealed class VmFileSystem : IDisposable
         if (fd < 0)
         {
             int errno = LibC.LastError;
-            return errno == LibC.ENoEnt
-                ? []
-                : throw LocalArkerException.InvalidInput($"cannot list {path}: {LibC.Describe(errno)}");
+            if (errno == LibC.ENoEnt)
+            {
+                RefuseWhatLeadsOutOfArea(segments, path);
+                return [];
+            }
+
+            throw LocalArkerException.InvalidInput($"cannot list {path}: {LibC.Describe(errno)}");
         }
 
         try
         {
-            EnsureUnderHome(fd, path);
+            EnsureInArea(fd, path);
             string directory = $"/proc/self/fd/{fd}";
             var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
             return [.. new DirectoryInfo(directory).EnumerateFiles("*", options)
@@ -239,9 +250,9 @@ internal sealed class VmFileSystem : IDisposable
 
         try
         {
-            EnsureUnderHome(target, path);
+            EnsureInArea(target, path);
             string actual = new FileInfo($"/proc/self/fd/{target}").LinkTarget!;
-            return actual[(_root + VmPath.Home + "/").Length..].Split('/');
+            return actual[(_root + "/").Length..].Split('/');
         }
         finally
         {
@@ -251,8 +262,9 @@ internal sealed class VmFileSystem : IDisposable
 
     private int OpenDirectory(string[] segments, string path)
     {
-        int fd = OpenVerifiedDirectory("home/user", path);
-        for (int i = 0; i < segments.Length; i++)
+        int existing = Math.Min(_area.BaseSegments.Length, segments.Length); // the area's base is there already
+        int fd = OpenVerifiedDirectory(segments[..existing], path);
+        for (int i = existing; i < segments.Length; i++)
         {
             if (LibC.mkdirat(fd, segments[i], 0x1ED) == 0)
             {
@@ -265,18 +277,23 @@ internal sealed class VmFileSystem : IDisposable
             }
 
             _ = LibC.close(fd);
-            fd = OpenVerifiedDirectory(Relative(segments[..(i + 1)]), path);
+            fd = OpenVerifiedDirectory(segments[..(i + 1)], path);
         }
 
         return fd;
     }
 
-    private int OpenVerifiedDirectory(string relative, string path)
+    private int OpenVerifiedDirectory(string[] segments, string path)
     {
-        int fd = LibC.Openat2(_rootFd, relative, LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
+        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
         if (fd < 0)
         {
             int errno = LibC.LastError;
+            if (segments.Length > 0)
+            {
+                RefuseWhatLeadsOutOfArea(segments, path);
+            }
+
             throw LocalArkerException.InvalidInput(errno == LibC.ENotDir
                 ? $"cannot write {path}: a parent of it is not a directory"
                 : $"cannot write {path}: {LibC.Describe(errno)}");
@@ -284,7 +301,7 @@ internal sealed class VmFileSystem : IDisposable
 
         try
         {
-            EnsureUnderHome(fd, path);
+            EnsureInArea(fd, path);
             return fd;
         }
         catch
@@ -295,15 +312,74 @@ internal sealed class VmFileSystem : IDisposable
     }
 
     /// <summary>Checks where an open descriptor really is, so no link (or race) can point it elsewhere.</summary>
-    private void EnsureUnderHome(int fd, string path)
+    private void EnsureInArea(int fd, string path)
     {
         string? actual = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-        string home = _root + VmPath.Home;
-        if (actual is null || !(actual == home || actual.StartsWith(home + "/", StringComparison.Ordinal)))
+        if (actual is null || !(actual == _root || actual.StartsWith(_root + "/", StringComparison.Ordinal)))
         {
-            throw LocalArkerException.InvalidInput($"{path} resolves (through a symbolic link) outside {VmPath.Home}/, which the file API does not reach");
+            throw LocalArkerException.InvalidInput($"{path} resolves outside the VM, which the file API does not reach");
+        }
+
+        _area.EnsureAllowed(actual == _root ? "/" : actual[_root.Length..], path, resolved: true);
+    }
+
+    /// <summary>
+    /// For a path that does not open: refuses it, saying why, when what it names lies outside the
+    /// area after all: its deepest part that exists (a link such as <c>/bin</c> into <c>/usr</c>), or
+    /// the symbolic link at the end of that part (such as one to <c>/proc/self/environ</c>), as the
+    /// VM would follow it. Otherwise the caller says the file is not there.
+    /// </summary>
+    private void RefuseWhatLeadsOutOfArea(string[] segments, string path)
+    {
+        for (int existing = segments.Length - 1; existing >= _area.BaseSegments.Length; existing--)
+        {
+            int fd = LibC.Openat2(_rootFd, Relative(segments[..existing]), LibC.OPath | LibC.OCloexec, 0, Resolve);
+            if (fd < 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                EnsureInArea(fd, path);
+                string directory = new FileInfo($"/proc/self/fd/{fd}").LinkTarget!;
+                if (new FileInfo($"/proc/self/fd/{fd}/{segments[existing]}").LinkTarget is { } target)
+                {
+                    string inVm = target.StartsWith('/') ? target : (directory == _root ? "" : directory[_root.Length..]) + "/" + target;
+                    _area.EnsureAllowed(Normalise(inVm), path, resolved: true);
+                }
+            }
+            finally
+            {
+                _ = LibC.close(fd);
+            }
+
+            return;
         }
     }
 
-    private static string Relative(string[] segments) => "home/user/" + string.Join('/', segments);
+    /// <summary>An absolute path with <c>.</c> and <c>..</c> applied, as the VM's root sees it (<c>..</c> stops at the root).</summary>
+    private static string Normalise(string absolute)
+    {
+        var parts = new List<string>();
+        foreach (string part in absolute.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+
+        return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>Segments from the VM's root as a path relative to it (the root itself when there are none).</summary>
+    private static string Relative(string[] segments) => segments.Length == 0 ? "." : string.Join('/', segments);
 }

@@ -37,6 +37,9 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(UploadsDirectory);
     }
 
+    /// <summary>Host folders every VM sees read-only from this machine (the base image's part outside its layers, such as <c>/usr</c>).</summary>
+    public IReadOnlyList<string> HostReadOnlyFolders => Sandboxes.Launcher.BaseImageBinds;
+
     /// <summary>Staging space for uploads in progress, outside every VM.</summary>
     public string UploadsDirectory { get; }
 

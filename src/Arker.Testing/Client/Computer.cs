@@ -18,7 +18,7 @@ public sealed class Computer
     /// <summary>The VM's id (or the name this handle was opened with).</summary>
     public string Id { get; }
 
-    /// <summary>Reading and writing files under <c>/home/user</c>.</summary>
+    /// <summary>Reading and writing the VM's files (see <see cref="ComputerSync"/> for which paths each API generation reaches).</summary>
     public ComputerSync Sync { get; }
 
     /// <summary>

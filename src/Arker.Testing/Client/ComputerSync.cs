@@ -3,7 +3,9 @@ using System.Text;
 namespace Arker.Testing.Client;
 
 /// <summary>
-/// Files of one VM, under <c>/home/user</c>. Small files travel inline; files above 4 MiB go through
+/// Files of one VM: any absolute path on the current API (<c>/tmp/…</c>, <c>/etc/…</c>; not
+/// <c>/proc</c>, <c>/sys</c> or <c>/dev</c>), under <c>/home/user</c> on the Arker API 0.1.
+/// Small files travel inline; files above 4 MiB go through
 /// presigned URLs, streamed from and to their source without being held in memory whole.
 /// A write returns when the file is complete in the VM; a reader never sees half a file.
 /// </summary>

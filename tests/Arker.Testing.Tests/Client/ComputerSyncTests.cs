@@ -92,14 +92,16 @@ public abstract class ComputerSyncTests(LocalServer local, ArkerProtocol protoco
     }
 
     [Fact]
-    public async Task WriteFileAsync_OutsideTheHome_IsABadRequest400_WithItsOwnStatus_NotTheBatchs200()
+    public async Task WriteFileAsync_WhereTheApiDoesNotReach_IsABadRequest400_WithItsOwnStatus_NotTheBatchs200()
     {
         Computer vm = await NewVmAsync();
 
-        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/tmp/hello.txt", "hello", Cancellation));
+        // The 0.1 API reaches /home/user only; the current API the whole VM but the kernel's views.
+        (string path, string said) = protocol == ArkerProtocol.V01 ? ("/tmp/hello.txt", "/home/user") : ("/proc/hello.txt", "not the kernel's views");
+        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync(path, "hello", Cancellation));
 
         Assert.Equal(("bad_request", 400), (error.Code, error.Status));
-        Assert.Contains("/home/user", error.Message, StringComparison.Ordinal);
+        Assert.Contains(said, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,13 +116,25 @@ public abstract class ComputerSyncTests(LocalServer local, ArkerProtocol protoco
     }
 
     [Fact]
-    public async Task WriteFileAsync_OutsideHome_IsBadRequest()
+    public async Task Files_OutsideTheHome_AreTheVms_OnTheCurrentApi_AndRefused_OnApi01()
     {
         Computer vm = await NewVmAsync();
 
-        var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/etc/passwd", "x", Cancellation));
+        if (protocol == ArkerProtocol.V01)
+        {
+            var error = await Assert.ThrowsAsync<ArkerException>(() => vm.Sync.WriteFileAsync("/etc/app.conf", "x", Cancellation));
+            Assert.Equal("bad_request", error.Code);
+            return;
+        }
 
-        Assert.Equal("bad_request", error.Code);
+        await vm.Sync.WriteFileAsync("/tmp/hello.txt", "hello from the test", Cancellation);
+        await vm.Sync.WriteFileAsync("/etc/app/app.conf", "port=8080\n", Cancellation);
+        RunResult seen = await vm.RunAsync("cat /tmp/hello.txt; echo; cat /etc/app/app.conf; echo hi > /var/tmp/made-in-vm", Cancellation);
+        Computer fork = await vm.ForkAsync(cancellationToken: Cancellation);
+
+        Assert.Equal("hello from the test\nport=8080\n", seen.StdoutText);
+        Assert.Equal("hello from the test", await fork.Sync.ReadFileTextAsync("/tmp/hello.txt", Cancellation));
+        Assert.Equal("hi\n", await fork.Sync.ReadFileTextAsync("/var/tmp/made-in-vm", Cancellation));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ internal sealed class SyncRoutes(VmService vms, FileReads reads, FileWrites writ
                 break;
             case "manifest":
                 body.RejectUnknown("op", "path");
-                ManifestListing listing = await FileManifest.ListAsync(vm, RequiredPath(body), context.RequestAborted);
+                ManifestListing listing = await FileManifest.ListAsync(vm, RequiredPath(body), reads.Area, context.RequestAborted);
                 var entries = listing.Entries.Select(e => new ManifestEntryBody(e.Path, e.Size, e.Mode, e.Sha256)).ToArray();
                 await ApiResponses.WriteAsync(context, new ManifestBody(listing.Root, "sha256", entries, listing.Truncated), CurrentJsonContext.Default.ManifestBody);
                 break;
