@@ -27,7 +27,7 @@ internal static class LocalServerCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var dataRoot = new Option<string?>("--data-root") { Description = "Where VM layers and uploads live. Default: $TMPDIR/arker-local as root; without root /dev/shm/arker-local-<uid> (memory storage on a tmpfs), else $TMPDIR/arker-local-<uid>." };
-        var rootfs = new Option<string?>("--rootfs") { Description = "A root filesystem directory to use as the base image instead of the host's /usr." };
+        var rootfs = new Option<string?>("--rootfs") { Description = "A root filesystem to use as the base image instead of the host's /usr: a directory, or a tar archive of one (such as mmdebstrap makes), unpacked once per machine." };
         var storage = new Option<VmStorage>("--storage") { Description = "Where VM files live: Memory (a tmpfs, forks in about 1 ms) or Disk (the data root, for large data).", DefaultValueFactory = _ => Defaults.Storage };
         var memory = new Option<int>("--memory-limit") { Description = "Memory limit of one VM, in MiB.", DefaultValueFactory = _ => (int)(Defaults.MemoryLimitBytes / Mebibyte) };
         var processes = new Option<int>("--process-limit") { Description = "Process and thread limit of one VM.", DefaultValueFactory = _ => Defaults.ProcessLimit };
@@ -172,7 +172,7 @@ internal static class LocalServerCommand
         var list = new Command("list", "List the stored bases, least recently used first.") { directory };
         list.SetAction(parse =>
         {
-            var cache = new BaseCache(parse.GetValue(directory) ?? BaseCache.DefaultDirectory(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var cache = new BaseCache(parse.GetValue(directory) ?? LocalCacheFolder.Default(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             IReadOnlyList<CacheEntry> entries = cache.Entries();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entries.Count} stored base(s) in {cache.Directory}, {entries.Sum(e => e.SizeBytes) / 1048576.0:0.0} MiB"));
             foreach (CacheEntry entry in entries)
@@ -185,7 +185,7 @@ internal static class LocalServerCommand
         var prune = new Command("prune", "Remove every stored base: the next runs provision their templates again.") { directory };
         prune.SetAction(parse =>
         {
-            var cache = new BaseCache(parse.GetValue(directory) ?? BaseCache.DefaultDirectory(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            var cache = new BaseCache(parse.GetValue(directory) ?? LocalCacheFolder.Default(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Removed {cache.Clear()} stored base(s) from {cache.Directory}."));
             return 0;
         });

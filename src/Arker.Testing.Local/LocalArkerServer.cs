@@ -134,7 +134,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
             return null;
         }
 
-        var cache = new BaseCache(options.BaseCacheDirectory ?? BaseCache.DefaultDirectory(), BaseCache.Fingerprint(host.BaseIdentity), options.BaseCacheMaxBytes, options.TimeProvider, logger);
+        var cache = new BaseCache(options.BaseCacheDirectory ?? LocalCacheFolder.Default(), BaseCache.Fingerprint(host.BaseIdentity), options.BaseCacheMaxBytes, options.TimeProvider, logger);
         if (options.ClearBaseCache && cache.Clear() is > 0 and int cleared)
         {
             logger.LogInformation("Cleared the base cache in {Directory}: {Count} stored base(s) removed", cache.Directory, cleared);

@@ -19,7 +19,11 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is <see cref="VmStorage.Memory"/>.</value>
     public VmStorage Storage { get; set; } = VmStorage.Memory;
 
-    /// <summary>A root filesystem directory to use as the base image instead of the host's <c>/usr</c>.</summary>
+    /// <summary>
+    /// A root filesystem to use as the base image instead of the host's <c>/usr</c>: a directory, or
+    /// a tar archive of one (such as <c>mmdebstrap</c> makes; compressed as <c>tar</c> reads it),
+    /// unpacked once per machine into <c>roots/</c> of the base cache's folder.
+    /// </summary>
     /// <value>The default is <see langword="null"/>: the host's <c>/usr</c> read-only plus a generated <c>/etc</c>.</value>
     public string? RootFilesystem { get; set; }
 

@@ -40,16 +40,6 @@ internal sealed class BaseCache
     /// <summary>The size the cache is kept under, by evicting entries after a store.</summary>
     public long MaxBytes { get; }
 
-    /// <summary>The folder of the cache the server uses unless told otherwise: <c>$XDG_CACHE_HOME/arker-local</c>, else <c>~/.cache/arker-local</c>.</summary>
-    public static string DefaultDirectory()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "arker-local");
-    }
-
     /// <summary>
     /// What a stored base must have been made under to be used: this server's version, the kernel,
     /// and <paramref name="baseIdentity"/> (root or rootless, and the base image).

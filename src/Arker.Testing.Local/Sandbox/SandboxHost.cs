@@ -21,16 +21,16 @@ internal sealed class SandboxHost : IAsyncDisposable
     private readonly CgroupHierarchy _cgroups;
     private readonly Mounts _mounts;
     private readonly VmNetworking _networking;
-    private readonly string? _rootFilesystem;
+    private readonly string _baseImageSource;
     private readonly VmStorage _storage;
 
-    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, VmNetworking networking, SandboxFactory sandboxes, LocalArkerServerOptions options)
+    private SandboxHost(InstanceDirectory instance, CgroupHierarchy cgroups, Mounts mounts, VmNetworking networking, SandboxFactory sandboxes, string baseImageSource, LocalArkerServerOptions options)
     {
         _instance = instance;
         _cgroups = cgroups;
         _mounts = mounts;
         _networking = networking;
-        _rootFilesystem = options.RootFilesystem;
+        _baseImageSource = baseImageSource;
         _storage = options.Storage;
         Sandboxes = sandboxes;
         UploadsDirectory = Path.Combine(instance.Path, "up");
@@ -63,7 +63,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// (files belong to different owners) and the base image.
     /// </summary>
     public string BaseIdentity =>
-        $"{(_mounts.Space.IsRootless ? $"rootless uid {SandboxIdentity.HostUserId}" : "root")}\n{_rootFilesystem ?? "host"}|{string.Join(',', Sandboxes.Launcher.BaseImageBinds)}";
+        $"{(_mounts.Space.IsRootless ? $"rootless uid {SandboxIdentity.HostUserId}" : "root")}\n{_baseImageSource}|{string.Join(',', Sandboxes.Launcher.BaseImageBinds)}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
@@ -102,7 +102,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                     cgroups.Describe());
             }
 
-            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem);
+            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, Path.Combine(options.BaseCacheDirectory ?? LocalCacheFolder.Default(), "roots"));
             var cleanup = new BackgroundCleanup();
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);
@@ -118,7 +118,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                 new VmLimits(cgroups, instance.CgroupGroup, options.MemoryLimitBytes, options.ProcessLimit),
                 networking,
                 logger);
-            var host = new SandboxHost(instance, cgroups, mounts, networking, sandboxes, options);
+            var host = new SandboxHost(instance, cgroups, mounts, networking, sandboxes, baseImage.Source, options);
             await host.ProveSandboxWorksAsync();
             return host;
         }

@@ -12,11 +12,15 @@ internal sealed class BaseImage
 {
     private static readonly string[] TopLevelLinks = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
 
-    private BaseImage(IReadOnlyList<string> layers, IReadOnlyList<string> hostReadOnlyBinds)
+    private BaseImage(IReadOnlyList<string> layers, IReadOnlyList<string> hostReadOnlyBinds, string source)
     {
         Layers = layers;
         HostReadOnlyBinds = hostReadOnlyBinds;
+        Source = source;
     }
+
+    /// <summary>What the image was made from: <c>host</c>, or the root filesystem's directory (an archive's is named by its hash).</summary>
+    public string Source { get; }
 
     /// <summary>The read-only layers of the base image, topmost first.</summary>
     public IReadOnlyList<string> Layers { get; }
@@ -24,7 +28,12 @@ internal sealed class BaseImage
     /// <summary>Host directories the sandbox binds read-only at the same place (e.g. <c>/usr</c>).</summary>
     public IReadOnlyList<string> HostReadOnlyBinds { get; }
 
-    public static BaseImage Create(string directory, string? rootFilesystem)
+    /// <summary>
+    /// Makes the base image in <paramref name="directory"/>: over the host's userland, or over
+    /// <paramref name="rootFilesystem"/>, a directory or a tar archive of one (unpacked once into
+    /// <paramref name="unpackedRoots"/>).
+    /// </summary>
+    public static BaseImage Create(string directory, string? rootFilesystem, string unpackedRoots)
     {
         Directory.CreateDirectory(directory);
         MakeDirectory(directory, "home", 0x1ED);
@@ -37,9 +46,13 @@ internal sealed class BaseImage
 
         if (rootFilesystem is not null)
         {
-            if (!Directory.Exists(rootFilesystem))
+            if (RootFilesystemArchive.IsArchive(rootFilesystem))
             {
-                throw new SandboxUnavailableException($"The root filesystem directory '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR').");
+                rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, unpackedRoots);
+            }
+            else if (!Directory.Exists(rootFilesystem))
+            {
+                throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR'), or a tar archive of one (e.g. 'mmdebstrap --variant=minbase bookworm root.tar').");
             }
 
             if (!File.Exists(Path.Combine(rootFilesystem, "bin/bash")) && !File.Exists(Path.Combine(rootFilesystem, "usr/bin/bash")))
@@ -47,7 +60,7 @@ internal sealed class BaseImage
                 throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' has no bash: VMs run their commands with bash, so install it in that root.");
             }
 
-            return new BaseImage([directory, Path.GetFullPath(rootFilesystem)], []);
+            return new BaseImage([directory, Path.GetFullPath(rootFilesystem)], [], Path.GetFullPath(rootFilesystem));
         }
 
         var binds = new List<string> { "/usr" };
@@ -67,7 +80,7 @@ internal sealed class BaseImage
         }
 
         WriteEtc(Path.Combine(directory, "etc"));
-        return new BaseImage([directory], binds);
+        return new BaseImage([directory], binds, "host");
     }
 
     private static void WriteEtc(string etc)

@@ -99,6 +99,74 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task RootFilesystemArchive_IsUnpackedOncePerMachine_AndIsTheBaseImage()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string work = Directory.CreateTempSubdirectory("arker-rootfs-archive-").FullName;
+        try
+        {
+            string rootfs = Path.Combine(work, "root");
+            Directory.CreateDirectory(rootfs);
+            MakeMinimalRootFilesystem(rootfs);
+            File.WriteAllText(Path.Combine(rootfs, "usr", "share", "marker"), "from the archive\n");
+            string archive = Path.Combine(work, "root.tar.gz");
+            using (Process tar = Process.Start("tar", ["-czf", archive, "-C", rootfs, "."]))
+            {
+                await tar.WaitForExitAsync(TestContext.Current.CancellationToken);
+                Assert.Equal(0, tar.ExitCode);
+            }
+
+            string cache = Path.Combine(work, "cache");
+            var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = archive, BaseCacheDirectory = cache };
+            DateTime unpackedAt;
+            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
+                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr")).Succeeded();
+                Assert.Equal("from the archive\nown-usr\n", result.StdoutText);
+                unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "roots"))));
+            }
+
+            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
+                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
+            }
+
+            string unpacked = Assert.Single(Directory.GetDirectories(Path.Combine(cache, "roots"))); // nothing half-unpacked beside it
+            Assert.Equal(unpackedAt, Directory.GetLastWriteTimeUtc(unpacked)); // the second start unpacked nothing
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithARootFilesystemArchiveTarCannotRead_FailsSayingWhatIsWrong_AndLeavesNothing()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string work = Directory.CreateTempSubdirectory("arker-rootfs-bad-").FullName;
+        try
+        {
+            string archive = Path.Combine(work, "root.tar");
+            File.WriteAllText(archive, "not a tar archive");
+            string cache = Path.Combine(work, "cache");
+
+            var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() =>
+                LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = archive, BaseCacheDirectory = cache }, TestContext.Current.CancellationToken));
+
+            Assert.Contains($"The root filesystem archive '{archive}' could not be unpacked", error.Message, StringComparison.Ordinal);
+            Assert.Contains("mmdebstrap", error.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(cache, "roots")));
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
+    [Fact]
     public async Task Start_WithAMissingRootFilesystem_FailsSayingWhatIsWrong()
     {
         using var temporary = new TemporaryDataRoot();
