@@ -43,13 +43,10 @@ public sealed class WebServiceTests : ArkerTest
     /// <summary>Starts the service in the background on the VM's port 8080, waits until it listens, and exposes it.</summary>
     private async Task<Uri> StartServiceAsync()
     {
-        // Not `exit`: a command that ends its session's shell ends the processes it started too.
-        const string StartAndWait = """
-            (python3 apps/notes_web.py 8080 > notes-web.log 2>&1 &)
-            for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && break; sleep 0.05; done
-            (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null || { cat notes-web.log; false; }
-            """;
-        (await Vm.RunAsync(StartAndWait, CancellationToken)).ShouldSucceed();
+        // Started in the background by a command that returns (one that ends its session's shell, with
+        // `exit`, would end the service too); then its port is waited for, never slept for.
+        (await Vm.RunAsync("(python3 apps/notes_web.py 8080 > notes-web.log 2>&1 &)", CancellationToken)).ShouldSucceed();
+        await Vm.WaitForPortAsync(8080, TimeSpan.FromSeconds(10), CancellationToken);
         return await Vm.ExposePortAsync(8080, CancellationToken);
     }
 

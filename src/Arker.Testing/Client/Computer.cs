@@ -57,6 +57,36 @@ public sealed class Computer
     }
 
     /// <summary>
+    /// Waits until something in the VM accepts TCP connections on its 127.0.0.1:<paramref name="guestPort"/>
+    /// (a service a test or template started in the background), trying every 50 ms from a session
+    /// of its own (<c>arker-wait</c>), so the test's sessions are left as they were. Readiness is
+    /// waited for, never slept for.
+    /// </summary>
+    /// <param name="guestPort">The port in the VM.</param>
+    /// <param name="timeout">How long to wait; 30 seconds when not given.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <exception cref="TimeoutException">Nothing accepted connections on the port in time; the message says which port and how long, and where to look.</exception>
+    public async Task WaitForPortAsync(int guestPort, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(guestPort, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(guestPort, 65535);
+        TimeSpan patience = timeout ?? TimeSpan.FromSeconds(30);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(patience, TimeSpan.Zero, nameof(timeout));
+        string port = guestPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        int seconds = (int)Math.Ceiling(patience.TotalSeconds);
+        RunResult waited = await RunAsync(
+            $"end=$((SECONDS + {seconds})); until (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do [ $SECONDS -ge $end ] && exit 124; sleep 0.05; done",
+            new RunOptions { SessionId = "arker-wait", Timeout = patience + TimeSpan.FromSeconds(30) },
+            cancellationToken);
+        if (waited.ExitCode != 0)
+        {
+            throw new TimeoutException(
+                $"Nothing in VM {Id} accepted connections on its port {port} within {seconds} s. Check that the service started and listens on 127.0.0.1 or all addresses, port {port}: its own output (a log file it writes) says why it did not."
+                + (waited.ExitCode == 124 ? "" : $" (the wait itself ended with exit code {waited.ExitCode}: {waited.StderrText.Trim()})"));
+        }
+    }
+
+    /// <summary>
     /// Makes the VM's <paramref name="guestPort"/> reachable from this machine and returns where:
     /// a service in the VM (a web app, a database) that listens on the VM's 127.0.0.1 or on all
     /// addresses is then called at that URL, with any TCP protocol. Exposing the same port again

@@ -102,10 +102,35 @@ public abstract class ComputerTests(LocalServer local, ArkerProtocol protocol)
 
 
     [Fact]
+    public async Task WaitForPortAsync_ReturnsOnceAServiceInTheVmAcceptsConnections()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+        (await vm.RunAsync("(sleep 1; exec python3 -m http.server 8001 --bind 127.0.0.1 >/dev/null 2>&1) > /dev/null 2>&1 &", Cancellation)).ShouldSucceed();
+
+        RunResult before = await vm.RunAsync("(exec 3<>/dev/tcp/127.0.0.1/8001) 2>/dev/null && echo up || echo down", Cancellation);
+        await vm.WaitForPortAsync(8001, TimeSpan.FromSeconds(30), Cancellation);
+        RunResult after = await vm.RunAsync("(exec 3<>/dev/tcp/127.0.0.1/8001) 2>/dev/null && echo up || echo down", Cancellation);
+
+        Assert.Equal(("down\n", "up\n"), (before.StdoutText, after.StdoutText));
+    }
+
+    [Fact]
+    public async Task WaitForPortAsync_NothingListening_TimesOutSayingWhichPortAndHowLong()
+    {
+        Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => vm.WaitForPortAsync(8002, TimeSpan.FromSeconds(1), Cancellation));
+
+        Assert.Contains($"Nothing in VM {vm.Id} accepted connections on its port 8002 within 1 s", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => vm.WaitForPortAsync(0, cancellationToken: Cancellation));
+    }
+
+    [Fact]
     public async Task ExposePortAsync_GivesTheTestAUrlForAServiceInTheVm_OnTheCurrentApi()
     {
         Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);
-        (await vm.RunAsync("echo from-the-vm > ~/index.html && cd ~ && (python3 -m http.server 8000 >/dev/null 2>&1 &) && for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null && break; sleep 0.05; done", Cancellation)).ShouldSucceed();
+        (await vm.RunAsync("echo from-the-vm > ~/index.html && cd ~ && (python3 -m http.server 8000 >/dev/null 2>&1 &)", Cancellation)).ShouldSucceed();
+        await vm.WaitForPortAsync(8000, cancellationToken: Cancellation);
 
         if (protocol == ArkerProtocol.V01)
         {
