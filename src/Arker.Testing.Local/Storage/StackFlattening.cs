@@ -4,7 +4,8 @@ namespace Arker.Testing.Local.Storage;
 /// Keeps one VM's stack of layers short. Once a stack reaches half the allowed depth, its layers
 /// are merged into one in the background (<see cref="LayerMerge"/>); forks made after that stack
 /// new layers on the merged one. A fork waits for the merge only when the stack has passed the
-/// limit. Callers hold the VM's exclusive lock.
+/// limit (and, past it with no merge under way, starts one and waits). Callers hold the VM's
+/// exclusive lock.
 /// </summary>
 internal sealed class StackFlattening
 {
@@ -48,6 +49,16 @@ internal sealed class StackFlattening
         if (_merge is null && lowers.Count >= Math.Max(2, _merger.MaxLayerDepth / 2))
         {
             _merge = LayerMerge.Start(_merger, lowers);
+            if (lowers.Count > _merger.MaxLayerDepth)
+            {
+                // Past the limit with no merge under way (the last one failed, or this VM's stack grew
+                // without one): the fork waits for this one rather than stack deeper still.
+                await Task.WhenAny(_merge.Merged);
+                if (_merge.Merged.IsCompletedSuccessfully)
+                {
+                    return [_merge.Merged.Result];
+                }
+            }
         }
 
         return lowers;
