@@ -35,6 +35,11 @@ ensure_prerequisites() {
     # A test runs the curl command printed for a kept VM; another checks the README's .gitignore with git.
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v git >/dev/null 2>&1 || missing+=(git)
+    # Tests fork VMs from container images: skopeo fetches them, umoci unpacks them, and one test
+    # runs the distribution's registry on the loopback address (its own, on a free port).
+    command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+    command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+    command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -102,7 +102,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                     cgroups.Describe());
             }
 
-            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, Path.Combine(options.BaseCacheDirectory ?? LocalCacheFolder.Default(), "roots"));
+            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, options.BaseCacheDirectory ?? LocalCacheFolder.Default());
             var cleanup = new BackgroundCleanup();
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);

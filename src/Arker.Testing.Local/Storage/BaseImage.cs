@@ -30,10 +30,10 @@ internal sealed class BaseImage
 
     /// <summary>
     /// Makes the base image in <paramref name="directory"/>: over the host's userland, or over
-    /// <paramref name="rootFilesystem"/>, a directory or a tar archive of one (unpacked once into
-    /// <paramref name="unpackedRoots"/>).
+    /// <paramref name="rootFilesystem"/>: a directory, a tar archive of one, or a container image
+    /// (fetched and unpacked once per machine below <paramref name="cacheFolder"/>).
     /// </summary>
-    public static BaseImage Create(string directory, string? rootFilesystem, string unpackedRoots)
+    public static BaseImage Create(string directory, string? rootFilesystem, string cacheFolder)
     {
         Directory.CreateDirectory(directory);
         MakeDirectory(directory, "home", 0x1ED);
@@ -46,9 +46,13 @@ internal sealed class BaseImage
 
         if (rootFilesystem is not null)
         {
-            if (RootFilesystemArchive.IsArchive(rootFilesystem))
+            if (ContainerImage.IsReference(rootFilesystem))
             {
-                rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, unpackedRoots);
+                rootFilesystem = ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"));
+            }
+            else if (RootFilesystemArchive.IsArchive(rootFilesystem))
+            {
+                rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"));
             }
             else if (!Directory.Exists(rootFilesystem))
             {

@@ -167,6 +167,137 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task ContainerImage_WithAWhiteoutLayer_IsTheBaseImage_FetchedAndUnpackedOncePerMachine()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string work = Directory.CreateTempSubdirectory("arker-image-").FullName;
+        try
+        {
+            string layout = await MakeImageAsync(work);
+
+            string cache = Path.Combine(work, "cache");
+            var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = $"oci:{layout}:v1", BaseCacheDirectory = cache };
+            DateTime unpackedAt;
+            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
+                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted; test -e /usr/bin/python3 && echo host-usr || echo own-usr")).Succeeded();
+                Assert.Equal("from the image\ndeleted\nown-usr\n", result.StdoutText);
+                unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "images", "roots"))));
+            }
+
+            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
+                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
+            }
+
+            Assert.Equal(unpackedAt, Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "images", "roots")))));
+
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
+    [Fact]
+    public async Task ContainerImage_FromARegistryOnTheLoopbackAddress_IsFetchedOnce_ThroughTheRegistryProtocol()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string work = Directory.CreateTempSubdirectory("arker-registry-").FullName;
+        try
+        {
+            string layout = await MakeImageAsync(work);
+            await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync(Path.Combine(work, "registry"));
+            string reference = $"docker://127.0.0.1:{registry.Port}/arker/minimal:v1";
+            using (Process push = Process.Start("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:v1", reference]))
+            {
+                await push.WaitForExitAsync(TestContext.Current.CancellationToken);
+                Assert.Equal(0, push.ExitCode);
+            }
+
+            var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = reference, BaseCacheDirectory = Path.Combine(work, "cache") };
+            int blobsBefore = registry.BlobsServed();
+            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
+                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted")).Succeeded();
+                Assert.Equal("from the image\ndeleted\n", result.StdoutText);
+            }
+
+            int blobsFirst = registry.BlobsServed();
+            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
+            {
+                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
+                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
+            }
+
+            Assert.True(blobsFirst > blobsBefore, "the first start should have fetched the image's blobs from the registry");
+            Assert.Equal(blobsFirst, registry.BlobsServed()); // the second start fetched no blob
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WithAnImageThatCannotBeHad_FailsNamingItAndWhatToDo()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string work = Directory.CreateTempSubdirectory("arker-image-missing-").FullName;
+        try
+        {
+            var error = await Assert.ThrowsAsync<SandboxUnavailableException>(() => LocalArkerServer.StartAsync(
+                new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = $"oci:{work}/no-layout:v1", BaseCacheDirectory = Path.Combine(work, "cache") },
+                TestContext.Current.CancellationToken));
+
+            Assert.Contains($"The image 'oci:{work}/no-layout:v1' could not be fetched", error.Message, StringComparison.Ordinal);
+            Assert.Contains("registries.conf", error.Message, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temporary.Path));
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
+    /// <summary>
+    /// An OCI image layout in <paramref name="work"/> with one image, <c>v1</c>, of two layers: the
+    /// minimal root with a marker and a second file, then a layer that deletes the second (a whiteout).
+    /// </summary>
+    private static async Task<string> MakeImageAsync(string work)
+    {
+        // An image of two layers: the minimal root with two files, then a layer that deletes one (a whiteout).
+        string layout = Path.Combine(work, "layout");
+        await UmociAsync("init", "--layout", layout);
+        await UmociAsync("new", "--image", layout + ":v1");
+        string bundle = Path.Combine(work, "bundle");
+        await UmociAsync(["unpack", .. Rootless, "--image", layout + ":v1", bundle]);
+        MakeMinimalRootFilesystem(Path.Combine(bundle, "rootfs"));
+        File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "marker"), "from the image\n");
+        File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"), "x\n");
+        await UmociAsync("repack", "--image", layout + ":v1", bundle);
+        Storage.FolderRemoval.Delete(bundle);
+        await UmociAsync(["unpack", .. Rootless, "--image", layout + ":v1", bundle]);
+        File.Delete(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"));
+        await UmociAsync("repack", "--image", layout + ":v1", bundle);
+        return layout;
+    }
+
+    private static string[] Rootless => Environment.IsPrivilegedProcess ? [] : ["--rootless"];
+
+    private static async Task UmociAsync(params string[] arguments)
+    {
+        using Process umoci = Process.Start(new ProcessStartInfo("umoci", arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        _ = umoci.StandardOutput.ReadToEndAsync();
+        string errors = await umoci.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await umoci.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(umoci.ExitCode == 0, $"umoci {string.Join(' ', arguments)}: {errors}");
+    }
+
+    [Fact]
     public async Task Start_WithAMissingRootFilesystem_FailsSayingWhatIsWrong()
     {
         using var temporary = new TemporaryDataRoot();

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Arker.Testing.Local.Storage;
+
+/// <summary>
+/// A container image as a root filesystem, named the way skopeo names images:
+/// <c>docker://REGISTRY/NAME:TAG</c>, <c>oci:LAYOUT:TAG</c>, <c>oci-archive:FILE</c>,
+/// <c>docker-archive:FILE</c>. skopeo fetches it into one OCI layout shared by every image of this
+/// machine (blobs stored by digest, so a second fetch, or another image sharing layers, fetches
+/// nothing; the registry configuration, credentials and mirrors are skopeo's own:
+/// <c>registries.conf</c>, <c>auth.json</c>). umoci unpacks it (whiteouts and opaque directories,
+/// hard links, symbolic links, modes; as the invoking user without root) once per image digest,
+/// aside and published by one rename, as <see cref="RootFilesystemArchive"/> does. A registry on
+/// the loopback address is spoken to over plain HTTP, as Docker does for 127.0.0.0/8.
+/// </summary>
+internal static class ContainerImage
+{
+    private static readonly string[] Transports = ["docker://", "oci:", "oci-archive:", "docker-archive:"];
+
+    /// <summary>Whether <paramref name="rootFilesystem"/> names a container image rather than a folder or an archive.</summary>
+    public static bool IsReference(string rootFilesystem) => Transports.Any(t => rootFilesystem.StartsWith(t, StringComparison.Ordinal));
+
+    /// <summary>The unpacked root filesystem of <paramref name="reference"/> below <paramref name="imagesFolder"/>, fetching and unpacking what this machine lacks.</summary>
+    public static string Unpack(string reference, string imagesFolder)
+    {
+        Directory.CreateDirectory(imagesFolder);
+        string layout = Path.Combine(imagesFolder, "layout");
+        string tag = "ref-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)))[..24];
+        using (OneAtATime(Path.Combine(imagesFolder, ".lock")))
+        {
+            bool plainHttp = IsLoopbackRegistry(reference);
+            string[] inspectTls = plainHttp ? ["--tls-verify=false"] : [];
+            string[] copyTls = plainHttp ? ["--src-tls-verify=false"] : [];
+            string roots = Path.Combine(imagesFolder, "roots");
+            string Fetching(string error) =>
+                $"The image '{reference}' could not be fetched: {error} Check its name, or point at a mirror in registries.conf (/etc/containers/registries.conf, or ~/.config/containers/registries.conf without root); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
+
+            // Only the manifest is asked for when this machine has the image already: no blob is fetched again.
+            string[] current = CurrentManifestDigests(Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching));
+            if (TryManifestDigest(layout, tag) is not { } known || !current.Contains(known) || !Directory.Exists(RootOf(roots, known)))
+            {
+                Run("skopeo", ["copy", "--quiet", .. copyTls, reference, $"oci:{layout}:{tag}"], Fetching);
+            }
+
+            string digest = TryManifestDigest(layout, tag) ?? throw new SandboxUnavailableException($"skopeo fetched '{reference}' but the layout {layout} names no manifest '{tag}'");
+            string target = RootOf(roots, digest);
+            if (!Directory.Exists(target))
+            {
+                Directory.CreateDirectory(roots);
+                string staging = Path.Combine(roots, $".tmp-{Guid.NewGuid():N}");
+                Directory.CreateDirectory(staging);
+                try
+                {
+                    string[] rootless = Environment.IsPrivilegedProcess ? [] : ["--rootless"];
+                    Run("umoci", ["raw", "unpack", .. rootless, "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
+                        error => $"The image '{reference}' was fetched but could not be unpacked: {error}");
+                    Directory.Move(staging, target);
+                }
+                catch
+                {
+                    if (Directory.Exists(staging))
+                    {
+                        FolderRemoval.Delete(staging);
+                    }
+
+                    throw;
+                }
+            }
+
+            return Path.Combine(target, "rootfs");
+        }
+    }
+
+    private static bool IsLoopbackRegistry(string reference)
+    {
+        if (!reference.StartsWith("docker://", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        string host = reference["docker://".Length..].Split('/')[0];
+        host = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
+        return host == "localhost" || (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
+    }
+
+    private static string RootOf(string roots, string digest) => Path.Combine(roots, digest.Replace("sha256:", "", StringComparison.Ordinal)[..32]);
+
+    /// <summary>The digest of the manifest the layout's <paramref name="tag"/> names, or null before it has one.</summary>
+    private static string? TryManifestDigest(string layout, string tag)
+    {
+        string indexFile = Path.Combine(layout, "index.json");
+        if (!File.Exists(indexFile))
+        {
+            return null;
+        }
+
+        using JsonDocument index = JsonDocument.Parse(File.ReadAllText(indexFile));
+        foreach (JsonElement manifest in index.RootElement.GetProperty("manifests").EnumerateArray())
+        {
+            if (manifest.TryGetProperty("annotations", out JsonElement annotations)
+                && annotations.TryGetProperty("org.opencontainers.image.ref.name", out JsonElement name) && name.GetString() == tag)
+            {
+                return manifest.GetProperty("digest").GetString()!;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The digest of the image manifest <paramref name="raw"/> leads to for this machine: its own
+    /// (of its bytes as printed, and without the line end skopeo may add), or, for an index of
+    /// platforms (a multi-architecture image), the entry for this machine's.
+    /// </summary>
+    private static string[] CurrentManifestDigests(string raw)
+    {
+        using JsonDocument manifest = JsonDocument.Parse(raw);
+        if (manifest.RootElement.TryGetProperty("manifests", out JsonElement platforms))
+        {
+            string architecture = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? "arm64" : "amd64";
+            foreach (JsonElement entry in platforms.EnumerateArray())
+            {
+                if (entry.TryGetProperty("platform", out JsonElement platform)
+                    && platform.GetProperty("os").GetString() == "linux" && platform.GetProperty("architecture").GetString() == architecture)
+                {
+                    return [entry.GetProperty("digest").GetString()!];
+                }
+            }
+        }
+
+        return [.. new[] { raw, raw.TrimEnd('\n') }.Distinct().Select(bytes => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bytes))))];
+    }
+
+    /// <summary>Runs <paramref name="program"/> and returns what it printed; a failure is a <see cref="SandboxUnavailableException"/> worded by <paramref name="failure"/>.</summary>
+    private static string Run(string program, string[] arguments, Func<string, string> failure)
+    {
+        Process process;
+        try
+        {
+            process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new SandboxUnavailableException($"{program} is not installed; the local Arker server uses skopeo and umoci to fork VMs from container images (apt-get install skopeo umoci).");
+        }
+
+        using (process)
+        {
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            string errors = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0 ? output.Result : throw new SandboxUnavailableException(failure(errors.Trim()));
+        }
+    }
+
+    /// <summary>An exclusive lock on <paramref name="path"/> for as long as the result is held: two servers fetch into the shared layout one at a time.</summary>
+    private static FileStream OneAtATime(string path)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 6000)
+            {
+                Thread.Sleep(50);
+            }
+        }
+    }
+}
