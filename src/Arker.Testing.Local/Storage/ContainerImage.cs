@@ -75,7 +75,7 @@ internal static class ContainerImage
         }
     }
 
-    private static bool IsLoopbackRegistry(string reference)
+    internal static bool IsLoopbackRegistry(string reference)
     {
         if (!reference.StartsWith("docker://", StringComparison.Ordinal))
         {
@@ -116,7 +116,7 @@ internal static class ContainerImage
     /// (of its bytes as printed, and without the line end skopeo may add), or, for an index of
     /// platforms (a multi-architecture image), the entry for this machine's.
     /// </summary>
-    private static string[] CurrentManifestDigests(string raw)
+    internal static string[] CurrentManifestDigests(string raw)
     {
         using JsonDocument manifest = JsonDocument.Parse(raw);
         if (manifest.RootElement.TryGetProperty("manifests", out JsonElement platforms))
