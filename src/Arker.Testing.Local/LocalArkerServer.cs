@@ -102,7 +102,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
             app.Use(pipeline.InvokeAsync);
             app.MapGet("/healthz", (HttpContext context) => ApiResponses.WriteAsync(context, new HealthResponse(vms.Isolation), ApiJsonContext.Default.HealthResponse));
             // The current API reaches a VM's whole filesystem; the 0.1 API /home/user, as its contract says.
-            var wholeMachine = VmPath.WholeMachine(host.HostReadOnlyFolders);
+            var wholeMachine = VmPath.WholeMachine([]); // and, per VM, the host folders it sees (VmRecord.HostReadOnlyFolders)
             var writes = new FileWrites(uploads, signer, options.TimeProvider, wholeMachine);
             new PresignedTransfers(vms, writes, signer, wholeMachine).Map(app);
 

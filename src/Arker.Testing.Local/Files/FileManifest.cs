@@ -9,11 +9,12 @@ internal static class FileManifest
 
     public static Task<ManifestListing> ListAsync(IVmRoot vm, string path, VmPath area, CancellationToken cancellationToken)
     {
-        string[] segments = area.ParseDirectory(path);
+        VmPath reach = area.Refusing(vm.HostReadOnlyFolders);
+        string[] segments = reach.ParseDirectory(path);
         string root = "/" + string.Join('/', segments);
         return vm.WithRootAsync(async mergedRoot =>
         {
-            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner, area);
+            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner, reach);
             IReadOnlyList<string> found = files.ListFiles(segments, path, MaxEntries + 1);
             var entries = new List<ManifestFile>(Math.Min(found.Count, MaxEntries));
             foreach (string relative in found.Take(MaxEntries))

@@ -14,10 +14,11 @@ internal sealed class FileReads(PresignedUrlSigner signer, VmPath area)
 
     public async Task<FileRead> ReadAsync(IVmRoot vm, string path, CancellationToken cancellationToken)
     {
-        string[] segments = area.Parse(path);
+        VmPath reach = area.Refusing(vm.HostReadOnlyFolders);
+        string[] segments = reach.Parse(path);
         return await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, area);
+            using var files = VmFileSystem.Open(root, vm.FileOwner, reach);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {
@@ -40,10 +41,11 @@ internal sealed class FileReads(PresignedUrlSigner signer, VmPath area)
     /// </summary>
     public static Task CopyToAsync(IVmRoot vm, string path, VmPath area, Action<long> starting, Stream destination, CancellationToken cancellationToken)
     {
-        string[] segments = area.Parse(path);
+        VmPath reach = area.Refusing(vm.HostReadOnlyFolders);
+        string[] segments = reach.Parse(path);
         return vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, area);
+            using var files = VmFileSystem.Open(root, vm.FileOwner, reach);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {

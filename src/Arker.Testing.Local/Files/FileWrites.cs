@@ -20,7 +20,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     public async Task<FileWriteOutcome> WriteAsync(IVmRoot vm, FileWrite write, CancellationToken cancellationToken)
     {
         uploads.RemoveExpired();
-        string[] segments = area.Parse(write.Path);
+        string[] segments = area.Refusing(vm.HostReadOnlyFolders).Parse(write.Path);
         if (write.Size is < 0 or > MaxFileBytes)
         {
             throw write.Size < 0
@@ -177,7 +177,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
 
             await vm.WithRootAsync(async root =>
             {
-                using var files = VmFileSystem.Open(root, vm.FileOwner, area);
+                using var files = VmFileSystem.Open(root, vm.FileOwner, area.Refusing(vm.HostReadOnlyFolders));
                 await files.WriteAtomicallyAsync(segments, chunk.Path, s => s.WriteAsync(chunk.Content, cancellationToken).AsTask());
                 return true;
             }, cancellationToken);
@@ -240,7 +240,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         SafeFileHandle? staged = upload.Staged;
         await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, area);
+            using var files = VmFileSystem.Open(root, vm.FileOwner, area.Refusing(vm.HostReadOnlyFolders));
             if (staged is not null && upload.StagedInVm && await files.TryLinkIntoPlaceAsync(segments, upload.Path, staged))
             {
                 return true;

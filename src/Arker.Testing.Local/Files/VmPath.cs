@@ -33,10 +33,14 @@ internal sealed class VmPath
     /// userland (the VM sees the host's, the file API would see an empty mount point).
     /// </summary>
     public static VmPath WholeMachine(IEnumerable<string> hostReadOnly) =>
-        new("/", [
-            ("/proc", KernelViews), ("/sys", KernelViews), ("/dev", KernelViews),
-            .. hostReadOnly.Select(folder => (folder, $"{folder} is this machine's own, bound read-only into every VM over the host's userland: the file API reaches the VM's own files; run a command in the VM to read it")),
-        ]);
+        new VmPath("/", [("/proc", KernelViews), ("/sys", KernelViews), ("/dev", KernelViews)]).Refusing(hostReadOnly);
+
+    /// <summary>
+    /// This area without <paramref name="hostReadOnly"/>: host folders bound read-only into a VM
+    /// over the host's userland (the VM sees the host's, the file API would see an empty mount point).
+    /// </summary>
+    public VmPath Refusing(IEnumerable<string> hostReadOnly) =>
+        new(_base, [.. _refused, .. hostReadOnly.Select(folder => (folder, $"{folder} is this machine's own, bound read-only into every VM over the host's userland: the file API reaches the VM's own files; run a command in the VM to read it"))]);
 
     /// <summary>Where the area begins, as the VM sees it (<c>/home/user</c>, or <c>/</c>).</summary>
     public string Base => _base;

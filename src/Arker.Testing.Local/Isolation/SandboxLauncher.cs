@@ -48,7 +48,7 @@ internal sealed class SandboxLauncher
     /// The start of a sandbox over <paramref name="mergedRoot"/>: in a network namespace of its own,
     /// or, with <paramref name="network"/>, in that one (its VM's, shared by the VM's sessions).
     /// </summary>
-    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null)
+    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null)
     {
         ProcessStartInfo info = StartInNamespaces(network, "/bin/sh");
         var args = info.ArgumentList;
@@ -72,7 +72,7 @@ internal sealed class SandboxLauncher
         }
 
         args.Add(_bwrap);
-        foreach (string arg in BubblewrapArguments(mergedRoot, shareNetwork: _shareNetwork || network is not null))
+        foreach (string arg in BubblewrapArguments(mergedRoot, hostReadOnly, shareNetwork: _shareNetwork || network is not null))
         {
             args.Add(arg);
         }
@@ -184,12 +184,12 @@ internal sealed class SandboxLauncher
         return text.Contains("--disable-userns", StringComparison.Ordinal);
     }
 
-    private IEnumerable<string> BubblewrapArguments(string mergedRoot, bool shareNetwork)
+    private IEnumerable<string> BubblewrapArguments(string mergedRoot, IReadOnlyList<string> hostReadOnly, bool shareNetwork)
     {
         yield return "--bind";
         yield return mergedRoot;
         yield return "/";
-        foreach (string bind in _hostReadOnlyBinds)
+        foreach (string bind in hostReadOnly)
         {
             yield return "--ro-bind";
             yield return bind;

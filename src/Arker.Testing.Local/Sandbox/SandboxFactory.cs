@@ -13,6 +13,8 @@ namespace Arker.Testing.Local.Sandbox;
 /// </summary>
 internal sealed class SandboxFactory(
     string vmsDirectory,
+    string imageBasesDirectory,
+    string cacheFolder,
     Mounts mounts,
     SandboxLauncher launcher,
     StackMerger merger,
@@ -32,8 +34,12 @@ internal sealed class SandboxFactory(
 
     public ILogger Logger => logger;
 
-    /// <summary>A sandbox named <paramref name="name"/> over <paramref name="lowers"/>, with the sessions it inherits.</summary>
-    public VmSandbox Create(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null)
+    /// <summary>
+    /// A sandbox named <paramref name="name"/> over <paramref name="lowers"/>, with the sessions it
+    /// inherits, seeing <paramref name="hostReadOnlyFolders"/> of this machine (the server's base
+    /// image's when not given).
+    /// </summary>
+    public VmSandbox Create(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null, IReadOnlyList<string>? hostReadOnlyFolders = null)
     {
         string shortName = Interlocked.Increment(ref _nextVm).ToString(System.Globalization.CultureInfo.InvariantCulture);
         VmDisk disk = VmDisk.Create(merger.Layers, mounts, Path.Combine(vmsDirectory, shortName), lowers);
@@ -41,7 +47,7 @@ internal sealed class SandboxFactory(
         {
             VmCgroup cgroup = limits.CreateCgroup("vm-" + shortName);
             logger.LogDebug("Created sandbox {Sandbox} for {Vm} over {Depth} layer(s)", shortName, name, lowers.Count);
-            return new VmSandbox(this, disk, cgroup, sessions, inheritedMerge);
+            return new VmSandbox(this, disk, cgroup, sessions, inheritedMerge, hostReadOnlyFolders ?? launcher.BaseImageBinds);
         }
         catch
         {
@@ -52,4 +58,16 @@ internal sealed class SandboxFactory(
 
     /// <summary>A VM over the bare base image.</summary>
     public VmSandbox CreateBase(string name) => Create(name, merger.Layers.BaseLayers, []);
+
+    /// <summary>
+    /// A VM over the container image <paramref name="reference"/> (fetched and unpacked once per
+    /// machine, see <see cref="ContainerImage"/>), with the VM user's home added, and nothing of
+    /// this machine bound in: its <c>/usr</c> is the image's.
+    /// </summary>
+    public VmSandbox CreateFromImage(string name, string reference)
+    {
+        string directory = Path.Combine(imageBasesDirectory, Guid.NewGuid().ToString("N")[..12]);
+        BaseImage image = BaseImage.Create(directory, reference, cacheFolder);
+        return Create(name, [.. image.Layers.Select(layer => new Layer(layer, permanent: true))], [], hostReadOnlyFolders: []);
+    }
 }

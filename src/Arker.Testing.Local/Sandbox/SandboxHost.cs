@@ -37,9 +37,6 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(UploadsDirectory);
     }
 
-    /// <summary>Host folders every VM sees read-only from this machine (the base image's part outside its layers, such as <c>/usr</c>).</summary>
-    public IReadOnlyList<string> HostReadOnlyFolders => Sandboxes.Launcher.BaseImageBinds;
-
     /// <summary>Staging space for uploads in progress, outside every VM.</summary>
     public string UploadsDirectory { get; }
 
@@ -112,6 +109,8 @@ internal sealed class SandboxHost : IAsyncDisposable
             Directory.CreateDirectory(vmsDirectory);
             var sandboxes = new SandboxFactory(
                 vmsDirectory,
+                Path.Combine(instance.Path, "i"),
+                options.BaseCacheDirectory ?? LocalCacheFolder.Default(),
                 mounts,
                 launcher,
                 new StackMerger(instance.Path, mounts, layers, cleanup, options.MaxLayerDepth, logger),

@@ -146,7 +146,7 @@ internal sealed partial class VmSandbox
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         ShellSession shell = await _network.StartAsync(network =>
-            ShellSession.StartAsync(_factory.Launcher, _disk.MergedRoot, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports, network),
+            ShellSession.StartAsync(_factory.Launcher, _disk.MergedRoot, HostReadOnlyFolders, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports, network),
             started => started.NamespaceInit);
         slot.Shell = shell;
         _factory.Logger.LogDebug("Started a shell in {Duration:0.00} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

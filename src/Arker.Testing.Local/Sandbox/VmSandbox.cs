@@ -28,9 +28,10 @@ internal sealed partial class VmSandbox
     private int _runsInFlight;
     private bool _destroyed;
 
-    public VmSandbox(SandboxFactory factory, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge)
+    public VmSandbox(SandboxFactory factory, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge, IReadOnlyList<string> hostReadOnlyFolders)
     {
         _factory = factory;
+        HostReadOnlyFolders = hostReadOnlyFolders;
         _disk = disk;
         _cgroup = cgroup;
         _flattening = new StackFlattening(factory.Merger, inheritedMerge is not null && inheritedMerge.Covers(disk.Lowers) ? inheritedMerge : null);
@@ -38,6 +39,9 @@ internal sealed partial class VmSandbox
         PortLinks = factory.Networking.CreatePortLinks();
         _sessions = new SessionTable(sessions);
     }
+
+    /// <summary>Folders of this machine the VM sees read-only at the same place (<c>/usr</c> of a VM over the host's userland; none for an image's).</summary>
+    public IReadOnlyList<string> HostReadOnlyFolders { get; }
 
     /// <summary>The VM's read-only layers, bottom last; a fork's show its parent as it was.</summary>
     public IReadOnlyList<Layer> Lowers => _disk.Lowers;
@@ -122,7 +126,7 @@ internal sealed partial class VmSandbox
             }
 
             var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Index, s.Value.Cwd, s.Value.Exports, s.Value.Environment)));
-            VmSandbox child = _factory.Create(childName, lowers, childSessions, _flattening.Pending);
+            VmSandbox child = _factory.Create(childName, lowers, childSessions, _flattening.Pending, HostReadOnlyFolders);
             child.Policy = Policy;
             _factory.Logger.LogDebug(
                 "Forked {Child} over {Depth} layers in {Total:0.00} ms (stopping sessions {Stopping:0.00} ms, freezing {Freezing:0.00} ms)",

@@ -50,4 +50,7 @@ internal sealed class VmRecord : IVmRoot
 
     /// <inheritdoc/>
     public Task<T> WithRootAsync<T>(Func<string, Task<T>> operation, CancellationToken cancellationToken) => Sandbox.WithRootAsync(operation, cancellationToken);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> HostReadOnlyFolders => Sandbox.HostReadOnlyFolders;
 }

@@ -29,6 +29,7 @@ internal sealed partial class VmService : IAsyncDisposable
     private readonly TimeProvider _time;
     private long _sequence;
     private readonly Dictionary<string, Cache.CachedBase> _cached = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<VmRecord>> _imageBases = new(StringComparer.Ordinal);
 
     private VmService(SandboxHost host, Cache.BaseCache? cache, TimeProvider time)
     {
@@ -125,6 +126,60 @@ internal sealed partial class VmService : IAsyncDisposable
 
             return _vms.Values.FirstOrDefault(v => v.CachedBase?.Directory == cached.Directory) ?? Offer(cached);
         }
+    }
+
+    /// <summary>
+    /// The public VM made from the container image <paramref name="reference"/> (as skopeo names
+    /// it, or a registry reference such as <c>docker.io/library/ubuntu:24.04</c>), made on first use: the image fetched and unpacked once per machine, the VM user's home
+    /// added. Forks of it are the caller's. An image that cannot be had is not found, saying why.
+    /// </summary>
+    public async Task<VmRecord> ImageBaseAsync(string reference)
+    {
+        reference = ContainerImage.IsReference(reference) ? reference : "docker://" + reference; // the contract's images are registry references
+        Task<VmRecord> making;
+        lock (_imageBases)
+        {
+            if (!_imageBases.TryGetValue(reference, out making!))
+            {
+                making = Task.Run(() => MakeImageBase(reference));
+                _imageBases[reference] = making;
+            }
+        }
+
+        try
+        {
+            return await making;
+        }
+        catch (SandboxUnavailableException ex)
+        {
+            lock (_imageBases)
+            {
+                _imageBases.Remove(reference); // the next fork tries again
+            }
+
+            throw LocalArkerException.NotFound(ex.Message, "image");
+        }
+    }
+
+    private VmRecord MakeImageBase(string reference)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        string id = Ulid.New(now) + "_" + RegionTag;
+        var record = new VmRecord
+        {
+            Id = id,
+            Name = reference,
+            Organisation = SystemOrganisation,
+            IsPublic = true,
+            BaseImage = reference,
+            Region = RegionName,
+            Description = $"made from the image {reference}",
+            CreatedAt = now,
+            Sequence = Interlocked.Increment(ref _sequence),
+            Sandbox = _host.Sandboxes.CreateFromImage(id, reference),
+        };
+        _vms[id] = record;
+        return record;
     }
 
     private VmRecord Offer(Cache.CachedBase cached)

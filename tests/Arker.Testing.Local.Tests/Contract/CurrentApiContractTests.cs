@@ -94,7 +94,7 @@ public sealed class CurrentApiContractTests(LocalServerFixture fixture)
         JsonElement mismatch = (await api.PostAsync(Sync, $"/v1/vms/{id}/sync", Write("/home/user/x", [1, 2], 0, 2, sha256: new string('0', 64)))).Ok();
         Assert.Equal("bad_request", mismatch.GetProperty("results")[0].GetProperty("error").GetProperty("code").GetString()); // a file's failure is in its result
         Expect(await api.PostAsync(Sync, $"/v1/vms/{id}/sync", new { op = "write", writes = new[] { new { path = "/home/user/huge", size = 200L * 1024 * 1024, presigned = true } } }), 413, "payload_too_large");
-        Expect(await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu", image = "ubuntu:24.04" }), 422, "unsupported_operation");
+        Expect(await api.PostAsync("/v1/fork", "/v1/fork", new { source_vm_name = "arkuntu", image = "ubuntu:24.04" }), 400, "bad_request"); // an image or a source VM, not both
         Expect(await api.PostAsync(Sessions, $"/v1/vms/{id}/sessions", new { pty = true }), 422, "unsupported_operation");
         Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"outbound","match":{"paths":["/v1"]},"action":"allow"}]}"""u8.ToArray()), 422, "unsupported_operation");
         Expect(await api.SendAsync(HttpMethod.Put, "/v1/vms/{id}/policies", $"/v1/vms/{id}/policies", """{"policies":[{"type":"outbound","action":{"gate":{"url":"http://127.0.0.1:1/"}}}]}"""u8.ToArray()), 422, "unsupported_operation");

@@ -82,7 +82,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         string rootfs = Directory.CreateTempSubdirectory("arker-rootfs-").FullName;
         try
         {
-            MakeMinimalRootFilesystem(rootfs);
+            TestImages.MakeMinimalRootFilesystem(rootfs);
             File.WriteAllText(Path.Combine(rootfs, "usr", "share", "marker"), "from the rootfs\n");
             await using var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = rootfs }, TestContext.Current.CancellationToken);
             var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
@@ -107,7 +107,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         {
             string rootfs = Path.Combine(work, "root");
             Directory.CreateDirectory(rootfs);
-            MakeMinimalRootFilesystem(rootfs);
+            TestImages.MakeMinimalRootFilesystem(rootfs);
             File.WriteAllText(Path.Combine(rootfs, "usr", "share", "marker"), "from the archive\n");
             string archive = Path.Combine(work, "root.tar.gz");
             using (Process tar = Process.Start("tar", ["-czf", archive, "-C", rootfs, "."]))
@@ -173,7 +173,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         string work = Directory.CreateTempSubdirectory("arker-image-").FullName;
         try
         {
-            string layout = await MakeImageAsync(work);
+            string layout = await TestImages.MakeAsync(work);
 
             string cache = Path.Combine(work, "cache");
             var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = $"oci:{layout}:v1", BaseCacheDirectory = cache };
@@ -208,7 +208,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         string work = Directory.CreateTempSubdirectory("arker-registry-").FullName;
         try
         {
-            string layout = await MakeImageAsync(work);
+            string layout = await TestImages.MakeAsync(work);
             await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync(Path.Combine(work, "registry"));
             string reference = $"docker://127.0.0.1:{registry.Port}/arker/minimal:v1";
             using (Process push = Process.Start("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:v1", reference]))
@@ -261,40 +261,6 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         {
             Storage.FolderRemoval.Delete(work);
         }
-    }
-
-    /// <summary>
-    /// An OCI image layout in <paramref name="work"/> with one image, <c>v1</c>, of two layers: the
-    /// minimal root with a marker and a second file, then a layer that deletes the second (a whiteout).
-    /// </summary>
-    private static async Task<string> MakeImageAsync(string work)
-    {
-        // An image of two layers: the minimal root with two files, then a layer that deletes one (a whiteout).
-        string layout = Path.Combine(work, "layout");
-        await UmociAsync("init", "--layout", layout);
-        await UmociAsync("new", "--image", layout + ":v1");
-        string bundle = Path.Combine(work, "bundle");
-        await UmociAsync(["unpack", .. Rootless, "--image", layout + ":v1", bundle]);
-        MakeMinimalRootFilesystem(Path.Combine(bundle, "rootfs"));
-        File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "marker"), "from the image\n");
-        File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"), "x\n");
-        await UmociAsync("repack", "--image", layout + ":v1", bundle);
-        Storage.FolderRemoval.Delete(bundle);
-        await UmociAsync(["unpack", .. Rootless, "--image", layout + ":v1", bundle]);
-        File.Delete(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"));
-        await UmociAsync("repack", "--image", layout + ":v1", bundle);
-        return layout;
-    }
-
-    private static string[] Rootless => Environment.IsPrivilegedProcess ? [] : ["--rootless"];
-
-    private static async Task UmociAsync(params string[] arguments)
-    {
-        using Process umoci = Process.Start(new ProcessStartInfo("umoci", arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        _ = umoci.StandardOutput.ReadToEndAsync();
-        string errors = await umoci.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await umoci.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(umoci.ExitCode == 0, $"umoci {string.Join(' ', arguments)}: {errors}");
     }
 
     [Fact]
@@ -360,31 +326,6 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
         Assert.Equal("f10 f11 11\nroot:x:0:0:root:/root:/bin/bash\nbase image intact\n", listing.StdoutText);
         Assert.InRange(deepest, 2, 4);
-    }
-
-    /// <summary>A root filesystem with nothing but bash and the libraries it loads.</summary>
-    private static void MakeMinimalRootFilesystem(string root)
-    {
-        var ldd = Process.Start(new ProcessStartInfo("ldd", ["/usr/bin/bash"]) { RedirectStandardOutput = true })!;
-        string[] libraries = ldd.StandardOutput.ReadToEnd().Split('\n')
-            .Select(l => l.Split("=>").Last().Trim().Split(' ')[0])
-            .Where(p => p.StartsWith('/'))
-            .ToArray();
-        ldd.WaitForExit();
-        foreach (string file in libraries.Append("/usr/bin/bash"))
-        {
-            string real = Path.GetFullPath(new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? file);
-            // A merged /usr: /lib/x and /lib64/x live under usr/, reached through the links below.
-            string inside = Path.Combine(root, file.StartsWith("/usr/", StringComparison.Ordinal) ? file[1..] : "usr" + file);
-            Directory.CreateDirectory(Path.GetDirectoryName(inside)!);
-            File.Copy(real, inside, overwrite: true);
-        }
-
-        Directory.CreateDirectory(Path.Combine(root, "usr", "share"));
-        foreach (string link in new[] { "bin", "lib", "lib64" })
-        {
-            File.CreateSymbolicLink(Path.Combine(root, link), "usr/" + link);
-        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -47,7 +47,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         body.RejectUnknown(ForkFields);
         string organisation = context.Organisation();
-        VmRecord source = FindSource(body, organisation);
+        VmRecord source = body.Has("image") ? await ImageSourceAsync(body) : FindSource(body, organisation);
         string? name = body.String("name");
         if (name is not null && (name.Length is 0 or > MaxNameLength || name.Trim() != name))
         {
@@ -88,11 +88,6 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
             throw ContractException.BadRequest("the API does not build Dockerfiles: the Arker SDKs build them (fork(dockerfile=...)); here, fork a VM by id or name", "dockerfile");
         }
 
-        if (body.Has("image"))
-        {
-            throw ContractException.Unsupported("the local Arker server cannot fork OCI images: fork a VM by id or name (such as 'arkuntu')");
-        }
-
         string? id = body.String("source_vm_id");
         string? name = body.String("source_vm_name");
         string? orgName = body.String("source_org_name");
@@ -122,6 +117,17 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         return scope is null || source.Organisation == scope
             ? source
             : throw ContractException.NotFound($"no VM named '{name}' in organisation '{scope}'", "vm");
+    }
+
+    /// <summary>The contract's <c>image</c> source: the VM the server made from that container image (fetched and unpacked once per machine).</summary>
+    private async Task<VmRecord> ImageSourceAsync(JsonFields body)
+    {
+        if (body.Has("source_vm_id") || body.Has("source_vm_name"))
+        {
+            throw ContractException.BadRequest("give 'image' or a source VM ('source_vm_id', 'source_vm_name'), not both", "image");
+        }
+
+        return await vms.ImageBaseAsync(body.String("image", required: true)!);
     }
 
     private static void RefuseWhatALocalMachineCannotDo(JsonFields body)
