@@ -35,6 +35,27 @@ public sealed partial class ArkerClient
         }
     }
 
+    /// <summary>
+    /// A new VM made from the container image <paramref name="image"/> (a registry reference such as
+    /// <c>docker.io/library/debian:bookworm</c>; the local server also takes any reference skopeo
+    /// takes, such as <c>oci:LAYOUT:TAG</c>): the current API's fork from an image. The Arker API
+    /// 0.1 has none: there it throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    public async Task<Computer> ForkImageAsync(string image, ForkOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(image);
+        if (Protocol == ArkerProtocol.V01)
+        {
+            throw new NotSupportedException("The Arker API 0.1 cannot fork a container image: use the current Arker API (a base URL ending in /api).");
+        }
+
+        options ??= new ForkOptions();
+        var request = new CurrentForkRequest(null, null, options.Name, options.IsPublic ? true : null, image);
+        VmResponse vm = await SendJsonAsync(HttpMethod.Post, BaseUrl, "/v1/fork", request, ArkerJsonContext.Default.CurrentForkRequest, ArkerJsonContext.Default.VmResponse,
+            cancellationToken, idempotencyKey: NewIdempotencyKey());
+        return new Computer(this, vm.VmId is { Length: > 0 } given ? given : throw new ArkerException("internal", "fork response missing vm_id", 200));
+    }
+
     private async Task<Computer> ForkCurrentAsync(string idOrName, ForkOptions options, CancellationToken cancellationToken)
     {
         if (options.Region is not null)

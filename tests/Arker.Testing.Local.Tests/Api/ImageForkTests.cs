@@ -1,3 +1,4 @@
+using Arker.Testing.TestSupport;
 using System.Text;
 using Arker.Testing.Local.Tests.Contract;
 using Arker.Testing.Local.Tests.Infrastructure;

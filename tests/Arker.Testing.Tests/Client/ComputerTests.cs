@@ -102,6 +102,34 @@ public abstract class ComputerTests(LocalServer local, ArkerProtocol protocol)
 
 
     [Fact]
+    public async Task ForkImageAsync_MakesAVmOfTheImage_OnTheCurrentApi()
+    {
+        if (protocol == ArkerProtocol.V01)
+        {
+            var refused = await Assert.ThrowsAsync<NotSupportedException>(() => _arker.ForkImageAsync("debian:bookworm", cancellationToken: Cancellation));
+            Assert.Contains("current Arker API", refused.Message);
+            return;
+        }
+
+        string work = Directory.CreateTempSubdirectory("arker-client-image-").FullName;
+        try
+        {
+            string layout = await Arker.Testing.TestSupport.TestImages.MakeAsync(work);
+
+            Computer vm = await _arker.ForkImageAsync($"oci:{layout}:v1", new ForkOptions { Name = "from-an-image" }, Cancellation);
+            RunResult seen = await vm.RunAsync("read -r line < /usr/share/marker; echo \"$line\"", Cancellation);
+            var missing = await Assert.ThrowsAsync<ArkerException>(() => _arker.ForkImageAsync($"oci:{work}/none:v1", cancellationToken: Cancellation));
+
+            Assert.Equal("from the image\n", seen.StdoutText);
+            Assert.Equal(("not_found", 404), (missing.Code, missing.Status));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task WaitForPortAsync_ReturnsOnceAServiceInTheVmAcceptsConnections()
     {
         Computer vm = await _arker.Vm("arkuntu").ForkAsync(cancellationToken: Cancellation);

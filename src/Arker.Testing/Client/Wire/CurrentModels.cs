@@ -3,7 +3,7 @@ namespace Arker.Testing.Client.Wire;
 // Request and response bodies of the current Arker API (docs/contracts/arker-openapi.json), snake_case
 // through ArkerJsonContext. Only the fields the client reads are declared.
 
-internal sealed record CurrentForkRequest(string? SourceVmId, string? SourceVmName, string? Name, bool? Public);
+internal sealed record CurrentForkRequest(string? SourceVmId, string? SourceVmName, string? Name, bool? Public, string? Image = null);
 
 internal sealed class VmResponse : WireResponse
 {

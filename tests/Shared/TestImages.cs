@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Arker.Testing.Local.Tests.Infrastructure;
+namespace Arker.Testing.TestSupport;
 
 /// <summary>Root filesystems and container images made for tests: a minimal root (bash and its libraries), and an OCI image of it with a whiteout layer.</summary>
 internal static class TestImages
@@ -46,7 +46,7 @@ internal static class TestImages
         File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "marker"), "from the image\n");
         File.WriteAllText(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"), "x\n");
         await UmociAsync("repack", "--image", layout + ":v1", bundle);
-        Arker.Testing.Local.Storage.FolderRemoval.Delete(bundle);
+        Directory.Delete(bundle, recursive: true);
         await UmociAsync(["unpack", .. Rootless, "--image", layout + ":v1", bundle]);
         File.Delete(Path.Combine(bundle, "rootfs", "usr", "share", "deleted-above"));
         await UmociAsync("repack", "--image", layout + ":v1", bundle);
