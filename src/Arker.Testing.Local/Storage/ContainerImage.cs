@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,11 +13,13 @@ namespace Arker.Testing.Local.Storage;
 /// nothing; the registry configuration, credentials and mirrors are skopeo's own:
 /// <c>registries.conf</c>, <c>auth.json</c>). umoci unpacks it (whiteouts and opaque directories,
 /// hard links, symbolic links, modes; as the invoking user without root) once per image digest,
-/// aside and published by one rename, as <see cref="RootFilesystemArchive"/> does. A registry on
+/// aside and published by one rename (<see cref="PublishedFolder"/>). A registry on
 /// the loopback address is spoken to over plain HTTP, as Docker does for 127.0.0.0/8.
 /// </summary>
 internal static class ContainerImage
 {
+    private const string Install = "the local Arker server uses skopeo and umoci to fork VMs from container images (apt-get install skopeo umoci).";
+
     private static readonly string[] Transports = ["docker://", "oci:", "oci-archive:", "docker-archive:"];
 
     /// <summary>Whether <paramref name="rootFilesystem"/> names a container image rather than a folder or an archive.</summary>
@@ -40,37 +41,19 @@ internal static class ContainerImage
                 $"The image '{reference}' could not be fetched: {error} Check its name, or point at a mirror in registries.conf (/etc/containers/registries.conf, or ~/.config/containers/registries.conf without root); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
 
             // Only the manifest is asked for when this machine has the image already: no blob is fetched again.
-            string[] current = CurrentManifestDigests(Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching));
+            string[] current = CurrentManifestDigests(HostTool.Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching, Install));
             if (TryManifestDigest(layout, tag) is not { } known || !current.Contains(known) || !Directory.Exists(RootOf(roots, known)))
             {
-                Run("skopeo", ["copy", "--quiet", .. copyTls, reference, $"oci:{layout}:{tag}"], Fetching);
+                HostTool.Run("skopeo", ["copy", "--quiet", .. copyTls, reference, $"oci:{layout}:{tag}"], Fetching, Install);
             }
 
             string digest = TryManifestDigest(layout, tag) ?? throw new SandboxUnavailableException($"skopeo fetched '{reference}' but the layout {layout} names no manifest '{tag}'");
-            string target = RootOf(roots, digest);
-            if (!Directory.Exists(target))
-            {
-                Directory.CreateDirectory(roots);
-                string staging = Path.Combine(roots, $".tmp-{Guid.NewGuid():N}");
-                Directory.CreateDirectory(staging);
-                try
-                {
-                    string[] rootless = Environment.IsPrivilegedProcess ? [] : ["--rootless"];
-                    Run("umoci", ["raw", "unpack", .. rootless, "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
-                        error => $"The image '{reference}' was fetched but could not be unpacked: {error}");
-                    Directory.Move(staging, target);
-                }
-                catch
-                {
-                    if (Directory.Exists(staging))
-                    {
-                        FolderRemoval.Delete(staging);
-                    }
-
-                    throw;
-                }
-            }
-
+            string[] rootless = Environment.IsPrivilegedProcess ? [] : ["--rootless"];
+            string target = PublishedFolder.Ensure(RootOf(roots, digest), staging => HostTool.Run(
+                "umoci",
+                ["raw", "unpack", .. rootless, "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
+                error => $"The image '{reference}' was fetched but could not be unpacked: {error}",
+                Install));
             return Path.Combine(target, "rootfs");
         }
     }
@@ -133,28 +116,6 @@ internal static class ContainerImage
         }
 
         return [.. new[] { raw, raw.TrimEnd('\n') }.Distinct().Select(bytes => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bytes))))];
-    }
-
-    /// <summary>Runs <paramref name="program"/> and returns what it printed; a failure is a <see cref="SandboxUnavailableException"/> worded by <paramref name="failure"/>.</summary>
-    private static string Run(string program, string[] arguments, Func<string, string> failure)
-    {
-        Process process;
-        try
-        {
-            process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            throw new SandboxUnavailableException($"{program} is not installed; the local Arker server uses skopeo and umoci to fork VMs from container images (apt-get install skopeo umoci).");
-        }
-
-        using (process)
-        {
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            string errors = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 ? output.Result : throw new SandboxUnavailableException(failure(errors.Trim()));
-        }
     }
 
     /// <summary>An exclusive lock on <paramref name="path"/> for as long as the result is held: two servers fetch into the shared layout one at a time.</summary>

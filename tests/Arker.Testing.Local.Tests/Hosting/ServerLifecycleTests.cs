@@ -118,20 +118,10 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
             string cache = Path.Combine(work, "cache");
             var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = archive, BaseCacheDirectory = cache };
-            DateTime unpackedAt;
-            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
-                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr")).Succeeded();
-                Assert.Equal("from the archive\nown-usr\n", result.StdoutText);
-                unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "roots"))));
-            }
+            Assert.Equal("from the archive\nown-usr\n", await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr"));
+            DateTime unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "roots"))));
 
-            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
-                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
-            }
+            await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker");
 
             string unpacked = Assert.Single(Directory.GetDirectories(Path.Combine(cache, "roots"))); // nothing half-unpacked beside it
             Assert.Equal(unpackedAt, Directory.GetLastWriteTimeUtc(unpacked)); // the second start unpacked nothing
@@ -177,23 +167,12 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
             string cache = Path.Combine(work, "cache");
             var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = $"oci:{layout}:v1", BaseCacheDirectory = cache };
-            DateTime unpackedAt;
-            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
-                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted; test -e /usr/bin/python3 && echo host-usr || echo own-usr")).Succeeded();
-                Assert.Equal("from the image\ndeleted\nown-usr\n", result.StdoutText);
-                unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "images", "roots"))));
-            }
+            Assert.Equal("from the image\ndeleted\nown-usr\n", await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted; test -e /usr/bin/python3 && echo host-usr || echo own-usr"));
+            DateTime unpackedAt = Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "images", "roots"))));
 
-            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
-                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
-            }
+            await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker");
 
             Assert.Equal(unpackedAt, Directory.GetLastWriteTimeUtc(Assert.Single(Directory.GetDirectories(Path.Combine(cache, "images", "roots")))));
-
         }
         finally
         {
@@ -219,19 +198,10 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
             var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = reference, BaseCacheDirectory = Path.Combine(work, "cache") };
             int blobsBefore = registry.BlobsServed();
-            await using (var first = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, first.V01BaseUrl, first.ApiKey);
-                RunResult result = (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted")).Succeeded();
-                Assert.Equal("from the image\ndeleted\n", result.StdoutText);
-            }
+            Assert.Equal("from the image\ndeleted\n", await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker; echo \"$line\"; test -e /usr/share/deleted-above && echo present || echo deleted"));
 
             int blobsFirst = registry.BlobsServed();
-            await using (var second = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken))
-            {
-                var api = new ApiClient(fixture.Http, second.V01BaseUrl, second.ApiKey);
-                (await api.RunAsync(await api.ForkAsync(), "read -r line < /usr/share/marker")).Succeeded();
-            }
+            await RunInAFreshServerAsync(options, "read -r line < /usr/share/marker");
 
             Assert.True(blobsFirst > blobsBefore, "the first start should have fetched the image's blobs from the registry");
             Assert.Equal(blobsFirst, registry.BlobsServed()); // the second start fetched no blob
@@ -326,6 +296,14 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
 
         Assert.Equal("f10 f11 11\nroot:x:0:0:root:/root:/bin/bash\nbase image intact\n", listing.StdoutText);
         Assert.InRange(deepest, 2, 4);
+    }
+
+    /// <summary>Starts a server with <paramref name="options"/>, runs <paramref name="command"/> in a new fork of its base (it must succeed), stops the server; returns what the command printed.</summary>
+    private async Task<string> RunInAFreshServerAsync(LocalArkerServerOptions options, string command)
+    {
+        await using var server = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, server.ApiKey);
+        return (await api.RunAsync(await api.ForkAsync(), command)).Succeeded().StdoutText;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
