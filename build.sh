@@ -40,6 +40,11 @@ ensure_prerequisites() {
     command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
     command -v umoci >/dev/null 2>&1 || missing+=(umoci)
     command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+    # The tests' Debian image (tests/images/debian-image.sh, built once per machine): mmdebstrap
+    # makes it from the archive this machine's apt uses; dpkg-scanpackages indexes the packages
+    # its VMs install from the loopback address.
+    command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+    command -v dpkg-scanpackages >/dev/null 2>&1 || missing+=(dpkg-dev)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -19,4 +19,16 @@ internal static class SandboxIdentity
     public static int HostGroupId { get; } = Environment.IsPrivilegedProcess ? UnusedId : Native.LibC.getgid();
 
     internal const int UnusedId = 1_879_048_192;
+
+    /// <summary>
+    /// As root, a VM of its own root filesystem (an image or an archive) has the whole range of ids
+    /// 0–65535 inside, root included, mapped to this many ids on the host from
+    /// <see cref="VmIdRangeStart"/>: a range no account uses, placed so that the VM user (1000)
+    /// is <see cref="HostUserId"/> as in every other VM. Its files are owned accordingly (see
+    /// <see cref="Storage.OwnershipShift"/>). Host root (0) is never mapped.
+    /// </summary>
+    public const int VmIdRangeSize = 65_536;
+
+    /// <inheritdoc cref="VmIdRangeSize"/>
+    public const int VmIdRangeStart = UnusedId - VmUserId;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Arker.Testing.Local.Native;
 
 namespace Arker.Testing.Local.Isolation;
 
@@ -48,9 +49,9 @@ internal sealed class SandboxLauncher
     /// The start of a sandbox over <paramref name="mergedRoot"/>: in a network namespace of its own,
     /// or, with <paramref name="network"/>, in that one (its VM's, shared by the VM's sessions).
     /// </summary>
-    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null)
+    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null, VmUserNamespace? rootInside = null)
     {
-        ProcessStartInfo info = StartInNamespaces(network, "/bin/sh");
+        ProcessStartInfo info = StartInNamespaces(rootInside is null ? network : null, "/bin/sh");
         var args = info.ArgumentList;
         args.Add("-c");
         args.Add(JoinCgroupsThenExec);
@@ -61,6 +62,12 @@ internal sealed class SandboxLauncher
         }
 
         args.Add("--");
+        if (rootInside is not null)
+        {
+            AddRootInsideLaunch(info, mergedRoot, hostReadOnly, command, network, rootInside);
+            return info;
+        }
+
         if (!_space.IsRootless)
         {
             // Root drops to the VM user's host uid; without root the process is that user already.
@@ -85,6 +92,55 @@ internal sealed class SandboxLauncher
 
         return info;
     }
+
+    /// <summary>
+    /// Root inside (as root, a VM of its own root filesystem): the session enters its VM's network
+    /// and then its user namespace (as root there, host root's capabilities left behind), sets its
+    /// parent-death signal, and <c>unshare</c> makes its mount, PID, IPC and UTS namespaces, owned by
+    /// the VM's user namespace, and forks <c>vm-init.pl</c>, which becomes PID 1 of the VM's
+    /// processes, mounts <c>/proc</c> and <c>/dev</c>, pivots into the VM's root and becomes the VM
+    /// user. No <c>no_new_privs</c> (which bubblewrap always sets): a set-user-id <c>sudo</c> in the
+    /// image works, to root of the VM's namespace and nothing above it.
+    /// </summary>
+    private void AddRootInsideLaunch(ProcessStartInfo info, string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> command, string? network, VmUserNamespace rootInside)
+    {
+        if (_space.IsRootless || hostReadOnly.Count > 0)
+        {
+            throw new InvalidOperationException("root inside is for VMs of their own root filesystem on a server running as root");
+        }
+
+        ArchitectureCalls calls = SystemCalls.ForThisMachine();
+        bool ownNetwork = network is null && !_shareNetwork;
+        string[] launch =
+        [
+            SandboxPrerequisites.FindExecutable("nsenter") ?? "nsenter", .. network is null ? Array.Empty<string>() : [$"--net={network}"], $"--user={rootInside.Path}", "--",
+            _setpriv, "--pdeathsig", "KILL", "--",
+            SandboxPrerequisites.FindExecutable("unshare") ?? "unshare", "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", .. ownNetwork ? ["--net"] : Array.Empty<string>(), "--propagation", "private", "--",
+            SandboxPrerequisites.FindExecutable("perl") ?? "perl", "-e", VmInitScript.Value, $"root={mergedRoot}",
+            $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"pivot_root={calls.PivotRoot}", $"sethostname={calls.Sethostname}",
+            $"setgroups={calls.Setgroups}", $"setresgid={calls.Setresgid}", $"setresuid={calls.Setresuid}", $"prctl={calls.Prctl}", "--",
+            .. command,
+        ];
+        foreach (string part in launch)
+        {
+            info.ArgumentList.Add(part);
+        }
+
+        // The VM's environment from the start: nothing before the command reads it but PATH.
+        info.Environment.Clear();
+        foreach (string variable in Environment)
+        {
+            int equals = variable.IndexOf('=', StringComparison.Ordinal);
+            info.Environment[variable[..equals]] = variable[(equals + 1)..];
+        }
+    }
+
+    private static readonly Lazy<string> VmInitScript = new(() =>
+    {
+        using Stream resource = typeof(SandboxLauncher).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.vm-init.pl")!;
+        using var reader = new StreamReader(resource);
+        return reader.ReadToEnd();
+    });
 
     /// <summary>
     /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a

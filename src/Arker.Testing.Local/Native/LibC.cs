@@ -168,6 +168,45 @@ internal static partial class LibC
         return (mode, size);
     }
 
+    public const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxMode = 0x2;
+    private const uint StatxUid = 0x8;
+    private const uint StatxGid = 0x10;
+
+    private const uint StatxNlink = 0x4;
+    private const uint StatxIno = 0x100;
+
+    /// <summary>The owner, group and whole <c>st_mode</c> of <paramref name="path"/> itself (a symbolic link's own, not its target's).</summary>
+    public static (int Uid, int Gid, int Mode) StatOwner(string path)
+    {
+        (int uid, int gid, int mode, _, _) = StatOwnerAndLinks(path);
+        return (uid, gid, mode);
+    }
+
+    /// <summary><see cref="StatOwner"/>, with the number of hard links and the inode number.</summary>
+    public static unsafe (int Uid, int Gid, int Mode, int Links, ulong Inode) StatOwnerAndLinks(string path)
+    {
+        byte* buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType | StatxMode | StatxUid | StatxGid | StatxNlink | StatxIno, buffer) != 0)
+        {
+            throw new IOException($"cannot read the owner of {path}: {Describe(LastError)}");
+        }
+
+        return (*(int*)(buffer + 20), *(int*)(buffer + 24), *(ushort*)(buffer + 28), *(int*)(buffer + 16), *(ulong*)(buffer + 32));
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int fchownat(int dirfd, string path, int owner, int group, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int chmod(string path, int mode);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nint lgetxattr(string path, string name, byte[]? value, nuint size);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int lsetxattr(string path, string name, byte[] value, nuint size, int flags);
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     public static string Describe(int errno) => Marshal.GetPInvokeErrorMessage(errno);

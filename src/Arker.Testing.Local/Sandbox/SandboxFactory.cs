@@ -20,9 +20,11 @@ internal sealed class SandboxFactory(
     StackMerger merger,
     VmLimits limits,
     VmNetworking networking,
+    bool baseRootInside,
     ILogger logger)
 {
     private int _nextVm;
+    private int _warnedNoRootInside;
 
     public SandboxLauncher Launcher => launcher;
 
@@ -37,9 +39,10 @@ internal sealed class SandboxFactory(
     /// <summary>
     /// A sandbox named <paramref name="name"/> over <paramref name="lowers"/>, with the sessions it
     /// inherits, seeing <paramref name="hostReadOnlyFolders"/> of this machine (the server's base
-    /// image's when not given).
+    /// image's when not given), with root inside if <paramref name="rootInside"/> (the server's
+    /// base image's choice when not given).
     /// </summary>
-    public VmSandbox Create(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null, IReadOnlyList<string>? hostReadOnlyFolders = null)
+    public VmSandbox Create(string name, IReadOnlyList<Layer> lowers, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge = null, IReadOnlyList<string>? hostReadOnlyFolders = null, bool? rootInside = null)
     {
         string shortName = Interlocked.Increment(ref _nextVm).ToString(System.Globalization.CultureInfo.InvariantCulture);
         VmDisk disk = VmDisk.Create(merger.Layers, mounts, Path.Combine(vmsDirectory, shortName), lowers);
@@ -47,7 +50,7 @@ internal sealed class SandboxFactory(
         {
             VmCgroup cgroup = limits.CreateCgroup("vm-" + shortName);
             logger.LogDebug("Created sandbox {Sandbox} for {Vm} over {Depth} layer(s)", shortName, name, lowers.Count);
-            return new VmSandbox(this, disk, cgroup, sessions, inheritedMerge, hostReadOnlyFolders ?? launcher.BaseImageBinds);
+            return new VmSandbox(this, disk, cgroup, sessions, inheritedMerge, hostReadOnlyFolders ?? launcher.BaseImageBinds, rootInside ?? baseRootInside);
         }
         catch
         {
@@ -62,12 +65,24 @@ internal sealed class SandboxFactory(
     /// <summary>
     /// A VM over the container image <paramref name="reference"/> (fetched and unpacked once per
     /// machine, see <see cref="ContainerImage"/>), with the VM user's home added, and nothing of
-    /// this machine bound in: its <c>/usr</c> is the image's.
+    /// this machine bound in: its <c>/usr</c> is the image's; as root, with root inside.
     /// </summary>
     public VmSandbox CreateFromImage(string name, string reference)
     {
         string directory = Path.Combine(imageBasesDirectory, Guid.NewGuid().ToString("N")[..12]);
         BaseImage image = BaseImage.Create(directory, reference, cacheFolder);
-        return Create(name, [.. image.Layers.Select(layer => new Layer(layer, permanent: true))], [], hostReadOnlyFolders: []);
+        WarnOnceIfNoRootInside(image);
+        return Create(name, [.. image.Layers.Select(layer => new Layer(layer, permanent: true))], [], hostReadOnlyFolders: [], rootInside: image.RootInside);
+    }
+
+    /// <summary>Without root, VMs of an image or archive run as the VM user only: said once, where the server's log is read.</summary>
+    public void WarnOnceIfNoRootInside(BaseImage image)
+    {
+        if (!image.RootInside && image.Source != "host" && mounts.Space.IsRootless && Interlocked.Exchange(ref _warnedNoRootInside, 1) == 0)
+        {
+            logger.LogWarning(
+                "VMs of {Root} have no root inside: without root the server has one id to give them, so sudo in them fails. Run the server as root for sudo and package installs in VMs",
+                image.Source);
+        }
     }
 }

@@ -53,6 +53,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string Isolation =>
         $"{(_mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_networking.SharesHostNetwork ? "" : ", net")} namespaces; " +
         $"uid 1000 inside, {(_mounts.Space.IsRootless ? $"your own uid ({SandboxIdentity.HostUserId}) outside, no subordinate uids" : "an unused uid outside")}; no capabilities), " +
+        $"{(_mounts.Space.IsRootless ? "" : "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside, no bubblewrap), ")}" +
         $"overlayfs copy-on-write on {(_storage == VmStorage.Disk ? "disk" : DataRoot.StorageKind(_instance.Path))}, {_cgroups.Describe()}; network: {_networking.Description}";
 
     /// <summary>
@@ -116,7 +117,9 @@ internal sealed class SandboxHost : IAsyncDisposable
                 new StackMerger(instance.Path, mounts, layers, cleanup, options.MaxLayerDepth, logger),
                 new VmLimits(cgroups, instance.CgroupGroup, options.MemoryLimitBytes, options.ProcessLimit),
                 networking,
+                baseImage.RootInside,
                 logger);
+            sandboxes.WarnOnceIfNoRootInside(baseImage);
             var host = new SandboxHost(instance, cgroups, mounts, networking, sandboxes, baseImage.Source, options);
             await host.ProveSandboxWorksAsync();
             return host;

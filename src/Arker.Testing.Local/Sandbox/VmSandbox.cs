@@ -1,3 +1,4 @@
+using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Limits;
 using Arker.Testing.Local.Network;
 using Arker.Testing.Local.Sessions;
@@ -25,12 +26,14 @@ internal sealed partial class VmSandbox
     private readonly Lock _gate = new();
     private readonly StackFlattening _flattening;
     private readonly VmNetwork _network;
+    private Task<VmUserNamespace>? _users;
     private int _runsInFlight;
     private bool _destroyed;
 
-    public VmSandbox(SandboxFactory factory, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge, IReadOnlyList<string> hostReadOnlyFolders)
+    public VmSandbox(SandboxFactory factory, VmDisk disk, VmCgroup cgroup, IEnumerable<KeyValuePair<string, SessionSlot>> sessions, LayerMerge? inheritedMerge, IReadOnlyList<string> hostReadOnlyFolders, bool rootInside)
     {
         _factory = factory;
+        RootInside = rootInside;
         HostReadOnlyFolders = hostReadOnlyFolders;
         _disk = disk;
         _cgroup = cgroup;
@@ -42,6 +45,9 @@ internal sealed partial class VmSandbox
 
     /// <summary>Folders of this machine the VM sees read-only at the same place (<c>/usr</c> of a VM over the host's userland; none for an image's).</summary>
     public IReadOnlyList<string> HostReadOnlyFolders { get; }
+
+    /// <summary>Whether the VM has root inside (sudo, every id 0–65535 its own; see <see cref="Isolation.VmUserNamespace"/>); a fork has what its parent has.</summary>
+    public bool RootInside { get; }
 
     /// <summary>The VM's read-only layers, bottom last; a fork's show its parent as it was.</summary>
     public IReadOnlyList<Layer> Lowers => _disk.Lowers;
@@ -126,7 +132,7 @@ internal sealed partial class VmSandbox
             }
 
             var childSessions = slots.Select(s => KeyValuePair.Create(s.Key, new SessionSlot(s.Value.Index, s.Value.Cwd, s.Value.Exports, s.Value.Environment)));
-            VmSandbox child = _factory.Create(childName, lowers, childSessions, _flattening.Pending, HostReadOnlyFolders);
+            VmSandbox child = _factory.Create(childName, lowers, childSessions, _flattening.Pending, HostReadOnlyFolders, RootInside);
             child.Policy = Policy;
             _factory.Logger.LogDebug(
                 "Forked {Child} over {Depth} layers in {Total:0.00} ms (stopping sessions {Stopping:0.00} ms, freezing {Freezing:0.00} ms)",
@@ -184,6 +190,15 @@ internal sealed partial class VmSandbox
             await PortLinks.CloseAllAsync();
 
             await _network.DisposeAsync();
+            if (_users is not null)
+            {
+                await ((Task)_users).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (_users.IsCompletedSuccessfully)
+                {
+                    _users.Result.Dispose();
+                }
+            }
+
             _disk.Destroy(_factory.Cleanup);
         }
     }

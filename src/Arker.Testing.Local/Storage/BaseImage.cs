@@ -36,37 +36,17 @@ internal sealed class BaseImage
     public static BaseImage Create(string directory, string? rootFilesystem, string cacheFolder)
     {
         Directory.CreateDirectory(directory);
-        MakeDirectory(directory, "home", 0x1ED);
-        MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
-        MakeDirectory(directory, "tmp", 0x3FF);
-        MakeDirectory(directory, "var/tmp", 0x3FF);
-        MakeDirectory(directory, "run", 0x1ED);
-        MakeDirectory(directory, "proc", 0x1ED);
-        MakeDirectory(directory, "dev", 0x1ED);
-
         if (rootFilesystem is not null)
         {
-            if (ContainerImage.IsReference(rootFilesystem))
-            {
-                rootFilesystem = ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"));
-            }
-            else if (RootFilesystemArchive.IsArchive(rootFilesystem))
-            {
-                rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"));
-            }
-            else if (!Directory.Exists(rootFilesystem))
-            {
-                throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR'), or a tar archive of one (e.g. 'mmdebstrap --variant=minbase bookworm root.tar').");
-            }
-
-            if (!File.Exists(Path.Combine(rootFilesystem, "bin/bash")) && !File.Exists(Path.Combine(rootFilesystem, "usr/bin/bash")))
-            {
-                throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' has no bash: VMs run their commands with bash, so install it in that root.");
-            }
-
-            return new BaseImage([directory, Path.GetFullPath(rootFilesystem)], [], Path.GetFullPath(rootFilesystem));
+            return OverRootFilesystem(directory, rootFilesystem, cacheFolder);
         }
 
+        foreach ((string folder, int mode) in GeneratedFolders)
+        {
+            MakeDirectory(directory, folder, mode);
+        }
+
+        MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
         var binds = new List<string> { "/usr" };
         MakeDirectory(directory, "usr", 0x1ED);
         foreach (string name in TopLevelLinks)
@@ -85,6 +65,65 @@ internal sealed class BaseImage
 
         WriteEtc(Path.Combine(directory, "etc"));
         return new BaseImage([directory], binds, "host");
+    }
+
+    /// <summary>The folders the generated layer adds (or, over a root filesystem, covers with the same owner and mode): home, temporary folders, mount points.</summary>
+    private static readonly (string Folder, int Mode)[] GeneratedFolders =
+        [("home", 0x1ED), ("tmp", 0x3FF), ("var", 0x1ED), ("var/tmp", 0x3FF), ("run", 0x1ED), ("proc", 0x1ED), ("dev", 0x1ED)];
+
+    /// <summary>
+    /// The base over a root filesystem (a directory, an archive or a container image): that root,
+    /// and above it a small layer with the VM user (uid 1000, <c>/home/user</c>, passwordless sudo
+    /// where the image has sudo) and the host name. As root, an archive's or an image's ids are
+    /// moved into the VMs' range when unpacked, so the VM has root inside (see
+    /// <see cref="SandboxIdentity.VmIdRangeStart"/>); a directory is used as it is.
+    /// </summary>
+    private static BaseImage OverRootFilesystem(string directory, string rootFilesystem, string cacheFolder)
+    {
+        bool unpacked = ContainerImage.IsReference(rootFilesystem) || RootFilesystemArchive.IsArchive(rootFilesystem);
+        if (ContainerImage.IsReference(rootFilesystem))
+        {
+            rootFilesystem = ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"));
+        }
+        else if (RootFilesystemArchive.IsArchive(rootFilesystem))
+        {
+            rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"));
+        }
+        else if (!Directory.Exists(rootFilesystem))
+        {
+            throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR'), or a tar archive of one (e.g. 'mmdebstrap --variant=minbase bookworm root.tar').");
+        }
+
+        if (!File.Exists(Path.Combine(rootFilesystem, "bin/bash")) && !File.Exists(Path.Combine(rootFilesystem, "usr/bin/bash")))
+        {
+            throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' has no bash: VMs run their commands with bash, so install it in that root.");
+        }
+
+        string root = Path.GetFullPath(rootFilesystem);
+        bool rootInside = unpacked && Environment.IsPrivilegedProcess;
+        int rootId = rootInside ? SandboxIdentity.VmIdRangeStart : 0;
+        foreach ((string folder, int mode) in GeneratedFolders.Append(("etc", 0x1ED)))
+        {
+            MakeDirectoryLike(root, directory, folder, mode, rootId);
+        }
+
+        MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
+        VmUserAccount.Write(root, directory, rootId);
+        return new BaseImage([directory, root], [], root) { RootInside = rootInside };
+    }
+
+    /// <summary>Whether VMs of this base have root inside: sudo, and every id 0–65535 theirs.</summary>
+    public bool RootInside { get; private init; }
+
+    /// <summary>A folder of the generated layer with the owner and mode the root filesystem gives it (the layer's hide the root's), or <paramref name="mode"/> and root's.</summary>
+    private static void MakeDirectoryLike(string root, string directory, string relative, int mode, int rootId)
+    {
+        string path = Path.Combine(directory, relative);
+        Directory.CreateDirectory(path);
+        string existing = Path.Combine(root, relative);
+        (int uid, int gid, int existingMode) = Directory.Exists(existing) ? Native.LibC.StatOwner(existing) : (rootId, rootId, mode);
+        File.SetUnixFileMode(path, (UnixFileMode)(existingMode & 0xFFF));
+        Chown(path, uid, gid);
     }
 
     private static void WriteEtc(string etc)

@@ -48,10 +48,9 @@ internal static class ContainerImage
             }
 
             string digest = TryManifestDigest(layout, tag) ?? throw new SandboxUnavailableException($"skopeo fetched '{reference}' but the layout {layout} names no manifest '{tag}'");
-            string[] rootless = Environment.IsPrivilegedProcess ? [] : ["--rootless"];
             string target = PublishedFolder.Ensure(RootOf(roots, digest), staging => HostTool.Run(
                 "umoci",
-                ["raw", "unpack", .. rootless, "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
+                ["raw", "unpack", .. OwnershipOptions(), "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
                 error => $"The image '{reference}' was fetched but could not be unpacked: {error}",
                 Install));
             return Path.Combine(target, "rootfs");
@@ -70,7 +69,23 @@ internal static class ContainerImage
         return host == "localhost" || (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
     }
 
-    private static string RootOf(string roots, string digest) => Path.Combine(roots, digest.Replace("sha256:", "", StringComparison.Ordinal)[..32]);
+    /// <summary>
+    /// As root, the image's ids move into the VMs' id range (see <see cref="OwnershipShift"/>), and
+    /// the folder's name says so; without root, umoci's rootless mode: every file is the invoking user's.
+    /// </summary>
+    private static string RootOf(string roots, string digest) =>
+        Path.Combine(roots, digest.Replace("sha256:", "", StringComparison.Ordinal)[..32] + OwnershipShift.FolderSuffix);
+
+    private static string[] OwnershipOptions()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            return ["--rootless"];
+        }
+
+        string map = $"0:{Isolation.SandboxIdentity.VmIdRangeStart}:{Isolation.SandboxIdentity.VmIdRangeSize}";
+        return ["--uid-map", map, "--gid-map", map];
+    }
 
     /// <summary>The digest of the manifest the layout's <paramref name="tag"/> names, or null before it has one.</summary>
     private static string? TryManifestDigest(string layout, string tag)

@@ -23,10 +23,17 @@ internal static class RootFilesystemArchive
             name = Convert.ToHexStringLower(SHA256.HashData(content))[..32];
         }
 
-        return PublishedFolder.Ensure(Path.Combine(unpackedRoots, name), staging => HostTool.Run(
-            "tar",
-            ["-x", "-f", archive, "-C", staging, "--exclude=./dev/*", "--exclude=dev/*"],
-            errors => $"The root filesystem archive '{archive}' could not be unpacked: {errors} Give a tar archive of a Linux root (such as 'mmdebstrap --variant=minbase bookworm root.tar'), or a directory.",
-            "apt-get install tar"));
+        return PublishedFolder.Ensure(Path.Combine(unpackedRoots, name + OwnershipShift.FolderSuffix), staging =>
+        {
+            HostTool.Run(
+                "tar",
+                ["-x", "-f", archive, "-C", staging, "--numeric-owner", "--xattrs", "--xattrs-include=security.capability", "--exclude=./dev/*", "--exclude=dev/*"],
+                errors => $"The root filesystem archive '{archive}' could not be unpacked: {errors} Give a tar archive of a Linux root (such as 'mmdebstrap --variant=minbase bookworm root.tar'), or a directory.",
+                "apt-get install tar");
+            if (Environment.IsPrivilegedProcess)
+            {
+                OwnershipShift.Apply(staging, Isolation.SandboxIdentity.VmIdRangeStart);
+            }
+        });
     }
 }

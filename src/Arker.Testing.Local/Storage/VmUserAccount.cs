@@ -1,0 +1,95 @@
+using Arker.Testing.Local.Isolation;
+using Arker.Testing.Local.Native;
+
+namespace Arker.Testing.Local.Storage;
+
+/// <summary>
+/// The VM user in a root filesystem's account files, written to the layer above it: <c>user</c>
+/// with uid and gid 1000 and home <c>/home/user</c> in <c>passwd</c>, <c>group</c> and
+/// <c>shadow</c> (no password; an image's own account with id 1000, such as Ubuntu's
+/// <c>ubuntu</c>, gives way), passwordless <c>sudo</c> where the image has sudo, and the VM's host
+/// name. Each file keeps the owner and mode the image gives it; what the image lacks is root's.
+/// </summary>
+internal static class VmUserAccount
+{
+    private const string Name = "user";
+
+    public static void Write(string root, string layer, int rootId)
+    {
+        var replaced = new HashSet<string>(StringComparer.Ordinal) { Name };
+        Rewrite(root, layer, "etc/passwd", 0x1A4, rootId, lines => Without(lines, uidField: 2, replaced)
+            .Append($"{Name}:x:{SandboxIdentity.VmUserId}:{SandboxIdentity.VmGroupId}:Arker VM user:/home/user:/bin/bash"), required: true);
+        Rewrite(root, layer, "etc/group", 0x1A4, rootId, lines => Without(lines, uidField: 2, replaced)
+            .Append($"{Name}:x:{SandboxIdentity.VmGroupId}:"), required: true);
+        Rewrite(root, layer, "etc/shadow", 0x1A0, rootId, lines => lines
+            .Where(line => !replaced.Contains(line.Split(':')[0]))
+            .Append($"{Name}:*:19000:0:99999:7:::"), required: false);
+        Rewrite(root, layer, "etc/gshadow", 0x1A0, rootId, lines => lines
+            .Where(line => !replaced.Contains(line.Split(':')[0]))
+            .Append($"{Name}:!::"), required: false);
+        Rewrite(root, layer, "etc/hostname", 0x1A4, rootId, _ => ["arker"], required: true);
+        Rewrite(root, layer, "etc/hosts", 0x1A4, rootId, lines => lines
+            .Where(line => !line.Contains("arker", StringComparison.Ordinal))
+            .Prepend("127.0.1.1 arker"), required: true);
+        if (Directory.Exists(Path.Combine(root, "etc/sudoers.d")))
+        {
+            string folder = Path.Combine(layer, "etc/sudoers.d");
+            Directory.CreateDirectory(folder);
+            CopyOwnerAndMode(Path.Combine(root, "etc/sudoers.d"), folder);
+            string rule = Path.Combine(folder, "arker-vm-user");
+            File.WriteAllText(rule, $"{Name} ALL=(ALL:ALL) NOPASSWD: ALL\n");
+            File.SetUnixFileMode(rule, (UnixFileMode)0x120); // 0440, as sudo wants
+            BaseImage.Chown(rule, rootId, rootId);
+        }
+    }
+
+    /// <summary>The lines of an account file without <paramref name="replaced"/> names and without the VM user's id (whose names join <paramref name="replaced"/>).</summary>
+    private static IEnumerable<string> Without(IEnumerable<string> lines, int uidField, HashSet<string> replaced)
+    {
+        foreach (string line in lines)
+        {
+            string[] fields = line.Split(':');
+            if (fields.Length > uidField && fields[uidField] == SandboxIdentity.VmUserId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                replaced.Add(fields[0]);
+                continue;
+            }
+
+            if (!replaced.Contains(fields[0]))
+            {
+                yield return line;
+            }
+        }
+    }
+
+    private static void Rewrite(string root, string layer, string relative, int mode, int rootId, Func<IEnumerable<string>, IEnumerable<string>> change, bool required)
+    {
+        string original = Path.Combine(root, relative);
+        bool exists = File.Exists(original) && new FileInfo(original).LinkTarget is null;
+        if (!exists && !required)
+        {
+            return;
+        }
+
+        string[] lines = exists ? File.ReadAllLines(original) : [];
+        string target = Path.Combine(layer, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.WriteAllLines(target, change(lines.Where(line => line.Length > 0)));
+        if (exists)
+        {
+            CopyOwnerAndMode(original, target);
+        }
+        else
+        {
+            File.SetUnixFileMode(target, (UnixFileMode)mode);
+            BaseImage.Chown(target, rootId, rootId);
+        }
+    }
+
+    private static void CopyOwnerAndMode(string from, string to)
+    {
+        (int uid, int gid, int mode) = LibC.StatOwner(from);
+        File.SetUnixFileMode(to, (UnixFileMode)(mode & 0xFFF));
+        BaseImage.Chown(to, uid, gid);
+    }
+}

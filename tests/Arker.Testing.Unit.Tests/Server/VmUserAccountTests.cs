@@ -1,0 +1,71 @@
+using Arker.Testing.Local.Storage;
+
+namespace Arker.Testing.Unit.Tests.Server;
+
+/// <summary>The VM user written over an image's account files: <c>user</c> with id 1000, whatever the image had at 1000, and sudo where the image has it.</summary>
+public sealed class VmUserAccountTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("arker-account-root-").FullName;
+    private readonly string _layer = Directory.CreateTempSubdirectory("arker-account-layer-").FullName;
+
+    [Fact]
+    public void An_images_own_account_at_1000_gives_way_to_the_VM_user_in_every_file()
+    {
+        Write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\nubuntu:x:1000:1000:Ubuntu:/home/ubuntu:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+        Write("etc/group", "root:x:0:\nsudo:x:27:ubuntu\nubuntu:x:1000:\n");
+        Write("etc/shadow", "root:*:19000:0:99999:7:::\nubuntu:!:19000:0:99999:7:::\n");
+        Write("etc/hosts", "127.0.0.1 localhost\n");
+
+        VmUserAccount.Write(_root, _layer, rootId: 0);
+
+        Assert.Equal(
+            ["root:x:0:0:root:/root:/bin/bash", "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", "user:x:1000:1000:Arker VM user:/home/user:/bin/bash"],
+            Read("etc/passwd"));
+        Assert.Equal(["root:x:0:", "sudo:x:27:ubuntu", "user:x:1000:"], Read("etc/group"));
+        Assert.Equal(["root:*:19000:0:99999:7:::", "user:*:19000:0:99999:7:::"], Read("etc/shadow"));
+        Assert.Equal(["127.0.1.1 arker", "127.0.0.1 localhost"], Read("etc/hosts"));
+        Assert.Equal(["arker"], Read("etc/hostname"));
+        Assert.False(File.Exists(Path.Combine(_layer, "etc/gshadow")));
+    }
+
+    [Fact]
+    public void Sudo_is_passwordless_for_the_VM_user_where_the_image_has_sudo_and_left_alone_where_not()
+    {
+        Write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        Write("etc/group", "root:x:0:\n");
+
+        VmUserAccount.Write(_root, _layer, rootId: 0);
+        Assert.False(Directory.Exists(Path.Combine(_layer, "etc/sudoers.d")));
+
+        Directory.CreateDirectory(Path.Combine(_root, "etc/sudoers.d"));
+        VmUserAccount.Write(_root, _layer, rootId: 0);
+        string rule = Path.Combine(_layer, "etc/sudoers.d/arker-vm-user");
+        Assert.Equal("user ALL=(ALL:ALL) NOPASSWD: ALL\n", File.ReadAllText(rule));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, File.GetUnixFileMode(rule));
+    }
+
+    [Fact]
+    public void A_root_without_account_files_gets_the_VM_user_alone()
+    {
+        VmUserAccount.Write(_root, _layer, rootId: 0);
+
+        Assert.Equal(["user:x:1000:1000:Arker VM user:/home/user:/bin/bash"], Read("etc/passwd"));
+        Assert.Equal(["user:x:1000:"], Read("etc/group"));
+        Assert.False(File.Exists(Path.Combine(_layer, "etc/shadow")));
+    }
+
+    public void Dispose()
+    {
+        Directory.Delete(_root, recursive: true);
+        Directory.Delete(_layer, recursive: true);
+    }
+
+    private void Write(string relative, string text)
+    {
+        string path = Path.Combine(_root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+    }
+
+    private string[] Read(string relative) => File.ReadAllLines(Path.Combine(_layer, relative));
+}
