@@ -28,6 +28,14 @@ ensure_prerequisites() {
     # (util-linux) hold and enter it, and a small perl helper makes its mounts.
     { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || [[ " ${missing[*]} " == *" util-linux "* ]] || missing+=(util-linux)
   fi
+  # The samples' database per test installs PostgreSQL in VMs of an image: the tests' Debian image
+  # (tests/images/debian-image.sh), which mmdebstrap builds once per machine from this machine's apt
+  # archive, unpacked by umoci; dpkg-scanpackages indexes the packages VMs install from the
+  # loopback address (see serve_images below).
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+  command -v dpkg-scanpackages >/dev/null 2>&1 || missing+=(dpkg-dev)
+  command -v umoci >/dev/null 2>&1 || missing+=(umoci)
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
   if [ "${1:-}" = "test" ]; then
     # A test publishes a program with NativeAOT, which links with a C compiler and zlib.
     command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)
@@ -35,16 +43,9 @@ ensure_prerequisites() {
     # A test runs the curl command printed for a kept VM; another checks the README's .gitignore with git.
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     command -v git >/dev/null 2>&1 || missing+=(git)
-    # Tests fork VMs from container images: skopeo fetches them, umoci unpacks them, and one test
+    # Tests fork VMs from container images (skopeo fetches them, umoci unpacks them), and one
     # runs the distribution's registry on the loopback address (its own, on a free port).
-    command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
-    command -v umoci >/dev/null 2>&1 || missing+=(umoci)
     command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
-    # The tests' Debian image (tests/images/debian-image.sh, built once per machine): mmdebstrap
-    # makes it from the archive this machine's apt uses; dpkg-scanpackages indexes the packages
-    # its VMs install from the loopback address.
-    command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
-    command -v dpkg-scanpackages >/dev/null 2>&1 || missing+=(dpkg-dev)
   fi
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -57,6 +58,21 @@ ensure_prerequisites() {
   fi
 }
 
+# The Arker service's ubuntu-base is, for the samples here, the tests' Debian image (built once per
+# machine; see tests/images/debian-image.sh), and the packages its VMs install come from a
+# repository served on the loopback address: nothing beyond this machine is reached while tests
+# run. Elsewhere ubuntu-base is the official Ubuntu image (see the README, "Images").
+serve_images() {
+  local cache="$1" folder port
+  folder=$(tests/images/debian-image.sh "$cache/test-images")
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m http.server --bind 127.0.0.1 --directory "$folder/repo" "$port" >/dev/null 2>&1 &
+  repository_server=$!
+  trap 'kill "$repository_server" 2>/dev/null || true' EXIT
+  export ARKER_TESTING_LOCAL_IMAGES="ubuntu-base=oci:$folder/layout:debian"
+  export ARKER_SAMPLES_APT_REPOSITORY="$port"
+}
+
 case "${1:-test}" in
   test)
     ensure_prerequisites test
@@ -64,10 +80,12 @@ case "${1:-test}" in
     # the same for themselves; this covers the samples the solution runs too).
     export XDG_CACHE_HOME="${TMPDIR:-/tmp}/arker-testing-tests-cache-$(id -un)"
     mkdir -p "$XDG_CACHE_HOME"
+    serve_images "$XDG_CACHE_HOME"
     dotnet test -c Release
     ;;
   sample)
     ensure_prerequisites
+    serve_images "${XDG_CACHE_HOME:-$HOME/.cache}/arker-testing-samples"
     dotnet test samples/Arker.Testing.Samples.Xunit -c Release
     dotnet test samples/Arker.Testing.Samples.NUnit -c Release
     ;;

@@ -17,4 +17,8 @@ public sealed record LocalBackendOptions
 
     /// <summary>Whether the instance empties its base cache when it starts.</summary>
     public bool ClearBaseCache { get; init; }
+
+    /// <summary>What public base names stand for in the instance (such as <c>ubuntu-base</c>: an image reference, a root filesystem, or <c>arkuntu</c>), over the backend's defaults.</summary>
+    /// <value>The default is empty: the backend's defaults.</value>
+    public IReadOnlyDictionary<string, string> Images { get; init; } = new Dictionary<string, string>();
 }

@@ -34,6 +34,7 @@ internal static class LocalServerCommand
         var runTimeout = new Option<int>("--run-timeout") { Description = "Time limit, in seconds, of a run that gives none.", DefaultValueFactory = _ => (int)Defaults.DefaultRunTimeout.TotalSeconds };
         var shareNetwork = new Option<bool>("--share-network") { Description = "Escape hatch: give VMs the host's network, with no isolation at all (off: each VM has a network of its own, out through the server by its policy)." };
         var network = new Option<NetworkAccess>("--network") { Description = "What a VM with an empty network policy may reach: Open (as on the Arker service), Closed, or Off (no gateway at all: loopback only, whatever a policy says). Never this machine, unless a rule names the port.", DefaultValueFactory = _ => Defaults.DefaultNetwork };
+        var images = new Option<string[]>("--image") { Description = "name=reference: what a public base name stands for here (repeatable): a container image (docker.io/library/ubuntu:24.04), a root filesystem directory or archive, or arkuntu (this server's own base). Default: ubuntu-base, ubuntu-coding and ubuntu-full are docker.io/library/ubuntu:24.04.", AllowMultipleArgumentsPerToken = false };
         var addHosts = new Option<string[]>("--add-host") { Description = "name=address: a host name the VMs' lookups answer, with its address on this machine's side (repeatable).", AllowMultipleArgumentsPerToken = false };
         var baseCache = new Option<string?>("--base-cache") { Description = "Folder of the base cache, which keeps provisioned bases across runs (default: $XDG_CACHE_HOME/arker-local, else ~/.cache/arker-local)." };
         var noBaseCache = new Option<bool>("--no-base-cache") { Description = "Keep no bases across runs: cached bases are neither offered nor stored." };
@@ -60,6 +61,16 @@ internal static class LocalServerCommand
                 result.AddError($"--fault-rate is a fraction from 0 to 1 (got {value.ToString(CultureInfo.InvariantCulture)}).");
             }
         });
+        images.Validators.Add(result =>
+        {
+            foreach (string entry in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (ImageEntry(entry) is null)
+                {
+                    result.AddError($"--image takes name=reference, such as ubuntu-base=127.0.0.1:5000/ubuntu:24.04 (got '{entry}').");
+                }
+            }
+        });
         addHosts.Validators.Add(result =>
         {
             foreach (string entry in result.GetValueOrDefault<string[]>() ?? [])
@@ -84,7 +95,7 @@ internal static class LocalServerCommand
 
         var command = new RootCommand("arker-local: the Arker VM API on this Linux machine, with real sandboxes (bubblewrap, overlayfs, cgroups). The current Arker API is at <origin>/api: set ARKER_BASE_URL and ARKER_CONTROL_BASE_URL to it for the current SDKs. Clients of the Arker API 0.1 (the official 0.1 SDKs) take <origin>/arker-0.1 as their base URL and list host.")
         {
-            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, addHosts, baseCache, noBaseCache, baseCacheSize, faultRate, faultSeed, maxLayers, verbose,
+            urls, apiKeys, dataRoot, storage, rootfs, memory, processes, runTimeout, shareNetwork, network, images, addHosts, baseCache, noBaseCache, baseCacheSize, faultRate, faultSeed, maxLayers, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -117,6 +128,12 @@ internal static class LocalServerCommand
                     logging.AddFilter("Microsoft", LogLevel.Warning);
                 },
             };
+            foreach (string entry in parse.GetValue(images) ?? [])
+            {
+                (string name, string reference) = ImageEntry(entry)!.Value;
+                options.Images[name] = reference;
+            }
+
             foreach (string entry in parse.GetValue(addHosts) ?? [])
             {
                 (string name, System.Net.IPAddress address) = HostEntry(entry)!.Value;
@@ -190,6 +207,13 @@ internal static class LocalServerCommand
             return 0;
         });
         return new Command("cache", "The base cache: provisioned bases kept across runs.") { list, prune };
+    }
+
+    /// <summary>An <c>--image</c> entry, name=reference; null if it is not one.</summary>
+    private static (string Name, string Reference)? ImageEntry(string entry)
+    {
+        int equals = entry.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0 && equals < entry.Length - 1 ? (entry[..equals].Trim(), entry[(equals + 1)..].Trim()) : null;
     }
 
     /// <summary>An <c>--add-host</c> entry, name=address; null if it is not one.</summary>

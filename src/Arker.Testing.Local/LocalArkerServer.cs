@@ -58,6 +58,15 @@ public sealed class LocalArkerServer : IAsyncDisposable
     /// <summary>How VMs are isolated on this machine, in one line.</summary>
     public string Isolation => _vms.Isolation;
 
+    /// <summary>
+    /// The public base names besides <c>arkuntu</c> and what each stands for on this server (an
+    /// image, a root filesystem, or <c>arkuntu</c>): the defaults with the options' entries over them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Images => _vms.Images;
+
+    /// <summary>The base names, in one line: <c>ubuntu-base is docker.io/library/ubuntu:24.04; …</c>.</summary>
+    internal string ImagesDescription => string.Join("; ", Images.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => $"{i.Key} is {i.Value}"));
+
     /// <summary>Starts a server, by default on 127.0.0.1 on a free port.</summary>
     /// <exception cref="SandboxUnavailableException">This machine cannot run sandboxes; the message says why and what to do.</exception>
     public static async Task<LocalArkerServer> StartAsync(LocalArkerServerOptions? options = null, CancellationToken cancellationToken = default)
@@ -85,7 +94,7 @@ public sealed class LocalArkerServer : IAsyncDisposable
         VmService vms;
         try
         {
-            vms = VmService.Start(host, OpenBaseCache(options, host, logger), options.TimeProvider);
+            vms = VmService.Start(host, OpenBaseCache(options, host, logger), options.TimeProvider, Names(options));
         }
         catch
         {
@@ -116,7 +125,11 @@ public sealed class LocalArkerServer : IAsyncDisposable
             await app.StartAsync(cancellationToken);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             logger.LogInformation("Local Arker server listening on {Address}; isolation: {Isolation}", address, vms.Isolation);
-            return new LocalArkerServer(app, vms, new Uri(address), options.ApiKeys.Keys.First());
+            var server = new LocalArkerServer(app, vms, new Uri(address), options.ApiKeys.Keys.First());
+            logger.LogInformation(
+                "Base names: arkuntu is {Base}; {Names} (an image is fetched and unpacked on the first fork by its name)",
+                host.BaseDescription, server.ImagesDescription);
+            return server;
         }
         catch
         {
@@ -127,6 +140,19 @@ public sealed class LocalArkerServer : IAsyncDisposable
     }
 
     /// <summary>The base cache the options ask for, cleared first if they say so; null when it is off.</summary>
+    /// <summary>The public base names and what each stands for: the defaults, with the options' entries over them.</summary>
+    private static Dictionary<string, string> Names(LocalArkerServerOptions options)
+    {
+        var names = new Dictionary<string, string>(LocalArkerServerOptions.DefaultImages, StringComparer.Ordinal);
+        foreach ((string name, string reference) in options.Images)
+        {
+            names[name] = reference;
+        }
+
+        names.Remove(VmService.BaseImageName); // arkuntu is always the server's own base
+        return names;
+    }
+
     private static BaseCache? OpenBaseCache(LocalArkerServerOptions options, SandboxHost host, ILogger logger)
     {
         if (!options.UseBaseCache)

@@ -33,10 +33,14 @@ public sealed class LocalArkerServerBackend : LocalBackend
         serverOptions.UseBaseCache = options.BaseCache && serverOptions.UseBaseCache;
         serverOptions.BaseCacheDirectory = options.BaseCacheDirectory ?? serverOptions.BaseCacheDirectory;
         serverOptions.ClearBaseCache |= options.ClearBaseCache;
+        foreach ((string name, string reference) in options.Images)
+        {
+            serverOptions.Images[name] = reference;
+        }
         try
         {
             LocalArkerServer server = await LocalArkerServer.StartAsync(serverOptions, cancellationToken);
-            return new LocalBackendInstance(server.ApiBaseUrl, server.ApiKey, server.Isolation, server);
+            return new LocalBackendInstance(server.ApiBaseUrl, server.ApiKey, $"{server.Isolation}; base names: {server.ImagesDescription}", server);
         }
         catch (SandboxUnavailableException ex)
         {

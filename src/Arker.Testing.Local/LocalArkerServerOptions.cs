@@ -59,6 +59,27 @@ public sealed class LocalArkerServerOptions
     /// <value>The default is empty.</value>
     public IDictionary<string, System.Net.IPAddress> HostNames { get; } = new Dictionary<string, System.Net.IPAddress>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The public base names VMs are forked from besides <c>arkuntu</c> (the server's own base), each
+    /// with what it stands for here: a container image (<c>docker.io/library/ubuntu:24.04</c>, as
+    /// skopeo names it, or a registry reference), a root filesystem directory or archive, or
+    /// <c>arkuntu</c> for the server's own base. Entries here replace the defaults of the same name
+    /// (<see cref="DefaultImages"/>: the Arker service's <c>ubuntu-base</c>, <c>ubuntu-coding</c>
+    /// and <c>ubuntu-full</c> are the official Ubuntu 24.04 image). A name resolves to its image on
+    /// its first fork, which fetches and unpacks the image once per machine; an image that cannot be
+    /// had fails that fork, naming what was tried and how to map the name elsewhere.
+    /// </summary>
+    /// <value>The default is empty: the defaults only.</value>
+    public IDictionary<string, string> Images { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>What the service's base names stand for when <see cref="Images"/> does not say.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultImages { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["ubuntu-base"] = "docker.io/library/ubuntu:24.04",
+        ["ubuntu-coding"] = "docker.io/library/ubuntu:24.04",
+        ["ubuntu-full"] = "docker.io/library/ubuntu:24.04",
+    };
+
     /// <summary>Whether provisioned bases stored in the base cache are kept across server runs and offered again.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool UseBaseCache { get; set; } = true;

@@ -57,6 +57,9 @@ public static class ArkerEnvironmentVariables
     /// <summary>The folder of the embedded local server's base cache.</summary>
     public const string LocalCacheDirectory = "ARKER_TESTING_LOCAL_CACHE_DIR";
 
+    /// <summary>What public base names stand for in the embedded local server: <c>name=reference</c> entries separated by <c>;</c> (as its <c>--image</c>).</summary>
+    public const string LocalImages = "ARKER_TESTING_LOCAL_IMAGES";
+
     /// <summary>Accept every snapshot a run produces as the verified one.</summary>
     public const string SnapshotsAccept = "ARKER_SNAPSHOTS_ACCEPT";
 }

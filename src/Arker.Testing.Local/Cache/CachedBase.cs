@@ -6,7 +6,9 @@ namespace Arker.Testing.Local.Cache;
 /// A complete, reusable base kept across server runs: one flattened layer (the VM's whole root
 /// as it was when stored) and this manifest beside it, in <c>manifest.json</c>. <c>Inputs</c> is
 /// what the base's provisioning read from the client's machine, as the client recorded it:
-/// opaque here, kept and listed for the client to check before it reuses the base.
+/// opaque here, kept and listed for the client to check before it reuses the base. <c>OwnRoot</c>:
+/// the base is a whole root of its own (from an image), which sees nothing of this machine;
+/// <c>RootInside</c>: its VMs have root inside (its ids are the VMs' range).
 /// </summary>
 internal sealed record CachedBase(
     int Format,
@@ -15,7 +17,9 @@ internal sealed record CachedBase(
     string Fingerprint,
     long SizeBytes,
     DateTimeOffset CreatedAt,
-    string? Inputs = null)
+    string? Inputs = null,
+    bool OwnRoot = false,
+    bool RootInside = false)
 {
     /// <summary>The format this server writes and reads; another is ignored.</summary>
     public const int CurrentFormat = 1;

@@ -49,6 +49,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>What a policy's readers should know: why rules have no effect here, if they have none.</summary>
     public IReadOnlyList<string> NetworkWarnings => _networking.Warnings;
 
+    /// <summary>What the server's own base is: the host's userland, or a root filesystem.</summary>
+    public string BaseDescription => _baseImageSource == "host" ? "this machine's userland" : _baseImageSource;
+
     /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
     public string Isolation =>
         $"{(_mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_networking.SharesHostNetwork ? "" : ", net")} namespaces; " +

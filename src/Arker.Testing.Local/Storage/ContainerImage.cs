@@ -22,6 +22,24 @@ internal static class ContainerImage
 
     private static readonly string[] Transports = ["docker://", "oci:", "oci-archive:", "docker-archive:"];
 
+    /// <summary>
+    /// What a root filesystem or image given by a person means, as skopeo names images: a path (a
+    /// directory or an archive) stays a path; a reference with a transport stays as it is; a bare
+    /// registry reference, as the contract gives them, is a <c>docker://</c> one, and an unqualified
+    /// one is Docker Hub's, as Docker reads it (<c>ubuntu:24.04</c> is <c>docker.io/library/ubuntu:24.04</c>).
+    /// </summary>
+    public static string Normalize(string reference)
+    {
+        if (IsReference(reference) || reference.StartsWith('/') || reference.StartsWith('.'))
+        {
+            return reference;
+        }
+
+        string first = reference.Split('/')[0];
+        bool namesRegistry = reference.Contains('/', StringComparison.Ordinal) && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
+        return "docker://" + (namesRegistry ? reference : reference.Contains('/', StringComparison.Ordinal) ? "docker.io/" + reference : "docker.io/library/" + reference);
+    }
+
     /// <summary>Whether <paramref name="rootFilesystem"/> names a container image rather than a folder or an archive.</summary>
     public static bool IsReference(string rootFilesystem) => Transports.Any(t => rootFilesystem.StartsWith(t, StringComparison.Ordinal));
 

@@ -28,9 +28,9 @@ internal static class VmUserAccount
             .Where(line => !replaced.Contains(line.Split(':')[0]))
             .Append($"{Name}:!::"), required: false);
         Rewrite(root, layer, "etc/hostname", 0x1A4, rootId, _ => ["arker"], required: true);
-        Rewrite(root, layer, "etc/hosts", 0x1A4, rootId, lines => lines
+        Rewrite(root, layer, "etc/hosts", 0x1A4, rootId, lines => WithLocalhost(lines
             .Where(line => !line.Contains("arker", StringComparison.Ordinal))
-            .Prepend("127.0.1.1 arker"), required: true);
+            .Prepend("127.0.1.1 arker")), required: true);
         if (Directory.Exists(Path.Combine(root, "etc/sudoers.d")))
         {
             string folder = Path.Combine(layer, "etc/sudoers.d");
@@ -41,6 +41,15 @@ internal static class VmUserAccount
             File.SetUnixFileMode(rule, (UnixFileMode)0x120); // 0440, as sudo wants
             BaseImage.Chown(rule, rootId, rootId);
         }
+    }
+
+    /// <summary>The host names every machine has, <c>localhost</c> above all, where an image's <c>hosts</c> lacks them (mmdebstrap writes none).</summary>
+    private static string[] WithLocalhost(IEnumerable<string> lines)
+    {
+        string[] kept = [.. lines];
+        return kept.Any(line => line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Skip(1).Contains("localhost"))
+            ? kept
+            : [.. kept, "127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"];
     }
 
     /// <summary>The lines of an account file without <paramref name="replaced"/> names and without the VM user's id (whose names join <paramref name="replaced"/>).</summary>

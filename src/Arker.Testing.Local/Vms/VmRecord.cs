@@ -53,4 +53,7 @@ internal sealed class VmRecord : IVmRoot
 
     /// <inheritdoc/>
     public IReadOnlyList<string> HostReadOnlyFolders => Sandbox.HostReadOnlyFolders;
+
+    /// <summary>1 once the server has said which base name this image VM stands for.</summary>
+    public int AnnouncedAs;
 }

@@ -31,12 +31,18 @@ internal sealed partial class VmService : IAsyncDisposable
     private readonly Dictionary<string, Cache.CachedBase> _cached = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<VmRecord>> _imageBases = new(StringComparer.Ordinal);
 
-    private VmService(SandboxHost host, Cache.BaseCache? cache, TimeProvider time)
+    private readonly IReadOnlyDictionary<string, string> _images;
+
+    private VmService(SandboxHost host, Cache.BaseCache? cache, TimeProvider time, IReadOnlyDictionary<string, string> images)
     {
         _host = host;
         _cache = cache;
         _time = time;
+        _images = images;
     }
+
+    /// <summary>The public base names beside <c>arkuntu</c>, with what each stands for here (see <see cref="LocalArkerServerOptions.Images"/>).</summary>
+    public IReadOnlyDictionary<string, string> Images => _images;
 
     public string Isolation => _host.Isolation;
 
@@ -44,9 +50,9 @@ internal sealed partial class VmService : IAsyncDisposable
     public IReadOnlyList<string> NetworkWarnings => _host.NetworkWarnings;
 
     /// <summary>The registry of a server over <paramref name="host"/>'s sandboxes, offering the bases <paramref name="cache"/> keeps (none when null).</summary>
-    public static VmService Start(SandboxHost host, Cache.BaseCache? cache, TimeProvider time)
+    public static VmService Start(SandboxHost host, Cache.BaseCache? cache, TimeProvider time, IReadOnlyDictionary<string, string>? images = null)
     {
-        var service = new VmService(host, cache, time);
+        var service = new VmService(host, cache, time, images ?? LocalArkerServerOptions.DefaultImages);
         var baseVm = new VmRecord
         {
             Id = BaseVmId,
@@ -82,7 +88,8 @@ internal sealed partial class VmService : IAsyncDisposable
         Cache.CachedBase cached;
         try
         {
-            cached = await cache.StoreAsync(name, recipeHash, inputs, target => _host.Merger.CopyMergedAsync(frozen.Lowers, target));
+            cached = await cache.StoreAsync(
+                name, recipeHash, inputs, target => _host.Merger.CopyMergedAsync(frozen.Lowers, target), ownRoot: frozen.HostReadOnlyFolders.Count == 0, rootInside: frozen.RootInside);
         }
         finally
         {
@@ -133,9 +140,9 @@ internal sealed partial class VmService : IAsyncDisposable
     /// it, or a registry reference such as <c>docker.io/library/ubuntu:24.04</c>), made on first use: the image fetched and unpacked once per machine, the VM user's home
     /// added. Forks of it are the caller's. An image that cannot be had is not found, saying why.
     /// </summary>
-    public async Task<VmRecord> ImageBaseAsync(string reference)
+    public async Task<VmRecord> ImageBaseAsync(string reference, string? baseName = null)
     {
-        reference = ContainerImage.IsReference(reference) ? reference : "docker://" + reference; // the contract's images are registry references
+        reference = ContainerImage.Normalize(reference);
         Task<VmRecord> making;
         lock (_imageBases)
         {
@@ -157,8 +164,37 @@ internal sealed partial class VmService : IAsyncDisposable
                 _imageBases.Remove(reference); // the next fork tries again
             }
 
-            throw LocalArkerException.NotFound(ex.Message, "image");
+            throw LocalArkerException.NotFound(
+                baseName is null ? ex.Message : $"'{baseName}' stands for {reference} on this local server. {ex.Message} Or say what '{baseName}' stands for here: --image {baseName}=REFERENCE|DIRECTORY|ARCHIVE|{BaseImageName} (for tests, ARKER_TESTING_LOCAL_IMAGES).",
+                "image");
         }
+    }
+
+    /// <summary>
+    /// The VM a fork by <paramref name="name"/> starts from: a public base name first (one of
+    /// <see cref="Images"/>, its image made on first use, or the server's own base), then as
+    /// <see cref="FindByName"/> resolves names, as the contract orders them.
+    /// </summary>
+    public async Task<VmRecord> FindForForkByNameAsync(string organisation, string name)
+    {
+        if (!_images.TryGetValue(name, out string? reference))
+        {
+            return FindByName(organisation, name);
+        }
+
+        if (reference == BaseImageName)
+        {
+            return FindForFork(organisation, BaseVmId);
+        }
+
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        VmRecord image = await ImageBaseAsync(reference, name);
+        if (Interlocked.Exchange(ref image.AnnouncedAs, 1) == 0)
+        {
+            _host.Sandboxes.Logger.LogInformation("'{Name}' is the image {Reference} here (ready in {Seconds:0.00} s)", name, image.BaseImage, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+
+        return image;
     }
 
     private VmRecord MakeImageBase(string reference)
@@ -197,7 +233,9 @@ internal sealed partial class VmService : IAsyncDisposable
             CreatedAt = cached.CreatedAt,
             Sequence = Interlocked.Increment(ref _sequence),
             CachedBase = cached,
-            Sandbox = _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], []),
+            Sandbox = cached.OwnRoot
+                ? _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], [], hostReadOnlyFolders: [], rootInside: cached.RootInside)
+                : _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], []),
         };
         _vms[id] = record;
         return record;

@@ -111,7 +111,7 @@ public sealed class ArkerTestEnvironment : IAsyncDisposable
 
         try
         {
-            LocalBackendInstance server = await localBackend.StartAsync(new LocalBackendOptions { DataRoot = settings.LocalDataRoot, BaseCache = settings.LocalBaseCache, BaseCacheDirectory = settings.LocalCacheDirectory, ClearBaseCache = settings.ClearLocalBaseCache }, cancellationToken);
+            LocalBackendInstance server = await localBackend.StartAsync(new LocalBackendOptions { DataRoot = settings.LocalDataRoot, BaseCache = settings.LocalBaseCache, BaseCacheDirectory = settings.LocalCacheDirectory, ClearBaseCache = settings.ClearLocalBaseCache, Images = settings.LocalImages }, cancellationToken);
             var client = new ArkerClient(new ArkerClientOptions { ApiKey = server.ApiKey, BaseUrl = server.BaseUrl, LoggerFactory = loggerFactory });
             logger.LogInformation("Started the local Arker server on {Url} ({Isolation})", server.BaseUrl, server.Isolation);
             return new ArkerTestEnvironment(settings, client, server, null, logger);

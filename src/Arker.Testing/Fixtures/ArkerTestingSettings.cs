@@ -78,6 +78,14 @@ public sealed record ArkerTestingSettings
     /// <summary>Where the embedded local server keeps its VMs (<c>ARKER_TESTING_LOCAL_DATA_ROOT</c>); the system's temporary folder when unset.</summary>
     public string? LocalDataRoot { get; init; }
 
+    /// <summary>
+    /// What public base names (<c>ubuntu-base</c>, <c>ubuntu-coding</c>, <c>ubuntu-full</c>, or any
+    /// other) stand for in the embedded local server, over its defaults: an image reference, a root
+    /// filesystem directory or archive, or <c>arkuntu</c> for the server's own base
+    /// (<c>ARKER_TESTING_LOCAL_IMAGES</c>, <c>name=reference</c> entries separated by <c>;</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> LocalImages { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Reads the settings from environment variables.</summary>
     public static ArkerTestingSettings FromEnvironment() => FromVariables(Environment.GetEnvironmentVariable);
 
@@ -103,6 +111,7 @@ public sealed record ArkerTestingSettings
             LocalBaseCache = localCache is not LocalBaseCacheSetting.Off,
             ClearLocalBaseCache = localCache is LocalBaseCacheSetting.Clear,
             LocalCacheDirectory = NonEmpty(variable(ArkerEnvironmentVariables.LocalCacheDirectory)),
+            LocalImages = SettingValues.NamedValues(ArkerEnvironmentVariables.LocalImages, variable(ArkerEnvironmentVariables.LocalImages)),
         };
     }
 

@@ -26,7 +26,7 @@ public sealed class ArkerVmAttribute : Attribute
     [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)]
     public Type? Template { get; }
 
-    /// <summary>The image to fork when there is no template.</summary>
+    /// <summary>What to fork when there is no template: a base or VM name, or an OCI image reference (see <see cref="VmTemplate.BaseImage"/>).</summary>
     /// <value>The default is <c>arkuntu</c>.</value>
     public string Image { get; init; } = "arkuntu";
 

@@ -34,9 +34,10 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
             {
                 await (await lazy.Value).DisposeAsync();
             }
-            catch (Exception ex) when (ex is TemplateProvisioningException or OperationCanceledException)
+            catch (Exception ex) when (ex is TemplateProvisioningException or ArkerException or OperationCanceledException)
             {
-                // Nothing was left behind by a failed provisioning; a cancelled one is swept by the run's id.
+                // The tests that needed it failed with it already. Nothing was left behind by a failed
+                // provisioning; a cancelled one is swept by the run's id.
             }
         }
     }
@@ -63,7 +64,16 @@ internal sealed class BaseVmCache(RunVms vms, Func<ArkerClient> client)
 
         long started = vms.Statistics.Now;
         HostInputState? declared = kept is null ? null : HostInputState.Read(template.HostInputs); // as they are before provisioning reads them
-        Computer vm = await vms.ForkAsync(arker.Vm(template.BaseImage), cancellationToken, $"{vms.RunId}-provisioning-{template.Name}");
+        Computer vm;
+        try
+        {
+            vm = await vms.ForkAsync(arker, template.BaseImage, cancellationToken, $"{vms.RunId}-provisioning-{template.Name}");
+        }
+        catch (ArkerException ex)
+        {
+            throw new TemplateProvisioningException(template.Name, ex); // the base it starts from cannot be had: the message says why
+        }
+
         bool owned = true;
         try
         {

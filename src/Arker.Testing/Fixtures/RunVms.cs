@@ -49,13 +49,25 @@ internal sealed class RunVms : IDisposable
     public bool IsKept(string vmId) => _kept.ContainsKey(vmId);
 
     /// <summary>Forks <paramref name="from"/> once a live-VM slot is free, naming the fork with the run's id (or <paramref name="name"/>).</summary>
-    public async Task<Computer> ForkAsync(Computer from, CancellationToken cancellationToken, string? name = null)
+    public Task<Computer> ForkAsync(Computer from, CancellationToken cancellationToken, string? name = null) =>
+        ForkInSlotAsync(from.ForkAsync, name, cancellationToken);
+
+    /// <summary>
+    /// Forks the base a template or test names, <paramref name="baseImage"/>: a VM or base name, or
+    /// an OCI image reference (see <see cref="ImageReference"/>), as <see cref="ForkAsync(Computer, CancellationToken, string?)"/> does.
+    /// </summary>
+    public Task<Computer> ForkAsync(ArkerClient arker, string baseImage, CancellationToken cancellationToken, string? name = null) =>
+        ImageReference.IsImage(baseImage)
+            ? ForkInSlotAsync((options, token) => arker.ForkImageAsync(baseImage, options, token), name, cancellationToken)
+            : ForkAsync(arker.Vm(baseImage), cancellationToken, name);
+
+    private async Task<Computer> ForkInSlotAsync(Func<ForkOptions, CancellationToken, Task<Computer>> fork, string? name, CancellationToken cancellationToken)
     {
         await _live.WaitAsync(cancellationToken);
         try
         {
             long started = Statistics.Now;
-            Computer vm = await from.ForkAsync(new ForkOptions { Name = name ?? RunId }, cancellationToken);
+            Computer vm = await fork(new ForkOptions { Name = name ?? RunId }, cancellationToken);
             Statistics.Created(vm.Id, started);
             return vm;
         }

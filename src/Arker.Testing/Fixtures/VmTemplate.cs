@@ -23,7 +23,12 @@ namespace Arker.Testing.Fixtures;
 /// </example>
 public abstract class VmTemplate
 {
-    /// <summary>The image or VM to fork the base from.</summary>
+    /// <summary>
+    /// What the base is forked from: a base or VM name (<c>arkuntu</c>; the Arker service's
+    /// <c>ubuntu-base</c>, <c>ubuntu-coding</c>, <c>ubuntu-full</c>), or an OCI image reference
+    /// (<c>docker.io/library/postgres:16</c>, <c>127.0.0.1:5000/debian:bookworm</c>: anything with a
+    /// <c>:</c>, <c>/</c> or <c>@</c>), which the current API forks from directly.
+    /// </summary>
     /// <value>The default is <c>arkuntu</c>.</value>
     public virtual string BaseImage => "arkuntu";
 

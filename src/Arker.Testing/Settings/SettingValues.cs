@@ -31,6 +31,24 @@ internal static class SettingValues
             _ => throw new ArgumentException($"{name} must be on (the default; also 1, true, yes), off (also 0, false, no) or clear (got '{text!.Trim()}')."),
         };
 
+    /// <summary><c>name=value</c> entries separated by <c>;</c> (spaces around each ignored); unset or empty is none.</summary>
+    public static IReadOnlyDictionary<string, string> NamedValues(string name, string? text)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string entry in (text ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int equals = entry.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == entry.Length - 1)
+            {
+                throw new ArgumentException($"{name} takes name=value entries separated by ';', such as ubuntu-base=127.0.0.1:5000/ubuntu:24.04 (got '{entry}').");
+            }
+
+            values[entry[..equals].Trim()] = entry[(equals + 1)..].Trim();
+        }
+
+        return values;
+    }
+
     private static string? Normalized(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim().ToLowerInvariant();
 }
 

@@ -14,7 +14,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         Assert.Equal(0, exitCode);
         Assert.Contains("<origin>/arker-0.1", output);
         Assert.Contains("without root /dev/shm/arker-local-<uid>", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), StringComparison.Ordinal); // what DataRoot picks
-        foreach (string option in new[] { "--urls", "--api-key", "--data-root", "--rootfs", "--memory-limit", "--process-limit", "--run-timeout", "--share-network", "--fault-rate", "--fault-seed", "--max-layers", "--verbose" })
+        foreach (string option in new[] { "--urls", "--api-key", "--data-root", "--rootfs", "--memory-limit", "--process-limit", "--run-timeout", "--share-network", "--fault-rate", "--fault-seed", "--max-layers", "--image", "--verbose" })
         {
             Assert.Contains(option, output);
         }
@@ -23,9 +23,10 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     [Fact]
     public async Task BadOptionValues_AreRefusedWithAMessageNamingEach()
     {
-        (int exitCode, string output) = await RunToEndAsync("--fault-rate", "2", "--memory-limit", "1", "--urls", "ftp://example");
+        (int exitCode, string output) = await RunToEndAsync("--fault-rate", "2", "--memory-limit", "1", "--urls", "ftp://example", "--image", "ubuntu-base");
 
         Assert.Equal(1, exitCode);
+        Assert.Contains("--image takes name=reference, such as ubuntu-base=127.0.0.1:5000/ubuntu:24.04 (got 'ubuntu-base')", output);
         Assert.Contains("--fault-rate is a fraction from 0 to 1 (got 2)", output);
         Assert.Contains("--memory-limit must be at least 16 (got 1)", output);
         Assert.Contains("--urls must be an http:// address", output);

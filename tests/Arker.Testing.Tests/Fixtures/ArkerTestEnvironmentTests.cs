@@ -1,6 +1,7 @@
 using Arker.Testing.Fixtures;
 using Arker.Testing.Local;
 using Arker.Testing.Tests.Infrastructure;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Tests.Fixtures;
 
@@ -204,6 +205,41 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Contains("E: package not found", report);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(report, "It exited with 100")); // once, not in both messages
         Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
+    }
+
+    [Fact]
+    public async Task ABaseThatCannotBeForked_FailsItsTests_SayingWhy_AndTheRunStillCompletes()
+    {
+        ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
+
+        var failure = await Assert.ThrowsAsync<TemplateProvisioningException>(() => environment.GetBaseAsync(new UnknownBaseTemplate(), "unknown", Cancellation));
+        await environment.DisposeAsync(); // the end of the run: no exception escapes to the test host
+
+        Assert.Contains("UnknownBaseTemplate", failure.Message);
+        Assert.Contains("no VM or image named 'no-such-base'", failure.ToString());
+        Assert.Empty(await TestEnvironments.NamesAsync(local.Client, environment.RunId));
+    }
+
+    [Fact]
+    public async Task ATemplateOverAContainerImage_IsProvisionedOnTheImage_AndItsTestsForkIt()
+    {
+        string work = Directory.CreateTempSubdirectory("arker-image-template-").FullName;
+        try
+        {
+            ImageTemplate.Layout = await TestImages.MakeAsync(work);
+            await using ArkerTestEnvironment environment = await TestEnvironments.AgainstAsync(local.Server);
+
+            BaseVm baseVm = await environment.GetBaseAsync(new ImageTemplate(), "image", Cancellation);
+            await using VmLease lease = await baseVm.LeaseAsync("image test", Cancellation);
+            RunResult result = await lease.Vm.RunAsync( // the image has bash alone: its builtins read the files
+                "read -r made < ~/marker; read -r image < /usr/share/marker; echo \"$made\"; echo \"$image\"; test -e /usr/bin/python3 && echo host-usr || echo own-usr", Cancellation);
+
+            Assert.Equal("provisioned\nfrom the image\nown-usr\n", result.StdoutText);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
     }
 
     [Fact]

@@ -125,3 +125,22 @@ public sealed class EditedWhileProvisioningTemplate(string folder, string edited
         (await vm.RunAsync("chmod +x ~/.local/bin/tool", cancellationToken)).ShouldSucceed();
     }
 }
+
+/// <summary>A template whose base is a name no server knows.</summary>
+public sealed class UnknownBaseTemplate : VmTemplate
+{
+    public override string BaseImage => "no-such-base";
+
+    public override Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>A template over a container image (an OCI layout the test made), which marks its base.</summary>
+public sealed class ImageTemplate : VmTemplate
+{
+    public static string Layout { get; set; } = "";
+
+    public override string BaseImage => $"oci:{Layout}:v1";
+
+    public override async Task ProvisionAsync(Computer vm, CancellationToken cancellationToken) =>
+        (await vm.RunAsync("echo provisioned > ~/marker", cancellationToken)).ShouldSucceed();
+}

@@ -27,6 +27,21 @@ public sealed class ContainerImageTests
     public void An_image_is_named_by_a_skopeo_transport(string rootFilesystem, bool isImage) =>
         Assert.Equal(isImage, ContainerImage.IsReference(rootFilesystem));
 
+    [Theory]
+    [InlineData("ubuntu:24.04", "docker://docker.io/library/ubuntu:24.04")]
+    [InlineData("ubuntu", "docker://docker.io/library/ubuntu")]
+    [InlineData("bitnami/postgresql:16", "docker://docker.io/bitnami/postgresql:16")]
+    [InlineData("ghcr.io/org/image:v1", "docker://ghcr.io/org/image:v1")]
+    [InlineData("127.0.0.1:5000/debian:bookworm", "docker://127.0.0.1:5000/debian:bookworm")]
+    [InlineData("localhost/debian", "docker://localhost/debian")]
+    [InlineData("image@sha256:0123", "docker://docker.io/library/image@sha256:0123")]
+    [InlineData("docker://quay.io/x/y", "docker://quay.io/x/y")]
+    [InlineData("oci:/layout:tag", "oci:/layout:tag")]
+    [InlineData("/srv/rootfs.tar", "/srv/rootfs.tar")]
+    [InlineData("./rootfs", "./rootfs")]
+    public void A_bare_reference_is_a_registrys_and_an_unqualified_one_Docker_Hubs(string given, string meant) =>
+        Assert.Equal(meant, ContainerImage.Normalize(given));
+
     [Fact]
     public void A_manifests_digest_is_of_its_bytes_with_or_without_the_line_end_skopeo_prints()
     {

@@ -52,6 +52,7 @@ public sealed class VmUserAccountTests : IDisposable
         Assert.Equal(["user:x:1000:1000:Arker VM user:/home/user:/bin/bash"], Read("etc/passwd"));
         Assert.Equal(["user:x:1000:"], Read("etc/group"));
         Assert.False(File.Exists(Path.Combine(_layer, "etc/shadow")));
+        Assert.Equal(["127.0.1.1 arker", "127.0.0.1 localhost", "::1 localhost ip6-localhost ip6-loopback"], Read("etc/hosts"));
     }
 
     public void Dispose()

@@ -44,7 +44,7 @@ internal sealed class VmEndpoints
     {
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         string from = body.String("from", required: true)!;
-        VmRecord parent = _vms.FindByName(context.Organisation(), from);
+        VmRecord parent = await _vms.FindForForkByNameAsync(context.Organisation(), from);
         await ForkAsync(context, parent, body);
     }
 

@@ -47,7 +47,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
         JsonFields body = await JsonFields.ReadBodyAsync(context.Request, MaxJsonBodyBytes);
         body.RejectUnknown(ForkFields);
         string organisation = context.Organisation();
-        VmRecord source = body.Has("image") ? await ImageSourceAsync(body) : FindSource(body, organisation);
+        VmRecord source = body.Has("image") ? await ImageSourceAsync(body) : await FindSourceAsync(body, organisation);
         string? name = body.String("name");
         if (name is not null && (name.Length is 0 or > MaxNameLength || name.Trim() != name))
         {
@@ -81,7 +81,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
     }
 
     /// <summary>The contract's sources: an id, or a name in the caller's organisation or ArkerHQ; exactly one.</summary>
-    private VmRecord FindSource(JsonFields body, string organisation)
+    private async Task<VmRecord> FindSourceAsync(JsonFields body, string organisation)
     {
         if (body.Has("dockerfile"))
         {
@@ -113,7 +113,7 @@ internal sealed class VmRoutes(VmService vms, IdempotencyKeys idempotency, TimeP
             throw ContractException.BadRequest($"'source_org_name' may be your organisation ('{organisation}') or '{VmService.SystemOrganisation}' (got '{scope}')", "source_org_name");
         }
 
-        VmRecord source = vms.FindByName(organisation, name!);
+        VmRecord source = await vms.FindForForkByNameAsync(organisation, name!);
         return scope is null || source.Organisation == scope
             ? source
             : throw ContractException.NotFound($"no VM named '{name}' in organisation '{scope}'", "vm");
