@@ -114,7 +114,26 @@ internal static class ContainerImage
             return null;
         }
 
-        using JsonDocument index = JsonDocument.Parse(File.ReadAllText(indexFile));
+        JsonDocument index;
+        try
+        {
+            index = JsonDocument.Parse(File.ReadAllText(indexFile));
+        }
+        catch (JsonException)
+        {
+            // A fetch killed while it wrote the index: the blobs stay, the next fetch writes it again.
+            File.Delete(indexFile);
+            return null;
+        }
+
+        using (index)
+        {
+            return ManifestDigestTagged(index, tag);
+        }
+    }
+
+    private static string? ManifestDigestTagged(JsonDocument index, string tag)
+    {
         foreach (JsonElement manifest in index.RootElement.GetProperty("manifests").EnumerateArray())
         {
             if (manifest.TryGetProperty("annotations", out JsonElement annotations)

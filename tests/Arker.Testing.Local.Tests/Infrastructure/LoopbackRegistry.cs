@@ -36,8 +36,13 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
     }
 
     /// <summary>How many blob downloads (layers and configs) the registry has served so far.</summary>
-    public int BlobsServed() =>
-        File.ReadLines(_log).Count(line => line.Contains("\"GET /v2/", StringComparison.Ordinal) && line.Contains("/blobs/sha256:", StringComparison.Ordinal) && line.Contains("\" 200 ", StringComparison.Ordinal));
+    public int BlobsServed() => BlobDownloads().Count;
+
+    /// <summary>The digest of each blob download (a layer or a config) the registry has served so far, in order.</summary>
+    public List<string> BlobDownloads() =>
+        [.. File.ReadLines(_log)
+            .Where(line => line.Contains("\"GET /v2/", StringComparison.Ordinal) && line.Contains("/blobs/sha256:", StringComparison.Ordinal) && line.Contains("\" 200 ", StringComparison.Ordinal))
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, "/blobs/(sha256:[0-9a-f]+)").Groups[1].Value)];
 
     public async ValueTask DisposeAsync()
     {
