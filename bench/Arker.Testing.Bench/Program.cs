@@ -1,6 +1,6 @@
 using Arker.Testing.Bench;
 
-// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|protocols|network|client|fixtures|cache|all]
+// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|protocols|network|client|fixtures|cache|images|all]
 // Each figure in the README's performance table comes from this program.
 string suite = args.Length > 0 ? args[0] : "all";
 var report = new Report(Console.Out);
@@ -25,6 +25,9 @@ switch (suite)
     case "cache":
         await CacheBenchmarks.RunAsync(report);
         break;
+    case "images":
+        await ImageBenchmarks.RunAsync(report);
+        break;
     case "all":
         await ServerBenchmarks.RunAsync(report);
         await ProtocolBenchmarks.RunAsync(report);
@@ -32,9 +35,10 @@ switch (suite)
         await ClientBenchmarks.RunAsync(report);
         await FixtureBenchmarks.RunAsync(report);
         await CacheBenchmarks.RunAsync(report);
+        await ImageBenchmarks.RunAsync(report);
         break;
     default:
-        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|protocols|network|client|fixtures|cache|all]");
+        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|protocols|network|client|fixtures|cache|images|all]");
         return 2;
 }
 

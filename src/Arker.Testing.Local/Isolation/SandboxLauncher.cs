@@ -49,9 +49,14 @@ internal sealed class SandboxLauncher
     /// The start of a sandbox over <paramref name="mergedRoot"/>: in a network namespace of its own,
     /// or, with <paramref name="network"/>, in that one (its VM's, shared by the VM's sessions).
     /// </summary>
-    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null, VmUserNamespace? rootInside = null)
+    public ProcessStartInfo CreateStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network = null, bool rootInside = false)
     {
-        ProcessStartInfo info = StartInNamespaces(rootInside is null ? network : null, "/bin/sh");
+        if (rootInside)
+        {
+            return CreateRootInsideStartInfo(mergedRoot, hostReadOnly, cgroupProcsFiles, command, network);
+        }
+
+        ProcessStartInfo info = StartInNamespaces(network, "/bin/sh");
         var args = info.ArgumentList;
         args.Add("-c");
         args.Add(JoinCgroupsThenExec);
@@ -62,12 +67,6 @@ internal sealed class SandboxLauncher
         }
 
         args.Add("--");
-        if (rootInside is not null)
-        {
-            AddRootInsideLaunch(info, mergedRoot, hostReadOnly, command, network, rootInside);
-            return info;
-        }
-
         if (!_space.IsRootless)
         {
             // Root drops to the VM user's host uid; without root the process is that user already.
@@ -94,15 +93,14 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>
-    /// Root inside (as root, a VM of its own root filesystem): the session enters its VM's network
-    /// and then its user namespace (as root there, host root's capabilities left behind), sets its
-    /// parent-death signal, and <c>unshare</c> makes its mount, PID, IPC and UTS namespaces, owned by
-    /// the VM's user namespace, and forks <c>vm-init.pl</c>, which becomes PID 1 of the VM's
-    /// processes, mounts <c>/proc</c> and <c>/dev</c>, pivots into the VM's root and becomes the VM
-    /// user. No <c>no_new_privs</c> (which bubblewrap always sets): a set-user-id <c>sudo</c> in the
-    /// image works, to root of the VM's namespace and nothing above it.
+    /// Root inside (as root, a VM of its own root filesystem): <c>vm-init.pl</c> joins the VM's
+    /// cgroups and network, makes a user namespace of the VMs' id range and the session's mount,
+    /// PID, IPC and UTS namespaces in it, and forks PID 1, which pivots into the VM's root and
+    /// becomes the VM user. A user namespace per session, as bubblewrap makes one. No
+    /// <c>no_new_privs</c> (which bubblewrap always sets): a set-user-id <c>sudo</c> in the image
+    /// works, to root of the VM's namespace and nothing above it.
     /// </summary>
-    private void AddRootInsideLaunch(ProcessStartInfo info, string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> command, string? network, VmUserNamespace rootInside)
+    private ProcessStartInfo CreateRootInsideStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network)
     {
         if (_space.IsRootless || hostReadOnly.Count > 0)
         {
@@ -110,29 +108,37 @@ internal sealed class SandboxLauncher
         }
 
         ArchitectureCalls calls = SystemCalls.ForThisMachine();
-        bool ownNetwork = network is null && !_shareNetwork;
-        string[] launch =
+        var info = new ProcessStartInfo(SandboxPrerequisites.FindExecutable("perl") ?? "perl")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        string[] arguments =
         [
-            SandboxPrerequisites.FindExecutable("nsenter") ?? "nsenter", .. network is null ? Array.Empty<string>() : [$"--net={network}"], $"--user={rootInside.Path}", "--",
-            _setpriv, "--pdeathsig", "KILL", "--",
-            SandboxPrerequisites.FindExecutable("unshare") ?? "unshare", "--mount", "--pid", "--fork", "--kill-child", "--ipc", "--uts", .. ownNetwork ? ["--net"] : Array.Empty<string>(), "--propagation", "private", "--",
-            SandboxPrerequisites.FindExecutable("perl") ?? "perl", "-e", VmInitScript.Value, $"root={mergedRoot}",
-            $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"pivot_root={calls.PivotRoot}", $"sethostname={calls.Sethostname}",
+            "-e", VmInitScript.Value, $"root={mergedRoot}", $"first={SandboxIdentity.VmIdRangeStart}", $"count={SandboxIdentity.VmIdRangeSize}",
+            .. cgroupProcsFiles.Select(procs => $"cgroup={procs}"),
+            .. network is null ? [_shareNetwork ? "own_network=" : "own_network=1"] : (string[])[$"network={network}"],
+            $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"pivot_root={calls.PivotRoot}", $"sethostname={calls.Sethostname}", $"setns={calls.Setns}", $"unshare={calls.Unshare}",
             $"setgroups={calls.Setgroups}", $"setresgid={calls.Setresgid}", $"setresuid={calls.Setresuid}", $"prctl={calls.Prctl}", "--",
             .. command,
         ];
-        foreach (string part in launch)
+        foreach (string argument in arguments)
         {
-            info.ArgumentList.Add(part);
+            info.ArgumentList.Add(argument);
         }
 
-        // The VM's environment from the start: nothing before the command reads it but PATH.
+        // The VM's environment from the start: nothing before the command reads it.
         info.Environment.Clear();
         foreach (string variable in Environment)
         {
             int equals = variable.IndexOf('=', StringComparison.Ordinal);
             info.Environment[variable[..equals]] = variable[(equals + 1)..];
         }
+
+        return info;
     }
 
     private static readonly Lazy<string> VmInitScript = new(() =>

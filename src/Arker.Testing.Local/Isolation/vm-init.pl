@@ -1,31 +1,97 @@
-# Becomes a session's sandbox inside a VM of its own root filesystem, with root inside. It starts as
-# root of the VM's user namespace (whose ids 0-65535 map to an unused range of this machine's), in
-# fresh mount, PID, IPC and UTS namespaces that unshare made; it is PID 1 of the PID namespace.
-# It mounts /proc and a minimal /dev over the VM's merged root, makes that root the root (the old
-# one detached: nothing of this machine stays reachable), names the host, becomes the VM user
-# (uid and gid 1000, no capabilities left; the bounding set stays, so sudo in the VM works), and
-# runs the command after "--". Its arguments before "--" are name=value pairs: root, and the
-# system call numbers of this machine (the server keeps them in one table).
+# Starts a session's sandbox in a VM of its own root filesystem, with root inside: what bubblewrap
+# does for other VMs, without no_new_privs (which would stop sudo). Started by the server as root,
+# it joins the VM's cgroups and network namespace (if it has one), and forks a child that makes a
+# user namespace, whose maps this process, still root of this machine, writes: ids 0-65535 inside
+# are an unused range of this machine's (first), and this machine's root is none of them. The
+# child, root of that namespace, makes mount, PID, IPC and UTS (and, without a VM network, network)
+# namespaces owned by it, and forks PID 1 of the new PID namespace, which mounts /proc and a
+# minimal /dev over the VM's merged root, makes that root the root (the old one detached: nothing
+# of this machine stays reachable), names the host, becomes the VM user (uid and gid 1000, no
+# capabilities left; the bounding set stays, so sudo in the VM works, to root of the VM's
+# namespace and nothing above it), and runs the command after "--". Each process waits for its
+# child, ends as it did, and dies with its parent: the server kills this one to end the session.
+# The arguments before "--" are name=value pairs: root, first, count, cgroup (repeatable), network,
+# own_network, and the system call numbers of this machine (the server keeps them in one table).
 use strict;
 use warnings;
 
-my %k;
+my (%k, @cgroups);
 while (@ARGV && $ARGV[0] ne '--') {
     my ($name, $value) = split /=/, shift(@ARGV), 2;
-    $k{$name} = $value;
+    if ($name eq 'cgroup') { push @cgroups, $value } else { $k{$name} = $value }
 }
 shift @ARGV;
 my $root = $k{root};
-my ($read_only, $no_suid, $no_dev, $no_exec, $bind, $recursive) = (1, 2, 4, 8, 4096, 16384);
+my ($no_suid, $no_dev, $no_exec, $bind, $recursive, $private) = (2, 4, 8, 4096, 16384, 262144);
+my ($new_ns, $new_uts, $new_ipc, $new_user, $new_pid, $new_net) = (0x20000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000);
+my ($set_parent_death_signal, $kill) = (1, 9);
 
 sub fail { print STDERR "the VM's sandbox could not start: $_[0]: $!\n"; exit 125; }
 
+sub enter {
+    my ($path, $type) = @_;
+    open(my $namespace, '<', $path) or fail("open $path");
+    syscall($k{setns}, fileno($namespace), $type) == 0 or fail("enter $path");
+    close $namespace;
+}
+
 sub mount_at {
     my ($source, $target, $type, $flags, $data) = @_;
-    $data //= ''; # syscall needs a string it may write to, not a constant
+    $data //= ''; # syscall needs strings it may write to, not constants
     syscall($k{mount}, $source, $target, $type, 0 + $flags, $data) == 0 or fail("mount $target");
 }
 
+sub die_with_parent { syscall($k{prctl}, $set_parent_death_signal, $kill) == 0 or fail('set the parent-death signal'); }
+
+die_with_parent();
+for my $procs (@cgroups) {
+    open(my $cgroup, '>>', $procs) or fail("join $procs");
+    print $cgroup "$$\n" or fail("join $procs");
+    close $cgroup or fail("join $procs");
+}
+enter($k{network}, $new_net) if $k{network};
+
+pipe(my $unshared_read, my $unshared_write) or fail('pipe');
+pipe(my $mapped_read, my $mapped_write) or fail('pipe');
+my $inner = fork() // fail('fork');
+if ($inner) {
+    close $unshared_write;
+    close $mapped_read;
+    if (sysread($unshared_read, my $unshared, 1)) {
+        for my $map ('uid_map', 'gid_map') {
+            open(my $file, '>', "/proc/$inner/$map") or fail("open the VM's $map");
+            print $file "0 $k{first} $k{count}\n" or fail("write the VM's $map");
+            close $file or fail("write the VM's $map");
+        }
+        syswrite($mapped_write, '1');
+    }
+    close $mapped_write;
+    waitpid($inner, 0);
+    exit($? & 127 ? 128 + ($? & 127) : $? >> 8);
+}
+
+close $unshared_read;
+close $mapped_write;
+die_with_parent();
+syscall($k{unshare}, $new_user) == 0 or fail('make the user namespace');
+syswrite($unshared_write, '1');
+sysread($mapped_read, my $mapped, 1) or fail('wait for the user namespace maps');
+syscall($k{setgroups}, 0, 0) == 0 or fail('clear the supplementary groups');
+syscall($k{setresgid}, 0, 0, 0) == 0 or fail('become root of the VM');
+syscall($k{setresuid}, 0, 0, 0) == 0 or fail('become root of the VM');
+die_with_parent(); # after the change of user, which clears it
+syscall($k{unshare}, $new_ns | $new_pid | $new_ipc | $new_uts | ($k{own_network} ? $new_net : 0)) == 0 or fail('make the namespaces');
+my ($none, $slash) = ('', '/');
+syscall($k{mount}, $none, $slash, $none, $recursive | $private, $none) == 0 or fail('make the mounts private');
+
+my $init = fork() // fail('fork');
+if ($init) {
+    # Waits for PID 1, which dies with this process, and ends as it did.
+    waitpid($init, 0);
+    exit($? & 127 ? 128 + ($? & 127) : $? >> 8);
+}
+
+die_with_parent();
 mount_at($root, $root, '', $bind | $recursive);
 mount_at('proc', "$root/proc", 'proc', $no_suid | $no_dev | $no_exec);
 mount_at('arker-dev', "$root/dev", 'tmpfs', $no_suid | $no_exec, 'mode=0755,size=64k');
@@ -53,11 +119,8 @@ chdir '/' or fail('enter /');
 
 my $hostname = 'arker';
 syscall($k{sethostname}, $hostname, length $hostname) == 0 or fail('set the host name');
-syscall($k{setgroups}, 0, 0) == 0 or fail('clear the supplementary groups');
 syscall($k{setresgid}, 1000, 1000, 1000) == 0 or fail('become group 1000');
 syscall($k{setresuid}, 1000, 1000, 1000) == 0 or fail('become user 1000');
-# A change of user clears the parent-death signal unshare set: set it again, so this PID namespace
-# (and every process in it) ends with unshare, which the server kills to end the session.
-syscall($k{prctl}, 1, 9) == 0 or fail('set the parent-death signal'); # PR_SET_PDEATHSIG, SIGKILL
+die_with_parent(); # the change of user cleared it
 chdir '/home/user' or chdir '/';
 exec { $ARGV[0] } @ARGV or fail("run $ARGV[0]");

@@ -1,5 +1,4 @@
 using System.Text;
-using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Sessions;
 
 namespace Arker.Testing.Local.Sandbox;
@@ -146,22 +145,11 @@ internal sealed partial class VmSandbox
     private async Task<ShellSession> StartShellAsync(SessionSlot slot)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        VmUserNamespace? users = RootInside ? await UserNamespaceAsync() : null;
         ShellSession shell = await _network.StartAsync(network =>
-            ShellSession.StartAsync(_factory.Launcher, _disk.MergedRoot, HostReadOnlyFolders, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports, network, users),
+            ShellSession.StartAsync(_factory.Launcher, _disk.MergedRoot, HostReadOnlyFolders, _cgroup.ProcsFiles, OutputCap, slot.Cwd, slot.Exports, network, RootInside),
             started => started.NamespaceInit);
         slot.Shell = shell;
         _factory.Logger.LogDebug("Started a shell in {Duration:0.00} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return shell;
-    }
-
-    /// <summary>The VM's user namespace, made with its first session and kept until it is deleted.</summary>
-    private Task<VmUserNamespace> UserNamespaceAsync()
-    {
-        lock (_gate)
-        {
-            ThrowIfDestroyed();
-            return _users ??= VmUserNamespace.CreateAsync();
-        }
     }
 }

@@ -1,4 +1,3 @@
-using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Limits;
 using Arker.Testing.Local.Network;
 using Arker.Testing.Local.Sessions;
@@ -26,7 +25,6 @@ internal sealed partial class VmSandbox
     private readonly Lock _gate = new();
     private readonly StackFlattening _flattening;
     private readonly VmNetwork _network;
-    private Task<VmUserNamespace>? _users;
     private int _runsInFlight;
     private bool _destroyed;
 
@@ -46,7 +44,7 @@ internal sealed partial class VmSandbox
     /// <summary>Folders of this machine the VM sees read-only at the same place (<c>/usr</c> of a VM over the host's userland; none for an image's).</summary>
     public IReadOnlyList<string> HostReadOnlyFolders { get; }
 
-    /// <summary>Whether the VM has root inside (sudo, every id 0–65535 its own; see <see cref="Isolation.VmUserNamespace"/>); a fork has what its parent has.</summary>
+    /// <summary>Whether the VM has root inside (sudo, every id 0–65535 its own; see <see cref="Isolation.SandboxIdentity.VmIdRangeStart"/>); a fork has what its parent has.</summary>
     public bool RootInside { get; }
 
     /// <summary>The VM's read-only layers, bottom last; a fork's show its parent as it was.</summary>
@@ -190,14 +188,6 @@ internal sealed partial class VmSandbox
             await PortLinks.CloseAllAsync();
 
             await _network.DisposeAsync();
-            if (_users is not null)
-            {
-                await ((Task)_users).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (_users.IsCompletedSuccessfully)
-                {
-                    _users.Result.Dispose();
-                }
-            }
 
             _disk.Destroy(_factory.Cleanup);
         }

@@ -53,7 +53,7 @@ internal sealed class ShellSession
     /// <summary>The init of the session's PID namespace (bubblewrap's first child), or 0 if unknown.</summary>
     public int NamespaceInit => _namespaceInit;
 
-    public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports, string? network, VmUserNamespace? rootInside = null)
+    public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports, string? network, bool rootInside = false)
     {
         var info = launcher.CreateStartInfo(mergedRoot, hostReadOnly, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver], network, rootInside);
         Process process = await ChildProcesses.StartAsync(info);

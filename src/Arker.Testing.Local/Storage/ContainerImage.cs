@@ -47,32 +47,47 @@ internal static class ContainerImage
     public static string Unpack(string reference, string imagesFolder)
     {
         Directory.CreateDirectory(imagesFolder);
-        string layout = Path.Combine(imagesFolder, "layout");
-        string tag = "ref-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)))[..24];
         using (OneAtATime(Path.Combine(imagesFolder, ".lock")))
         {
-            bool plainHttp = IsLoopbackRegistry(reference);
-            string[] inspectTls = plainHttp ? ["--tls-verify=false"] : [];
-            string[] copyTls = plainHttp ? ["--src-tls-verify=false"] : [];
-            string roots = Path.Combine(imagesFolder, "roots");
-            string Fetching(string error) =>
-                $"The image '{reference}' could not be fetched: {error} Check its name, or point at a mirror in registries.conf (/etc/containers/registries.conf, or ~/.config/containers/registries.conf without root); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
-
-            // Only the manifest is asked for when this machine has the image already: no blob is fetched again.
-            string[] current = CurrentManifestDigests(HostTool.Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching, Install));
-            if (TryManifestDigest(layout, tag) is not { } known || !current.Contains(known) || !Directory.Exists(RootOf(roots, known)))
-            {
-                HostTool.Run("skopeo", ["copy", "--quiet", .. copyTls, reference, $"oci:{layout}:{tag}"], Fetching, Install);
-            }
-
-            string digest = TryManifestDigest(layout, tag) ?? throw new SandboxUnavailableException($"skopeo fetched '{reference}' but the layout {layout} names no manifest '{tag}'");
-            string target = PublishedFolder.Ensure(RootOf(roots, digest), staging => HostTool.Run(
+            (string layout, string tag, string digest) = FetchHoldingTheLock(reference, imagesFolder);
+            string target = PublishedFolder.Ensure(RootOf(Path.Combine(imagesFolder, "roots"), digest), staging => HostTool.Run(
                 "umoci",
                 ["raw", "unpack", .. OwnershipOptions(), "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
                 error => $"The image '{reference}' was fetched but could not be unpacked: {error}",
                 Install));
             return Path.Combine(target, "rootfs");
         }
+    }
+
+    /// <summary>Fetches <paramref name="reference"/> into the shared layout below <paramref name="imagesFolder"/> (what <see cref="Unpack"/> does first); its manifest's digest.</summary>
+    internal static string Fetch(string reference, string imagesFolder)
+    {
+        Directory.CreateDirectory(imagesFolder);
+        using (OneAtATime(Path.Combine(imagesFolder, ".lock")))
+        {
+            return FetchHoldingTheLock(reference, imagesFolder).Digest;
+        }
+    }
+
+    private static (string Layout, string Tag, string Digest) FetchHoldingTheLock(string reference, string imagesFolder)
+    {
+        string layout = Path.Combine(imagesFolder, "layout");
+        string tag = "ref-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(reference)))[..24];
+        bool plainHttp = IsLoopbackRegistry(reference);
+        string[] inspectTls = plainHttp ? ["--tls-verify=false"] : [];
+        string[] copyTls = plainHttp ? ["--src-tls-verify=false"] : [];
+        string Fetching(string error) =>
+            $"The image '{reference}' could not be fetched: {error} Check its name, or point at a mirror in registries.conf (/etc/containers/registries.conf, or ~/.config/containers/registries.conf without root); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
+
+        // Only the manifest is asked for when this machine has the image already: no blob is fetched again.
+        string[] current = CurrentManifestDigests(HostTool.Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching, Install));
+        if (TryManifestDigest(layout, tag) is not { } known || !current.Contains(known) || !Directory.Exists(RootOf(Path.Combine(imagesFolder, "roots"), known)))
+        {
+            HostTool.Run("skopeo", ["copy", "--quiet", .. copyTls, reference, $"oci:{layout}:{tag}"], Fetching, Install);
+        }
+
+        string digest = TryManifestDigest(layout, tag) ?? throw new SandboxUnavailableException($"skopeo fetched '{reference}' but the layout {layout} names no manifest '{tag}'");
+        return (layout, tag, digest);
     }
 
     internal static bool IsLoopbackRegistry(string reference)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Arker.Testing.Local.Tests.Infrastructure;
+namespace Arker.Testing.TestSupport;
 
 /// <summary>
 /// A container registry on the loopback address (the distribution's <c>docker-registry</c>), for
@@ -31,7 +31,16 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
         await File.WriteAllTextAsync(config, $"version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {Path.Combine(folder, "data")}\nhttp:\n  addr: 127.0.0.1:{port}\n");
         var process = Process.Start(new ProcessStartInfo("sh", ["-c", $"exec docker-registry serve '{config}' > '{log}' 2>&1"]))!;
         var registry = new LoopbackRegistry(process, port, log);
-        await Eventually.UntilAsync(() => registry.Answers(), $"the registry on 127.0.0.1:{port} answering");
+        for (int attempt = 0; !registry.Answers(); attempt++)
+        {
+            if (attempt > 400 || process.HasExited)
+            {
+                throw new InvalidOperationException($"the registry on 127.0.0.1:{port} did not start: {File.ReadAllText(log)}");
+            }
+
+            await Task.Delay(25);
+        }
+
         return registry;
     }
 
