@@ -12,8 +12,8 @@
 # child, ends as it did, and dies with its parent: the server kills this one to end the session.
 # The arguments before "--" are name=value pairs: root, first, count, cgroup (repeatable), network,
 # own_network, and the system call numbers of this machine (the server keeps them in one table).
-use strict;
-use warnings;
+# It runs at every session's start, so it loads no module: strict and warnings would double its
+# start-up time. The fast test tier compiles it with both (VmInitScriptTests).
 
 my (%k, @cgroups);
 while (@ARGV && $ARGV[0] ne '--') {
