@@ -56,7 +56,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     public string Isolation =>
         $"{(_mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_networking.SharesHostNetwork ? "" : ", net")} namespaces; " +
         $"uid 1000 inside, {(_mounts.Space.IsRootless ? $"your own uid ({SandboxIdentity.HostUserId}) outside, no subordinate uids" : "an unused uid outside")}; no capabilities), " +
-        $"{(_mounts.Space.IsRootless ? "" : "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside, no bubblewrap), ")}" +
+        (_mounts.Space.IsRootless
+            ? "VMs of an image: no root inside without root (sudo in them fails; run the server as root for sudo and packages), "
+            : "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside, no bubblewrap), ") +
         $"overlayfs copy-on-write on {(_storage == VmStorage.Disk ? "disk" : DataRoot.StorageKind(_instance.Path))}, {_cgroups.Describe()}; network: {_networking.Description}";
 
     /// <summary>
