@@ -108,7 +108,7 @@ internal sealed class BaseImage
         }
 
         MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
-        VmUserAccount.Write(root, directory, rootId);
+        VmUserAccount.Write(root, directory, rootId, rootInside);
         return new BaseImage([directory, root], [], root) { RootInside = rootInside };
     }
 

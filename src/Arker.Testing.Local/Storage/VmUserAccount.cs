@@ -7,14 +7,17 @@ namespace Arker.Testing.Local.Storage;
 /// The VM user in a root filesystem's account files, written to the layer above it: <c>user</c>
 /// with uid and gid 1000 and home <c>/home/user</c> in <c>passwd</c>, <c>group</c> and
 /// <c>shadow</c> (no password; an image's own account with id 1000, such as Ubuntu's
-/// <c>ubuntu</c>, gives way), passwordless <c>sudo</c> where the image has sudo, and the VM's host
-/// name. Each file keeps the owner and mode the image gives it; what the image lacks is root's.
+/// <c>ubuntu</c>, gives way), passwordless <c>sudo</c>, and the VM's host name. Where the image has
+/// no sudo (the official Debian and Ubuntu images have none) and the VM has root inside, a stand-in
+/// (<c>vm-sudo.sh</c> as <c>/usr/local/bin/sudo</c>) runs commands as root through the image's own
+/// <c>su</c>, which the VM user alone may then use without a password (<c>pam_succeed_if</c>). Each
+/// file keeps the owner and mode the image gives it; what the image lacks is root's.
 /// </summary>
 internal static class VmUserAccount
 {
     private const string Name = "user";
 
-    public static void Write(string root, string layer, int rootId)
+    public static void Write(string root, string layer, int rootId, bool rootInside = false)
     {
         var replaced = new HashSet<string>(StringComparer.Ordinal) { Name };
         Rewrite(root, layer, "etc/passwd", 0x1A4, rootId, lines => Without(lines, uidField: 2, replaced)
@@ -31,6 +34,11 @@ internal static class VmUserAccount
         Rewrite(root, layer, "etc/hosts", 0x1A4, rootId, lines => WithLocalhost(lines
             .Where(line => !line.Contains("arker", StringComparison.Ordinal))
             .Prepend("127.0.1.1 arker")), required: true);
+        if (rootInside && !HasSudo(root) && CanStandInForSudo(root))
+        {
+            WriteSudoStandIn(root, layer, rootId);
+        }
+
         if (Directory.Exists(Path.Combine(root, "etc/sudoers.d")))
         {
             string folder = Path.Combine(layer, "etc/sudoers.d");
@@ -41,6 +49,51 @@ internal static class VmUserAccount
             File.SetUnixFileMode(rule, (UnixFileMode)0x120); // 0440, as sudo wants
             BaseImage.Chown(rule, rootId, rootId);
         }
+    }
+
+    private static readonly string[] LibraryFolders = ["usr/lib", "lib", "usr/lib64"];
+
+    private const string SuRule = "auth sufficient pam_succeed_if.so use_uid uid = 1000 quiet";
+
+    private static bool HasSudo(string root) => File.Exists(Path.Combine(root, "usr/bin/sudo")) || File.Exists(Path.Combine(root, "bin/sudo"));
+
+    /// <summary>Whether the image has what the stand-in needs: bash, su with its PAM file, runuser, and PAM's <c>pam_succeed_if</c>.</summary>
+    private static bool CanStandInForSudo(string root) =>
+        (File.Exists(Path.Combine(root, "usr/bin/su")) || File.Exists(Path.Combine(root, "bin/su")))
+        && (File.Exists(Path.Combine(root, "usr/sbin/runuser")) || File.Exists(Path.Combine(root, "sbin/runuser")))
+        && (File.Exists(Path.Combine(root, "usr/bin/bash")) || File.Exists(Path.Combine(root, "bin/bash")))
+        && File.Exists(Path.Combine(root, "etc/pam.d/su"))
+        && LibraryFolders.Select(folder => Path.Combine(root, folder)).Where(Directory.Exists)
+            .Any(folder => Directory.EnumerateFiles(folder, "pam_succeed_if.so", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }).Any());
+
+    private static void WriteSudoStandIn(string root, string layer, int rootId)
+    {
+        foreach (string folder in (string[])["usr", "usr/local", "usr/local/bin"])
+        {
+            string made = Path.Combine(layer, folder);
+            Directory.CreateDirectory(made);
+            string existing = Path.Combine(root, folder);
+            if (Directory.Exists(existing))
+            {
+                CopyOwnerAndMode(existing, made);
+            }
+            else
+            {
+                File.SetUnixFileMode(made, (UnixFileMode)0x1ED);
+                BaseImage.Chown(made, rootId, rootId);
+            }
+        }
+
+        string sudo = Path.Combine(layer, "usr/local/bin/sudo");
+        using (Stream script = typeof(VmUserAccount).Assembly.GetManifestResourceStream("Arker.Testing.Local.Storage.vm-sudo.sh")!)
+        using (FileStream file = File.Create(sudo))
+        {
+            script.CopyTo(file);
+        }
+
+        File.SetUnixFileMode(sudo, (UnixFileMode)0x1ED);
+        BaseImage.Chown(sudo, rootId, rootId);
+        Rewrite(root, layer, "etc/pam.d/su", 0x1A4, rootId, lines => lines.Where(line => line != SuRule).Prepend(SuRule), required: false);
     }
 
     /// <summary>The host names every machine has, <c>localhost</c> above all, where an image's <c>hosts</c> lacks them (mmdebstrap writes none).</summary>

@@ -45,6 +45,44 @@ public sealed class VmUserAccountTests : IDisposable
     }
 
     [Fact]
+    public void Where_the_image_has_no_sudo_and_the_VM_has_root_inside_a_stand_in_uses_su_which_the_VM_user_alone_may_use()
+    {
+        Write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        Write("etc/group", "root:x:0:\n");
+        Write("etc/pam.d/su", "auth       sufficient pam_rootok.so\n@include common-auth\n");
+        Write("usr/bin/su", "");
+        Write("usr/bin/bash", "");
+        Write("usr/sbin/runuser", "");
+        Write("usr/lib/x86_64-linux-gnu/security/pam_succeed_if.so", "");
+
+        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: false);
+        Assert.False(File.Exists(Path.Combine(_layer, "usr/local/bin/sudo"))); // no root inside: nothing to reach
+
+        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: true);
+        string sudo = Path.Combine(_layer, "usr/local/bin/sudo");
+        Assert.StartsWith("#!/bin/bash\n", File.ReadAllText(sudo), StringComparison.Ordinal);
+        Assert.True(File.GetUnixFileMode(sudo).HasFlag(UnixFileMode.OtherExecute));
+        Assert.Equal(["auth sufficient pam_succeed_if.so use_uid uid = 1000 quiet", "auth       sufficient pam_rootok.so", "@include common-auth"], Read("etc/pam.d/su"));
+    }
+
+    [Fact]
+    public void An_image_with_its_own_sudo_gets_no_stand_in()
+    {
+        Write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        Write("etc/pam.d/su", "auth sufficient pam_rootok.so\n");
+        Write("usr/bin/sudo", "");
+        Write("usr/bin/su", "");
+        Write("usr/bin/bash", "");
+        Write("usr/sbin/runuser", "");
+        Write("usr/lib/x86_64-linux-gnu/security/pam_succeed_if.so", "");
+
+        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: true);
+
+        Assert.False(File.Exists(Path.Combine(_layer, "usr/local/bin/sudo")));
+        Assert.False(File.Exists(Path.Combine(_layer, "etc/pam.d/su")));
+    }
+
+    [Fact]
     public void A_root_without_account_files_gets_the_VM_user_alone()
     {
         VmUserAccount.Write(_root, _layer, rootId: 0);
