@@ -47,6 +47,16 @@ public sealed class ImageForkTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public void The_server_says_whether_VMs_of_an_image_have_root_inside()
+    {
+        string isolation = fixture.Server.Isolation;
+
+        Assert.Contains(
+            ServerMounts.Rootless ? "VMs of an image: no root inside without root (sudo in them fails" : "VMs of an image or a root filesystem archive: root inside (sudo;",
+            isolation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_fork_from_an_image_that_cannot_be_had_is_not_found_saying_what_was_tried()
     {
         var api = new ContractCalls(fixture);
