@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Arker.Testing.TestSupport;
 
@@ -31,29 +29,16 @@ internal sealed class AptRepositoryServer : IAsyncDisposable
     public static async Task<AptRepositoryServer> StartAsync()
     {
         string repository = await DebianImage.RepositoryAsync();
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
+        int port = LoopbackPorts.Free();
         var process = Process.Start(new ProcessStartInfo("python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", repository, port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
         _ = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        var server = new AptRepositoryServer(process, port);
-        for (int attempt = 0; !server.Answers(); attempt++)
-        {
-            if (attempt > 200 || process.HasExited)
-            {
-                throw new InvalidOperationException($"the apt repository server on 127.0.0.1:{port} did not start");
-            }
-
-            await Task.Delay(50);
-        }
-
-        return server;
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        await LoopbackPorts.WaitUntilAnsweredAsync(port, process, () => "the apt repository server did not start" + (process.HasExited ? ": " + errors.Result : ""));
+        return new AptRepositoryServer(process, port);
     }
 
     public async ValueTask DisposeAsync()
@@ -61,19 +46,5 @@ internal sealed class AptRepositoryServer : IAsyncDisposable
         _process.Kill();
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    private bool Answers()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, Port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Arker.Testing.TestSupport;
 
@@ -25,22 +23,13 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
     public static async Task<LoopbackRegistry> StartAsync(string folder)
     {
         Directory.CreateDirectory(folder);
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         string config = Path.Combine(folder, "config.yml");
         string log = Path.Combine(folder, "registry.log");
         await File.WriteAllTextAsync(config, $"version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {Path.Combine(folder, "data")}\nhttp:\n  addr: 127.0.0.1:{port}\n");
         var process = Process.Start(new ProcessStartInfo("sh", ["-c", $"exec docker-registry serve '{config}' > '{log}' 2>&1"]))!;
         var registry = new LoopbackRegistry(process, port, log);
-        for (int attempt = 0; !registry.Answers(); attempt++)
-        {
-            if (attempt > 400 || process.HasExited)
-            {
-                throw new InvalidOperationException($"the registry on 127.0.0.1:{port} did not start: {File.ReadAllText(log)}");
-            }
-
-            await Task.Delay(25);
-        }
-
+        await LoopbackPorts.WaitUntilAnsweredAsync(port, process, () => "the registry did not start: " + File.ReadAllText(log));
         return registry;
     }
 
@@ -58,28 +47,5 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
         _process.Kill();
         await _process.WaitForExitAsync();
         _process.Dispose();
-    }
-
-    private bool Answers()
-    {
-        try
-        {
-            using var client = new TcpClient();
-            client.Connect(IPAddress.Loopback, Port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }
