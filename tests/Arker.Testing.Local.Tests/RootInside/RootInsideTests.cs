@@ -75,6 +75,7 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
         var (stdout, _, _) = await debian.RunAsync(vm, "sudo sh -c 'echo x > /etc/root-made; exec sleep 6401 &' ; echo x > /tmp/user-made; stat -c %u /usr/bin/sudo");
 
         Assert.Equal("0\n", stdout);
+        await Eventually.UntilAsync(() => HostProcesses.Find("sleep 6401").Any(), "root's sleep 6401 running in the VM, seen from this machine"); // started in the background
         string process = Assert.Single(HostProcesses.Find("sleep 6401"));
         string uids = File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal));
         string root = SandboxIdentity.VmIdRangeStart.ToString(CultureInfo.InvariantCulture);

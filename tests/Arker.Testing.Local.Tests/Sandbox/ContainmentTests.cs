@@ -46,6 +46,7 @@ public sealed class ContainmentTests(LocalServerFixture fixture)
         RunResult result = await _api.RunAsync(vm, "echo made > ~/made-inside; id -u; stat -c %u ~/from-api; sleep 6301 &");
 
         Assert.Equal("1000\n1000\n", result.StdoutText);
+        await Eventually.UntilAsync(() => HostProcesses.Find("sleep 6301").Any(), "the VM's sleep 6301 running, seen from this machine"); // started in the background
         string process = Assert.Single(HostProcesses.Find("sleep 6301"));
         string hostUid = SandboxIdentity.HostUserId.ToString(CultureInfo.InvariantCulture);
         string uids = File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal));
