@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Arker.Testing.Local.Cache;
+using Arker.Testing.Local.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Arker.Testing.Local.Tool;
@@ -197,13 +198,27 @@ internal static class LocalServerCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {entry.Name}  recipe {entry.RecipeHash}  {entry.SizeBytes / 1048576.0:0.0} MiB  created {entry.CreatedAt:u}  last used {entry.LastUsed:u}"));
             }
 
+            IReadOnlyList<UnpackedRoots.Entry> roots = UnpackedRoots.List(cache.Directory);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{roots.Count} unpacked root filesystem(s) of images and archives, {roots.Sum(r => r.SizeBytes) / 1048576.0:0.0} MiB"));
+            foreach (UnpackedRoots.Entry root in roots)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {root.Path}  {root.SizeBytes / 1048576.0:0.0} MiB{(root.InUse ? "  in use by a running server" : "")}"));
+            }
+
             return 0;
         });
-        var prune = new Command("prune", "Remove every stored base: the next runs provision their templates again.") { directory };
+        var images = new Option<bool>("--images") { Description = "Also remove the unpacked root filesystems of images and archives that no running server uses, and the fetched images once none of theirs is left: the next start fetches and unpacks again." };
+        var prune = new Command("prune", "Remove every stored base: the next runs provision their templates again.") { directory, images };
         prune.SetAction(parse =>
         {
             var cache = new BaseCache(parse.GetValue(directory) ?? LocalCacheFolder.Default(), "", long.MaxValue, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Removed {cache.Clear()} stored base(s) from {cache.Directory}."));
+            if (parse.GetValue(images))
+            {
+                (int roots, long bytes) = UnpackedRoots.Prune(cache.Directory);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Removed {roots} unpacked root filesystem(s) and what no root needs any more, {bytes / 1048576.0:0.0} MiB; roots a running server uses were left."));
+            }
+
             return 0;
         });
         return new Command("cache", "The base cache: provisioned bases kept across runs.") { list, prune };

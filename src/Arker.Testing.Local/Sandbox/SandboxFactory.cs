@@ -25,6 +25,7 @@ internal sealed class SandboxFactory(
 {
     private int _nextVm;
     private int _warnedNoRootInside;
+    private readonly List<IDisposable> _rootsInUse = [];
 
     public SandboxLauncher Launcher => launcher;
 
@@ -71,8 +72,35 @@ internal sealed class SandboxFactory(
     {
         string directory = Path.Combine(imageBasesDirectory, Guid.NewGuid().ToString("N")[..12]);
         BaseImage image = BaseImage.Create(directory, reference, cacheFolder);
+        KeepInUse(image);
         WarnOnceIfNoRootInside(image);
         return Create(name, [.. image.Layers.Select(layer => new Layer(layer, permanent: true))], [], hostReadOnlyFolders: [], rootInside: image.RootInside);
+    }
+
+    /// <summary>Holds <paramref name="image"/>'s unpacked root as used (see <see cref="UnpackedRoots"/>) until <see cref="ReleaseRoots"/>.</summary>
+    public void KeepInUse(BaseImage image)
+    {
+        if (image.InUse is { } used)
+        {
+            lock (_rootsInUse)
+            {
+                _rootsInUse.Add(used);
+            }
+        }
+    }
+
+    /// <summary>Lets the unpacked roots this server's VMs stood on be pruned: the server is stopping.</summary>
+    public void ReleaseRoots()
+    {
+        lock (_rootsInUse)
+        {
+            foreach (IDisposable used in _rootsInUse)
+            {
+                used.Dispose();
+            }
+
+            _rootsInUse.Clear();
+        }
     }
 
     /// <summary>Without root, VMs of an image or archive run as the VM user only: said once, where the server's log is read.</summary>

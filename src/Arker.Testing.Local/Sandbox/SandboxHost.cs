@@ -75,6 +75,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         var mounts = new Mounts(space);
         InstanceDirectory? instance = null;
         VmNetworking? networking = null;
+        BaseImage? baseImage = null;
         CgroupHierarchy cgroups = CgroupHierarchy.Detect();
         try
         {
@@ -105,7 +106,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                     cgroups.Describe());
             }
 
-            var baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, options.BaseCacheDirectory ?? LocalCacheFolder.Default());
+            baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, options.BaseCacheDirectory ?? LocalCacheFolder.Default());
             var cleanup = new BackgroundCleanup();
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, setpriv, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);
@@ -124,6 +125,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                 networking,
                 baseImage.RootInside,
                 logger);
+            sandboxes.KeepInUse(baseImage);
             sandboxes.WarnOnceIfNoRootInside(baseImage);
             var host = new SandboxHost(instance, cgroups, mounts, networking, sandboxes, baseImage.Source, options);
             await host.ProveSandboxWorksAsync();
@@ -132,6 +134,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         catch
         {
             networking?.Dispose();
+            baseImage?.InUse?.Dispose();
             if (instance is not null)
             {
                 await RemoveInstanceAsync(instance, cgroups, mounts);
@@ -174,6 +177,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         await Sandboxes.Cleanup.DrainAsync();
         await RemoveInstanceAsync(_instance, _cgroups, _mounts);
         await _mounts.Space.DisposeAsync();
+        Sandboxes.ReleaseRoots();
     }
 
     /// <summary>Kills what is left of an instance, unmounts it, and removes its cgroups and folder.</summary>

@@ -80,14 +80,16 @@ internal sealed class BaseImage
     /// </summary>
     private static BaseImage OverRootFilesystem(string directory, string rootFilesystem, string cacheFolder)
     {
-        bool unpacked = ContainerImage.IsReference(rootFilesystem) || RootFilesystemArchive.IsArchive(rootFilesystem);
+        string? published = null; // the folder an archive or image was unpacked into, below the cache's
         if (ContainerImage.IsReference(rootFilesystem))
         {
             rootFilesystem = ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"));
+            published = Path.GetDirectoryName(rootFilesystem);
         }
         else if (RootFilesystemArchive.IsArchive(rootFilesystem))
         {
             rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"));
+            published = rootFilesystem;
         }
         else if (!Directory.Exists(rootFilesystem))
         {
@@ -100,7 +102,7 @@ internal sealed class BaseImage
         }
 
         string root = Path.GetFullPath(rootFilesystem);
-        bool rootInside = unpacked && Environment.IsPrivilegedProcess;
+        bool rootInside = published is not null && Environment.IsPrivilegedProcess;
         int rootId = rootInside ? SandboxIdentity.VmIdRangeStart : 0;
         foreach ((string folder, int mode) in GeneratedFolders.Append(("etc", 0x1ED)))
         {
@@ -109,8 +111,11 @@ internal sealed class BaseImage
 
         MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
         VmUserAccount.Write(root, directory, rootId, rootInside);
-        return new BaseImage([directory, root], [], root) { RootInside = rootInside };
+        return new BaseImage([directory, root], [], root) { RootInside = rootInside, InUse = published is null ? null : UnpackedRoots.Use(published) };
     }
+
+    /// <summary>The shared lock on the unpacked root this base stands on (see <see cref="UnpackedRoots"/>), held while the server runs; none for a directory given as it is.</summary>
+    public IDisposable? InUse { get; private init; }
 
     /// <summary>Whether VMs of this base have root inside: sudo, and every id 0–65535 theirs.</summary>
     public bool RootInside { get; private init; }

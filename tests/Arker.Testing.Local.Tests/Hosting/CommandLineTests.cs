@@ -80,6 +80,55 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         Assert.Equal(0, HostProcesses.Count("sleep 6501"));
     }
 
+    [Fact]
+    public async Task CachePruneImages_RemovesTheUnpackedRootsNoRunningServerUses_AndListSaysWhich()
+    {
+        using var temporary = new TemporaryDataRoot();
+        string cache = Directory.CreateTempSubdirectory("arker-prune-").FullName;
+        string work = Directory.CreateTempSubdirectory("arker-prune-work-").FullName;
+        try
+        {
+            // An archive a running server stands on, and a root left by an earlier run that no server uses.
+            string rootfs = Path.Combine(work, "rootfs");
+            TestImages.MakeMinimalRootFilesystem(rootfs);
+            string archive = Path.Combine(work, "root.tar");
+            using (Process tar = Process.Start("tar", ["-cf", archive, "-C", rootfs, "."])!)
+            {
+                await tar.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+
+            string left = Directory.CreateDirectory(Path.Combine(cache, "images", "roots", "0123456789abcdef")).FullName;
+            File.WriteAllText(Path.Combine(left, "file"), "left behind");
+            Directory.CreateDirectory(Path.Combine(cache, "images", "layout", "blobs"));
+            await using (var server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = archive, BaseCacheDirectory = cache }, TestContext.Current.CancellationToken))
+            {
+                string used = Assert.Single(Directory.EnumerateDirectories(Path.Combine(cache, "roots")), d => !Path.GetFileName(d).StartsWith('.'));
+
+                (int listed, string list) = await RunToEndAsync("cache", "list", "--base-cache", cache);
+                (int pruned, string prune) = await RunToEndAsync("cache", "prune", "--images", "--base-cache", cache);
+
+                Assert.Equal(0, listed);
+                Assert.Contains("2 unpacked root filesystem(s)", list, StringComparison.Ordinal);
+                Assert.Contains($"{used}  ", list, StringComparison.Ordinal);
+                Assert.Contains("in use by a running server", list, StringComparison.Ordinal);
+                Assert.Equal(0, pruned);
+                Assert.Contains("Removed 1 unpacked root filesystem(s)", prune, StringComparison.Ordinal);
+                Assert.False(Directory.Exists(left));
+                Assert.False(Directory.Exists(Path.Combine(cache, "images", "layout"))); // no root of an image left: its blobs went too
+                Assert.True(Directory.Exists(used));
+            }
+
+            (_, string afterStop) = await RunToEndAsync("cache", "prune", "--images", "--base-cache", cache);
+            Assert.Contains("Removed 1 unpacked root filesystem(s)", afterStop, StringComparison.Ordinal); // the server stopped: its root is free
+            Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(cache, "roots")), d => !Path.GetFileName(d).StartsWith('.'));
+        }
+        finally
+        {
+            Storage.FolderRemoval.Delete(cache);
+            Storage.FolderRemoval.Delete(work);
+        }
+    }
+
     private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
