@@ -28,7 +28,7 @@ public sealed class DebianRegistryTests : IAsyncLifetime
         Assert.Equal(0, push.ExitCode);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task A_fork_of_the_image_has_root_inside_and_a_second_server_fetches_nothing()
     {
         using var first = new TemporaryDataRoot();
@@ -45,7 +45,7 @@ public sealed class DebianRegistryTests : IAsyncLifetime
         Assert.Single(UnpackedRoots());
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Two_servers_pulling_at_once_each_get_it_whole_and_it_is_fetched_once()
     {
         using var one = new TemporaryDataRoot();
@@ -58,7 +58,7 @@ public sealed class DebianRegistryTests : IAsyncLifetime
         Assert.Equal(_registry.BlobDownloads().Distinct().Count(), _registry.BlobDownloads().Count); // each blob once
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task A_pull_killed_midway_leaves_no_fetch_running_and_the_next_start_completes_it()
     {
         using var killed = new TemporaryDataRoot();

@@ -25,11 +25,6 @@ public sealed class DebianServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            return; // its tests are skipped (RootInsideFact)
-        }
-
         Repository = await AptRepositoryServer.StartAsync();
         Server = await LocalArkerServer.StartAsync(
             new LocalArkerServerOptions { RootFilesystem = await DebianImage.ArchiveAsync(), DataRoot = DataRoot, ProcessLimit = ProcessLimit, MemoryLimitBytes = 512L * 1024 * 1024 },

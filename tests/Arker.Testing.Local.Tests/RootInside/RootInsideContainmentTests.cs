@@ -10,7 +10,7 @@ namespace Arker.Testing.Local.Tests.RootInside;
 /// </summary>
 public sealed class RootInsideContainmentTests(DebianServerFixture debian) : IClassFixture<DebianServerFixture>
 {
-    [RootInsideFact]
+    [Fact]
     public async Task Root_sees_no_file_of_this_machine_and_no_other_VM()
     {
         string other = await debian.ForkAsync();
@@ -29,7 +29,7 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
         Assert.True(File.Exists(Path.Combine(checkout, "Arker.Testing.Local.Tests.dll")));
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Root_sees_only_the_VMs_processes_and_cannot_signal_the_server()
     {
         string vm = await debian.ForkAsync();
@@ -41,7 +41,7 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
         Assert.False(System.Diagnostics.Process.GetCurrentProcess().HasExited);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Root_can_make_no_device_load_no_module_and_change_no_kernel_setting()
     {
         string vm = await debian.ForkAsync();
@@ -65,7 +65,7 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
         Assert.Empty(Mounts.PointsNamed("scratch"));
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Root_cannot_reach_the_servers_API()
     {
         string vm = await debian.ForkAsync();
@@ -76,7 +76,7 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
         Assert.DoesNotContain("connected", stdout, StringComparison.Ordinal);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task The_VMs_process_and_memory_limits_hold_for_root()
     {
         string vm = await debian.ForkAsync();

@@ -13,7 +13,7 @@ namespace Arker.Testing.Local.Tests.RootInside;
 /// </summary>
 public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<DebianServerFixture>
 {
-    [RootInsideFact]
+    [Fact]
     public async Task The_VM_user_is_user_1000_with_passwordless_sudo_to_root()
     {
         string vm = await debian.ForkAsync();
@@ -24,7 +24,7 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
         Assert.Equal("user\n1000\n/home/user\n0\nnobody\nroot 644\n", stdout);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Sudo_apt_get_install_works_through_the_VMs_network_under_its_policy()
     {
         string vm = await debian.ForkAsync();
@@ -36,7 +36,7 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
         Assert.Equal("Hello, world!\nStatus: install ok installed\n", stdout);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Without_an_allow_rule_the_repository_on_this_machine_is_out_of_reach()
     {
         string vm = await debian.ForkAsync();
@@ -49,7 +49,7 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
         Assert.DoesNotContain("Get:1 http", stdout, StringComparison.Ordinal);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task The_file_API_reaches_every_path_and_a_fork_carries_them_all()
     {
         string vm = await debian.ForkAsync();
@@ -67,7 +67,7 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
         Assert.Equal("by-root\n", Encoding.UTF8.GetString(Convert.FromBase64String(read.GetProperty("content").GetString()!)));
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Root_inside_is_an_unused_id_outside_and_what_it_makes_belongs_to_no_account()
     {
         string vm = await debian.ForkAsync();

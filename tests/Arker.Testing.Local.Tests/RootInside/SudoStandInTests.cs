@@ -30,7 +30,7 @@ public sealed class SudoStandInTests(DebianServerFixture debian) : IClassFixture
         _image = $"oci:{layout}:nosudo";
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Sudo_runs_as_root_or_another_user_with_sudos_everyday_options_and_exit_codes()
     {
         string vm = await ForkAsync();
@@ -44,7 +44,7 @@ public sealed class SudoStandInTests(DebianServerFixture debian) : IClassFixture
         Assert.Contains("sudo: -x is not supported by this VM's sudo", stderr, StringComparison.Ordinal);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task Only_the_VM_user_may_use_su_without_a_password()
     {
         string vm = await ForkAsync();
@@ -55,7 +55,7 @@ public sealed class SudoStandInTests(DebianServerFixture debian) : IClassFixture
         Assert.EndsWith("exit:1\n", stdout, StringComparison.Ordinal);
     }
 
-    [RootInsideFact]
+    [Fact]
     public async Task A_template_written_for_the_service_installs_packages_unchanged()
     {
         string vm = await ForkAsync();
