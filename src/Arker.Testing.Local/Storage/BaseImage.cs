@@ -96,7 +96,7 @@ internal sealed class BaseImage
             throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR'), or a tar archive of one (e.g. 'mmdebstrap --variant=minbase bookworm root.tar').");
         }
 
-        if (!File.Exists(Path.Combine(rootFilesystem, "bin/bash")) && !File.Exists(Path.Combine(rootFilesystem, "usr/bin/bash")))
+        if (!RootPath.IsFile(rootFilesystem, "bin/bash") && !RootPath.IsFile(rootFilesystem, "usr/bin/bash"))
         {
             throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' has no bash: VMs run their commands with bash, so install it in that root.");
         }
@@ -125,8 +125,7 @@ internal sealed class BaseImage
     {
         string path = Path.Combine(directory, relative);
         Directory.CreateDirectory(path);
-        string existing = Path.Combine(root, relative);
-        (int uid, int gid, int existingMode) = Directory.Exists(existing) ? Native.LibC.StatOwner(existing) : (rootId, rootId, mode);
+        (int uid, int gid, int existingMode) = RootPath.IsFolder(root, relative) ? Native.LibC.StatOwner(RootPath.Existing(root, relative)!) : (rootId, rootId, mode);
         File.SetUnixFileMode(path, (UnixFileMode)(existingMode & 0xFFF));
         Chown(path, uid, gid);
     }

@@ -39,11 +39,11 @@ internal static class VmUserAccount
             WriteSudoStandIn(root, layer, rootId);
         }
 
-        if (Directory.Exists(Path.Combine(root, "etc/sudoers.d")))
+        if (RootPath.IsFolder(root, "etc/sudoers.d"))
         {
             string folder = Path.Combine(layer, "etc/sudoers.d");
             Directory.CreateDirectory(folder);
-            CopyOwnerAndMode(Path.Combine(root, "etc/sudoers.d"), folder);
+            CopyOwnerAndMode(RootPath.Existing(root, "etc/sudoers.d")!, folder);
             string rule = Path.Combine(folder, "arker-vm-user");
             File.WriteAllText(rule, $"{Name} ALL=(ALL:ALL) NOPASSWD: ALL\n");
             File.SetUnixFileMode(rule, (UnixFileMode)0x120); // 0440, as sudo wants
@@ -55,15 +55,15 @@ internal static class VmUserAccount
 
     private const string SuRule = "auth sufficient pam_succeed_if.so use_uid uid = 1000 quiet";
 
-    private static bool HasSudo(string root) => File.Exists(Path.Combine(root, "usr/bin/sudo")) || File.Exists(Path.Combine(root, "bin/sudo"));
+    private static bool HasSudo(string root) => RootPath.IsFile(root, "usr/bin/sudo") || RootPath.IsFile(root, "bin/sudo");
 
     /// <summary>Whether the image has what the stand-in needs: bash, su with its PAM file, runuser, and PAM's <c>pam_succeed_if</c>.</summary>
     private static bool CanStandInForSudo(string root) =>
-        (File.Exists(Path.Combine(root, "usr/bin/su")) || File.Exists(Path.Combine(root, "bin/su")))
-        && (File.Exists(Path.Combine(root, "usr/sbin/runuser")) || File.Exists(Path.Combine(root, "sbin/runuser")))
-        && (File.Exists(Path.Combine(root, "usr/bin/bash")) || File.Exists(Path.Combine(root, "bin/bash")))
-        && File.Exists(Path.Combine(root, "etc/pam.d/su"))
-        && LibraryFolders.Select(folder => Path.Combine(root, folder)).Where(Directory.Exists)
+        (RootPath.IsFile(root, "usr/bin/su") || RootPath.IsFile(root, "bin/su"))
+        && (RootPath.IsFile(root, "usr/sbin/runuser") || RootPath.IsFile(root, "sbin/runuser"))
+        && (RootPath.IsFile(root, "usr/bin/bash") || RootPath.IsFile(root, "bin/bash"))
+        && RootPath.IsFile(root, "etc/pam.d/su")
+        && LibraryFolders.Where(folder => RootPath.IsFolder(root, folder)).Select(folder => Path.Combine(root, folder))
             .Any(folder => Directory.EnumerateFiles(folder, "pam_succeed_if.so", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }).Any());
 
     private static void WriteSudoStandIn(string root, string layer, int rootId)
@@ -72,8 +72,7 @@ internal static class VmUserAccount
         {
             string made = Path.Combine(layer, folder);
             Directory.CreateDirectory(made);
-            string existing = Path.Combine(root, folder);
-            if (Directory.Exists(existing))
+            if (RootPath.IsFolder(root, folder) && RootPath.Existing(root, folder) is { } existing)
             {
                 CopyOwnerAndMode(existing, made);
             }
@@ -126,20 +125,20 @@ internal static class VmUserAccount
 
     private static void Rewrite(string root, string layer, string relative, int mode, int rootId, Func<IEnumerable<string>, IEnumerable<string>> change, bool required)
     {
-        string original = Path.Combine(root, relative);
-        bool exists = File.Exists(original) && new FileInfo(original).LinkTarget is null;
+        string? original = RootPath.IsFile(root, relative) ? RootPath.Existing(root, relative) : null;
+        bool exists = original is not null;
         if (!exists && !required)
         {
             return;
         }
 
-        string[] lines = exists ? File.ReadAllLines(original) : [];
+        string[] lines = exists ? File.ReadAllLines(original!) : [];
         string target = Path.Combine(layer, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.WriteAllLines(target, change(lines.Where(line => line.Length > 0)));
         if (exists)
         {
-            CopyOwnerAndMode(original, target);
+            CopyOwnerAndMode(original!, target);
         }
         else
         {

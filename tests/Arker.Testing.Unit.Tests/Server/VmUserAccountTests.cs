@@ -83,6 +83,28 @@ public sealed class VmUserAccountTests : IDisposable
     }
 
     [Fact]
+    public void An_images_link_out_of_its_root_is_never_followed_here()
+    {
+        // An image whose /etc is a link: read from this machine, it would be this machine's own folder.
+        string outside = Directory.CreateTempSubdirectory("arker-account-outside-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "passwd"), "secret:x:0:0::/:/bin/sh\n");
+            File.WriteAllText(Path.Combine(outside, "shadow"), "secret:$6$hash:1:0:99999:7:::\n");
+            File.CreateSymbolicLink(Path.Combine(_root, "etc"), outside);
+
+            VmUserAccount.Write(_root, _layer, rootId: 0);
+
+            Assert.Equal(["user:x:1000:1000:Arker VM user:/home/user:/bin/bash"], Read("etc/passwd"));
+            Assert.False(File.Exists(Path.Combine(_layer, "etc/shadow")));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_root_without_account_files_gets_the_VM_user_alone()
     {
         VmUserAccount.Write(_root, _layer, rootId: 0);
