@@ -80,18 +80,23 @@ internal sealed class BaseImage
     /// </summary>
     private static BaseImage OverRootFilesystem(string directory, string rootFilesystem, string cacheFolder)
     {
-        string? published = null; // the folder an archive or image was unpacked into, below the cache's
-        if (ContainerImage.IsReference(rootFilesystem))
+        UnpackedRoots.Root? unpacked = ContainerImage.IsReference(rootFilesystem) ? ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"))
+            : RootFilesystemArchive.IsArchive(rootFilesystem) ? RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"))
+            : null;
+        try
         {
-            rootFilesystem = ContainerImage.Unpack(rootFilesystem, Path.Combine(cacheFolder, "images"));
-            published = Path.GetDirectoryName(rootFilesystem);
+            return OverRoot(directory, unpacked?.Path ?? rootFilesystem, unpacked);
         }
-        else if (RootFilesystemArchive.IsArchive(rootFilesystem))
+        catch
         {
-            rootFilesystem = RootFilesystemArchive.Unpack(rootFilesystem, Path.Combine(cacheFolder, "roots"));
-            published = rootFilesystem;
+            unpacked?.InUse.Dispose();
+            throw;
         }
-        else if (!Directory.Exists(rootFilesystem))
+    }
+
+    private static BaseImage OverRoot(string directory, string rootFilesystem, UnpackedRoots.Root? unpacked)
+    {
+        if (unpacked is null && !Directory.Exists(rootFilesystem))
         {
             throw new SandboxUnavailableException($"The root filesystem '{rootFilesystem}' does not exist. Give a directory that holds a Linux root (e.g. made with 'debootstrap --variant=minbase bookworm DIR'), or a tar archive of one (e.g. 'mmdebstrap --variant=minbase bookworm root.tar').");
         }
@@ -102,7 +107,7 @@ internal sealed class BaseImage
         }
 
         string root = Path.GetFullPath(rootFilesystem);
-        bool rootInside = published is not null && Environment.IsPrivilegedProcess;
+        bool rootInside = unpacked is not null && Environment.IsPrivilegedProcess;
         int rootId = rootInside ? SandboxIdentity.VmIdRangeStart : 0;
         foreach ((string folder, int mode) in GeneratedFolders.Append(("etc", 0x1ED)))
         {
@@ -111,7 +116,7 @@ internal sealed class BaseImage
 
         MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
         VmUserAccount.Write(root, directory, rootId, rootInside);
-        return new BaseImage([directory, root], [], root) { RootInside = rootInside, InUse = published is null ? null : UnpackedRoots.Use(published) };
+        return new BaseImage([directory, root], [], root) { RootInside = rootInside, InUse = unpacked?.InUse };
     }
 
     /// <summary>The shared lock on the unpacked root this base stands on (see <see cref="UnpackedRoots"/>), held while the server runs; none for a directory given as it is.</summary>

@@ -43,19 +43,44 @@ internal static class ContainerImage
     /// <summary>Whether <paramref name="rootFilesystem"/> names a container image rather than a folder or an archive.</summary>
     public static bool IsReference(string rootFilesystem) => Transports.Any(t => rootFilesystem.StartsWith(t, StringComparison.Ordinal));
 
-    /// <summary>The unpacked root filesystem of <paramref name="reference"/> below <paramref name="imagesFolder"/>, fetching and unpacking what this machine lacks.</summary>
-    public static string Unpack(string reference, string imagesFolder)
+    /// <summary>
+    /// The unpacked root filesystem of <paramref name="reference"/> below <paramref name="imagesFolder"/>,
+    /// fetching and unpacking what this machine lacks, held as used until the result's lock is disposed.
+    /// </summary>
+    public static UnpackedRoots.Root Unpack(string reference, string imagesFolder)
     {
         Directory.CreateDirectory(imagesFolder);
-        using (OneAtATime(Path.Combine(imagesFolder, ".lock")))
+        using (OneAtATime(imagesFolder))
         {
             (string layout, string tag, string digest) = FetchHoldingTheLock(reference, imagesFolder);
-            string target = PublishedFolder.Ensure(RootOf(Path.Combine(imagesFolder, "roots"), digest), staging => HostTool.Run(
+            return UnpackedRoots.Ensure(RootOf(Path.Combine(imagesFolder, "roots"), digest), "rootfs", staging => HostTool.Run(
                 "umoci",
                 ["raw", "unpack", .. OwnershipOptions(), "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
                 error => $"The image '{reference}' was fetched but could not be unpacked: {error}",
                 Install));
-            return Path.Combine(target, "rootfs");
+        }
+    }
+
+    /// <summary>Removes the fetched images (the shared layout) once no root unpacked from them is left; its size, or 0.</summary>
+    public static long RemoveFetchedIfUnused(string imagesFolder)
+    {
+        string layout = Path.Combine(imagesFolder, "layout");
+        if (!Directory.Exists(layout))
+        {
+            return 0;
+        }
+
+        using (OneAtATime(imagesFolder)) // no fetch is under way
+        {
+            string roots = Path.Combine(imagesFolder, "roots");
+            if (Directory.Exists(roots) && Directory.EnumerateDirectories(roots).Any(root => !Path.GetFileName(root).StartsWith('.')))
+            {
+                return 0;
+            }
+
+            long size = UnpackedRoots.SizeOf(layout);
+            FolderRemoval.Delete(layout);
+            return size;
         }
     }
 
@@ -63,7 +88,7 @@ internal static class ContainerImage
     internal static string Fetch(string reference, string imagesFolder)
     {
         Directory.CreateDirectory(imagesFolder);
-        using (OneAtATime(Path.Combine(imagesFolder, ".lock")))
+        using (OneAtATime(imagesFolder))
         {
             return FetchHoldingTheLock(reference, imagesFolder).Digest;
         }
@@ -185,9 +210,10 @@ internal static class ContainerImage
         return [.. new[] { raw, raw.TrimEnd('\n') }.Distinct().Select(bytes => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(bytes))))];
     }
 
-    /// <summary>An exclusive lock on <paramref name="path"/> for as long as the result is held: two servers fetch into the shared layout one at a time.</summary>
-    private static FileStream OneAtATime(string path)
+    /// <summary>An exclusive lock on the images folder for as long as the result is held: two servers fetch into the shared layout one at a time, and a prune waits for both.</summary>
+    private static FileStream OneAtATime(string imagesFolder)
     {
+        string path = Path.Combine(imagesFolder, ".lock");
         for (int attempt = 0; ; attempt++)
         {
             try

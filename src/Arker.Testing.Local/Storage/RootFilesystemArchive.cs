@@ -14,8 +14,8 @@ internal static class RootFilesystemArchive
     /// <summary>Whether <paramref name="rootFilesystem"/> names an archive rather than a directory.</summary>
     public static bool IsArchive(string rootFilesystem) => File.Exists(rootFilesystem);
 
-    /// <summary>The unpacked root of <paramref name="archive"/> below <paramref name="unpackedRoots"/>, unpacking it if this machine has not yet.</summary>
-    public static string Unpack(string archive, string unpackedRoots)
+    /// <summary>The unpacked root of <paramref name="archive"/> below <paramref name="unpackedRoots"/>, unpacking it if this machine has not yet, held as used until the result's lock is disposed.</summary>
+    public static UnpackedRoots.Root Unpack(string archive, string unpackedRoots)
     {
         string name;
         using (FileStream content = File.OpenRead(archive))
@@ -23,7 +23,7 @@ internal static class RootFilesystemArchive
             name = Convert.ToHexStringLower(SHA256.HashData(content))[..32];
         }
 
-        return PublishedFolder.Ensure(Path.Combine(unpackedRoots, name + OwnershipShift.FolderSuffix), staging =>
+        return UnpackedRoots.Ensure(Path.Combine(unpackedRoots, name + OwnershipShift.FolderSuffix), "", staging =>
         {
             HostTool.Run(
                 "tar",

@@ -8,12 +8,53 @@ namespace Arker.Testing.Local.Storage;
 /// </summary>
 internal static class UnpackedRoots
 {
+    /// <summary>A root filesystem unpacked for this process, and the lock that keeps it from being pruned while it is used.</summary>
+    internal sealed record Root(string Path, IDisposable InUse);
+
     /// <summary>One unpacked root: where, how big, and whether a running server uses it.</summary>
     internal sealed record Entry(string Path, long SizeBytes, bool InUse);
 
-    /// <summary>Marks <paramref name="root"/> used by this process until the result is disposed.</summary>
-    public static IDisposable Use(string root) =>
-        new FileStream(LockOf(root), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+    /// <summary>
+    /// Marks the root that is, or is about to be, unpacked at <paramref name="root"/> used by this
+    /// process until the result is disposed: taken before the root is looked for or made, so a
+    /// prune (which holds the lock exclusively while it removes a root) is waited for, never raced.
+    /// The lock file stays when its root is removed: a new one in its place could be locked by two
+    /// processes at once.
+    /// </summary>
+    private static FileStream Use(string root)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(LockOf(root), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                Thread.Sleep(50); // a prune is removing it: then it is made again
+            }
+        }
+    }
+
+    /// <summary>
+    /// The root published at <paramref name="target"/> (its <paramref name="inside"/> folder), made by
+    /// <paramref name="fill"/> if it is not there (see <see cref="PublishedFolder"/>), and held as used:
+    /// the lock is taken first.
+    /// </summary>
+    public static Root Ensure(string target, string inside, Action<string> fill)
+    {
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+        FileStream inUse = Use(target);
+        try
+        {
+            return new Root(System.IO.Path.Combine(PublishedFolder.Ensure(target, fill), inside), inUse);
+        }
+        catch
+        {
+            inUse.Dispose();
+            throw;
+        }
+    }
 
     public static IReadOnlyList<Entry> List(string cacheFolder) =>
         [.. Folders(cacheFolder).Select(root => new Entry(root, SizeOf(root), IsInUse(root)))];
@@ -33,18 +74,10 @@ internal static class UnpackedRoots
 
             bytes += SizeOf(root);
             FolderRemoval.Delete(root);
-            File.Delete(LockOf(root));
             roots++;
         }
 
-        string layout = System.IO.Path.Combine(cacheFolder, "images", "layout");
-        if (Directory.Exists(layout) && !Folders(cacheFolder).Any(root => root.StartsWith(System.IO.Path.Combine(cacheFolder, "images"), StringComparison.Ordinal)))
-        {
-            bytes += SizeOf(layout);
-            FolderRemoval.Delete(layout);
-        }
-
-        return (roots, bytes);
+        return (roots, bytes + ContainerImage.RemoveFetchedIfUnused(System.IO.Path.Combine(cacheFolder, "images")));
     }
 
     private static IEnumerable<string> Folders(string cacheFolder) =>
@@ -53,7 +86,13 @@ internal static class UnpackedRoots
             .SelectMany(roots => Directory.EnumerateDirectories(roots))
             .Where(folder => !System.IO.Path.GetFileName(folder).StartsWith('.'));
 
-    private static string LockOf(string root) => root + ".in-use";
+    /// <summary>The lock file of a root (<c>roots/NAME</c> → <c>.in-use/NAME</c> beside <c>roots/</c>), made when first used and kept.</summary>
+    private static string LockOf(string root)
+    {
+        string locks = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(root)!)!, ".in-use");
+        Directory.CreateDirectory(locks);
+        return System.IO.Path.Combine(locks, System.IO.Path.GetFileName(root));
+    }
 
     private static bool IsInUse(string root)
     {
@@ -73,6 +112,6 @@ internal static class UnpackedRoots
         }
     }
 
-    private static long SizeOf(string folder) =>
+    internal static long SizeOf(string folder) =>
         new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }).Sum(file => file.Length);
 }
