@@ -27,8 +27,7 @@ internal static class ImageBenchmarks
         try
         {
             await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync(Path.Combine(work, "registry"));
-            string reference = $"127.0.0.1:{registry.Port}/arker/debian:bookworm";
-            Tool("skopeo", "copy", "--quiet", "--dest-tls-verify=false", await DebianImage.LayoutReferenceAsync(), "docker://" + reference);
+            string reference = await registry.PushAsync(await DebianImage.LayoutReferenceAsync(), "arker/debian:bookworm");
 
             report.Section("Images (the tests' Debian image from a registry on the loopback address; root)");
             await PullAsync(report, registry, reference, work);

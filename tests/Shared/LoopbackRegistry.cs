@@ -33,6 +33,16 @@ internal sealed class LoopbackRegistry : IAsyncDisposable
         return registry;
     }
 
+    /// <summary>Copies the image <paramref name="source"/> (as skopeo names it) into the registry as <paramref name="name"/> (<c>repository:tag</c>); its reference there, without a transport.</summary>
+    public async Task<string> PushAsync(string source, string name)
+    {
+        string reference = $"127.0.0.1:{Port}/{name}";
+        using Process push = Process.Start(new ProcessStartInfo("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", source, "docker://" + reference]) { RedirectStandardError = true })!;
+        string errors = await push.StandardError.ReadToEndAsync();
+        await push.WaitForExitAsync();
+        return push.ExitCode == 0 ? reference : throw new InvalidOperationException($"skopeo could not push {source} to {reference}: {errors}");
+    }
+
     /// <summary>How many blob downloads (layers and configs) the registry has served so far.</summary>
     public int BlobsServed() => BlobDownloads().Count;
 

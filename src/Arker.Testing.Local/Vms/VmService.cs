@@ -53,18 +53,7 @@ internal sealed partial class VmService : IAsyncDisposable
     public static VmService Start(SandboxHost host, Cache.BaseCache? cache, TimeProvider time, IReadOnlyDictionary<string, string>? images = null)
     {
         var service = new VmService(host, cache, time, images ?? LocalArkerServerOptions.DefaultImages);
-        var baseVm = new VmRecord
-        {
-            Id = BaseVmId,
-            Name = BaseImageName,
-            Organisation = SystemOrganisation,
-            IsPublic = true,
-            BaseImage = BaseImageName,
-            Region = RegionName,
-            CreatedAt = time.GetUtcNow(),
-            Sandbox = host.Sandboxes.CreateBase(BaseVmId),
-        };
-        service._vms[BaseVmId] = baseVm;
+        service._vms[BaseVmId] = PublicBase(BaseVmId, BaseImageName, BaseImageName, time.GetUtcNow(), sequence: 0, host.Sandboxes.CreateBase(BaseVmId));
         cache?.Evict(new HashSet<string>()); // what no server used lately, past the cache's size
         foreach (Cache.CachedBase cached in cache?.Load() ?? [])
         {
@@ -197,23 +186,27 @@ internal sealed partial class VmService : IAsyncDisposable
         return image;
     }
 
+    /// <summary>A public VM of the system organisation, which any organisation may fork: the base, an image's VM, a cached base.</summary>
+    private static VmRecord PublicBase(string id, string name, string baseImage, DateTimeOffset createdAt, long sequence, VmSandbox sandbox, Cache.CachedBase? cached = null) => new()
+    {
+        Id = id,
+        Name = name,
+        Organisation = SystemOrganisation,
+        IsPublic = true,
+        BaseImage = baseImage,
+        Region = RegionName,
+        CreatedAt = createdAt,
+        Sequence = sequence,
+        Sandbox = sandbox,
+        CachedBase = cached,
+    };
+
     private VmRecord MakeImageBase(string reference)
     {
         DateTimeOffset now = _time.GetUtcNow();
         string id = Ulid.New(now) + "_" + RegionTag;
-        var record = new VmRecord
-        {
-            Id = id,
-            Name = reference,
-            Organisation = SystemOrganisation,
-            IsPublic = true,
-            BaseImage = reference,
-            Region = RegionName,
-            Description = $"made from the image {reference}",
-            CreatedAt = now,
-            Sequence = Interlocked.Increment(ref _sequence),
-            Sandbox = _host.Sandboxes.CreateFromImage(id, reference),
-        };
+        VmRecord record = PublicBase(id, reference, reference, now, Interlocked.Increment(ref _sequence), _host.Sandboxes.CreateFromImage(id, reference));
+        record.Description = $"made from the image {reference}";
         _vms[id] = record;
         return record;
     }
@@ -221,22 +214,11 @@ internal sealed partial class VmService : IAsyncDisposable
     private VmRecord Offer(Cache.CachedBase cached)
     {
         string id = Ulid.New(cached.CreatedAt) + "_" + RegionTag;
-        var record = new VmRecord
-        {
-            Id = id,
-            Name = cached.Name,
-            Organisation = SystemOrganisation,
-            IsPublic = true,
-            BaseImage = BaseImageName,
-            Region = RegionName,
-            Description = $"cached base (recipe {cached.RecipeHash})",
-            CreatedAt = cached.CreatedAt,
-            Sequence = Interlocked.Increment(ref _sequence),
-            CachedBase = cached,
-            Sandbox = cached.OwnRoot
-                ? _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], [], hostReadOnlyFolders: [], rootInside: cached.RootInside)
-                : _host.Sandboxes.Create(id, [new Layer(cached.LayerPath, permanent: true)], []),
-        };
+        // A base kept from an image's VM is a whole root of its own: nothing of this machine bound in, root inside as it had.
+        VmSandbox sandbox = _host.Sandboxes.Create(
+            id, [new Layer(cached.LayerPath, permanent: true)], [], hostReadOnlyFolders: cached.OwnRoot ? [] : null, rootInside: cached.OwnRoot ? cached.RootInside : null);
+        VmRecord record = PublicBase(id, cached.Name, BaseImageName, cached.CreatedAt, Interlocked.Increment(ref _sequence), sandbox, cached);
+        record.Description = $"cached base (recipe {cached.RecipeHash})";
         _vms[id] = record;
         return record;
     }

@@ -189,12 +189,7 @@ public sealed class ServerLifecycleTests(LocalServerFixture fixture)
         {
             string layout = await TestImages.MakeAsync(work);
             await using LoopbackRegistry registry = await LoopbackRegistry.StartAsync(Path.Combine(work, "registry"));
-            string reference = $"docker://127.0.0.1:{registry.Port}/arker/minimal:v1";
-            using (Process push = Process.Start("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:v1", reference]))
-            {
-                await push.WaitForExitAsync(TestContext.Current.CancellationToken);
-                Assert.Equal(0, push.ExitCode);
-            }
+            string reference = "docker://" + await registry.PushAsync($"oci:{layout}:v1", "arker/minimal:v1");
 
             var options = new LocalArkerServerOptions { DataRoot = temporary.Path, RootFilesystem = reference, BaseCacheDirectory = Path.Combine(work, "cache") };
             int blobsBefore = registry.BlobsServed();

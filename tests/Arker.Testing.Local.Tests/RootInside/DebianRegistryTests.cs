@@ -22,10 +22,7 @@ public sealed class DebianRegistryTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _registry = await LoopbackRegistry.StartAsync(Path.Combine(_work, "registry"));
-        _reference = $"127.0.0.1:{_registry.Port}/arker/debian:bookworm";
-        using Process push = Process.Start("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", await DebianImage.LayoutReferenceAsync(), "docker://" + _reference])!;
-        await push.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(0, push.ExitCode);
+        _reference = await _registry.PushAsync(await DebianImage.LayoutReferenceAsync(), "arker/debian:bookworm");
     }
 
     [Fact]
