@@ -28,6 +28,9 @@ ensure_prerequisites() {
     # (util-linux) hold and enter it, and a small perl helper makes its mounts.
     { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || [[ " ${missing[*]} " == *" util-linux "* ]] || missing+=(util-linux)
   fi
+  # Without root, VMs of an image have root inside through the user's subordinate ids, which
+  # newuidmap and newgidmap map (a root run of the tests runs them as an ordinary user too).
+  PATH="$PATH:/usr/sbin:/sbin" command -v newuidmap >/dev/null 2>&1 || missing+=(uidmap)
   # The samples' database per test installs PostgreSQL in VMs of an image: the tests' Debian image
   # (tests/images/debian-image.sh), which mmdebstrap builds once per machine from this machine's apt
   # archive, unpacked by umoci; dpkg-scanpackages indexes the packages VMs install from the

@@ -21,8 +21,16 @@ internal static class DebianImage
 
     public static async Task<string> RepositoryAsync() => Path.Combine(await FolderAsync(), "repo");
 
+    /// <summary>A folder the run that started this one built already (a root run gives its own to the run as an ordinary user).</summary>
+    public const string FolderVariable = "ARKER_TESTS_DEBIAN_IMAGE";
+
     private static async Task<string> BuildAsync()
     {
+        if (Environment.GetEnvironmentVariable(FolderVariable) is { Length: > 0 } built)
+        {
+            return built;
+        }
+
         string script = Path.Combine(RepositoryRoot(), "tests", "images", "debian-image.sh");
         string cache = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.GetTempPath(), "test-images");
         using var build = Process.Start(new ProcessStartInfo("bash", [script, cache]) { RedirectStandardOutput = true, RedirectStandardError = true })!;

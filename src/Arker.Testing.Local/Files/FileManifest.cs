@@ -14,7 +14,7 @@ internal static class FileManifest
         string root = "/" + string.Join('/', segments);
         return vm.WithRootAsync(async mergedRoot =>
         {
-            using var files = VmFileSystem.Open(mergedRoot, vm.FileOwner, reach);
+            using var files = VmFileSystem.Open(vm, mergedRoot, reach);
             IReadOnlyList<string> found = files.ListFiles(segments, path, MaxEntries + 1);
             var entries = new List<ManifestFile>(Math.Min(found.Count, MaxEntries));
             foreach (string relative in found.Take(MaxEntries))

@@ -18,7 +18,7 @@ internal sealed class FileReads(PresignedUrlSigner signer, VmPath area)
         string[] segments = reach.Parse(path);
         return await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, reach);
+            using var files = VmFileSystem.Open(vm, root, reach);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {
@@ -45,7 +45,7 @@ internal sealed class FileReads(PresignedUrlSigner signer, VmPath area)
         string[] segments = reach.Parse(path);
         return vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, reach);
+            using var files = VmFileSystem.Open(vm, root, reach);
             (FileStream stream, long size) = files.OpenRead(segments, path);
             await using (stream)
             {

@@ -177,7 +177,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
 
             await vm.WithRootAsync(async root =>
             {
-                using var files = VmFileSystem.Open(root, vm.FileOwner, area.Refusing(vm.HostReadOnlyFolders));
+                using var files = VmFileSystem.Open(vm, root, area.Refusing(vm.HostReadOnlyFolders));
                 await files.WriteAtomicallyAsync(segments, chunk.Path, s => s.WriteAsync(chunk.Content, cancellationToken).AsTask());
                 return true;
             }, cancellationToken);
@@ -200,7 +200,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
     {
         SafeFileHandle? inVm = await vm.WithRootAsync(root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, VmPath.Home);
+            using var files = VmFileSystem.Open(vm, root, VmPath.Home);
             return Task.FromResult(files.CreateAnonymousFile());
         }, cancellationToken);
         return upload.Stage(inVm);
@@ -240,7 +240,7 @@ internal sealed class FileWrites(UploadStore uploads, PresignedUrlSigner signer,
         SafeFileHandle? staged = upload.Staged;
         await vm.WithRootAsync(async root =>
         {
-            using var files = VmFileSystem.Open(root, vm.FileOwner, area.Refusing(vm.HostReadOnlyFolders));
+            using var files = VmFileSystem.Open(vm, root, area.Refusing(vm.HostReadOnlyFolders));
             if (staged is not null && upload.StagedInVm && await files.TryLinkIntoPlaceAsync(segments, upload.Path, staged))
             {
                 return true;

@@ -11,6 +11,9 @@ internal interface IVmRoot
     /// <summary>Who owns the VM's files on the host: what the file operations give each file and folder they make.</summary>
     FileOwner FileOwner { get; }
 
+    /// <summary>The system calls its file operations make (see <see cref="Native.FileCalls"/>).</summary>
+    Native.FileCalls FileCalls { get; }
+
     /// <summary>Folders of this machine the VM sees read-only (none for a VM from an image): not the VM's files, so the file API refuses them.</summary>
     IReadOnlyList<string> HostReadOnlyFolders { get; }
 

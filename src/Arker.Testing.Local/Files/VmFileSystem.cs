@@ -9,7 +9,9 @@ namespace Arker.Testing.Local.Files;
 /// and <c>RESOLVE_IN_ROOT</c>, so symbolic links are followed as the VM would follow them and can
 /// never leave the VM; the opened object is then checked to lie in the area the API reaches
 /// (<see cref="VmPath"/>). Writes go to a temporary name in the target directory and are renamed
-/// into place, owned by the VM user.
+/// into place, owned by the VM user. The calls are made through <see cref="FileCalls"/>: as root by
+/// this process, which passes every permission check, as root of the VM would; without root, where
+/// this process may not, by root of the server's user namespace (see <see cref="Isolation.NamespaceFileCalls"/>).
 /// </summary>
 internal sealed class VmFileSystem : IDisposable
 {
@@ -18,22 +20,24 @@ internal sealed class VmFileSystem : IDisposable
     private readonly int _rootFd;
     private readonly FileOwner _owner;
     private readonly VmPath _area;
+    private readonly FileCalls _calls;
 
-    private VmFileSystem(string root, int rootFd, FileOwner owner, VmPath area)
+    private VmFileSystem(string root, int rootFd, FileOwner owner, VmPath area, FileCalls calls)
     {
         _root = root;
         _rootFd = rootFd;
         _owner = owner;
         _area = area;
+        _calls = calls;
     }
 
     /// <summary>
     /// Opens a VM's root, given where this process reaches it. Paths of descriptors are checked
     /// against the kernel's own name for that root, which is the mount point in the server's mount
     /// namespace (without root, not the <c>/proc/&lt;helper&gt;/root/…</c> path used to reach it).
-    /// Files and folders it makes are given to <paramref name="owner"/>; what it opens must lie in <paramref name="area"/>.
+    /// Files and folders it makes are given to the VM's file owner; what it opens must lie in <paramref name="area"/>.
     /// </summary>
-    public static VmFileSystem Open(string mergedRoot, FileOwner owner, VmPath area)
+    public static VmFileSystem Open(IVmRoot vm, string mergedRoot, VmPath area)
     {
         int fd = LibC.openat(LibC.AtFdCwd, mergedRoot, LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
         if (fd < 0)
@@ -42,13 +46,13 @@ internal sealed class VmFileSystem : IDisposable
         }
 
         string root = new FileInfo($"/proc/self/fd/{fd}").LinkTarget ?? mergedRoot;
-        return new VmFileSystem(root, fd, owner, area);
+        return new VmFileSystem(root, fd, vm.FileOwner, area, vm.FileCalls);
     }
 
     /// <summary>Opens a regular file for reading; returns the stream and the file's size.</summary>
     public (FileStream Stream, long Size) OpenRead(string[] segments, string path)
     {
-        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.OCloexec | 0x800 /* O_NONBLOCK */, 0, Resolve);
+        int fd = _calls.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.OCloexec | 0x800 /* O_NONBLOCK */, 0, Resolve);
         if (fd < 0)
         {
             int errno = LibC.LastError;
@@ -87,7 +91,7 @@ internal sealed class VmFileSystem : IDisposable
     public Task WriteAtomicallyAsync(string[] segments, string path, Func<Stream, Task> writeContent) =>
         PlaceAsync(segments, path, async (directory, temporary) =>
         {
-            int fd = LibC.openat(directory, temporary, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x1A4);
+            int fd = _calls.Openat2(directory, temporary, LibC.OWrOnly | LibC.OCreat | LibC.OExcl | LibC.ONoFollow | LibC.OCloexec, 0x1A4, Resolve);
             if (fd < 0)
             {
                 throw LocalArkerException.InvalidInput($"cannot create {path}: {LibC.Describe(LibC.LastError)}");
@@ -110,7 +114,7 @@ internal sealed class VmFileSystem : IDisposable
     /// </summary>
     public SafeFileHandle? CreateAnonymousFile()
     {
-        int fd = LibC.Openat2(_rootFd, "home/user", LibC.OTmpFile | LibC.ORdWr | LibC.OCloexec, 0x1A4, Resolve);
+        int fd = _calls.Openat2(_rootFd, "home/user", LibC.OTmpFile | LibC.ORdWr | LibC.OCloexec, 0x1A4, Resolve);
         if (fd < 0)
         {
             return null;
@@ -153,7 +157,7 @@ internal sealed class VmFileSystem : IDisposable
                 return false;
             }
 
-            if (LibC.renameat(directory, temporary, directory, segments[^1]) != 0)
+            if (_calls.Renameat(directory, temporary, segments[^1]) != 0)
             {
                 int errno = LibC.LastError;
                 throw LocalArkerException.InvalidInput($"cannot write {path}: {LibC.Describe(errno)}");
@@ -166,7 +170,7 @@ internal sealed class VmFileSystem : IDisposable
         {
             if (!renamed)
             {
-                _ = LibC.unlinkat(directory, temporary, 0);
+                _ = _calls.Unlinkat(directory, temporary);
             }
 
             _ = LibC.close(directory);
@@ -181,7 +185,7 @@ internal sealed class VmFileSystem : IDisposable
     /// </summary>
     public IReadOnlyList<string> ListFiles(string[] segments, string path, int limit)
     {
-        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
+        int fd = _calls.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
         if (fd < 0)
         {
             int errno = LibC.LastError;
@@ -229,7 +233,7 @@ internal sealed class VmFileSystem : IDisposable
     /// </summary>
     private string[]? ResolveSymbolicLink(int directory, string[] segments, string path)
     {
-        int link = LibC.openat(directory, segments[^1], LibC.OPath | LibC.ONoFollow | LibC.OCloexec, 0);
+        int link = _calls.Openat2(directory, segments[^1], LibC.OPath | LibC.ONoFollow | LibC.OCloexec, 0, Resolve);
         if (link < 0)
         {
             return null;
@@ -242,7 +246,7 @@ internal sealed class VmFileSystem : IDisposable
             return null;
         }
 
-        int target = LibC.Openat2(_rootFd, Relative(segments), LibC.OPath | LibC.OCloexec, 0, Resolve);
+        int target = _calls.Openat2(_rootFd, Relative(segments), LibC.OPath | LibC.OCloexec, 0, Resolve);
         if (target < 0)
         {
             throw LocalArkerException.InvalidInput($"{path} is a symbolic link to a file that does not exist");
@@ -266,7 +270,7 @@ internal sealed class VmFileSystem : IDisposable
         int fd = OpenVerifiedDirectory(segments[..existing], path);
         for (int i = existing; i < segments.Length; i++)
         {
-            if (LibC.mkdirat(fd, segments[i], 0x1ED) == 0)
+            if (_calls.Mkdirat(fd, segments[i], 0x1ED) == 0)
             {
                 int created = LibC.openat(fd, segments[i], LibC.ORdOnly | LibC.ODirectory | LibC.ONoFollow | LibC.OCloexec, 0);
                 if (created >= 0)
@@ -285,7 +289,7 @@ internal sealed class VmFileSystem : IDisposable
 
     private int OpenVerifiedDirectory(string[] segments, string path)
     {
-        int fd = LibC.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
+        int fd = _calls.Openat2(_rootFd, Relative(segments), LibC.ORdOnly | LibC.ODirectory | LibC.OCloexec, 0, Resolve);
         if (fd < 0)
         {
             int errno = LibC.LastError;
@@ -333,7 +337,7 @@ internal sealed class VmFileSystem : IDisposable
     {
         for (int existing = segments.Length - 1; existing >= _area.BaseSegments.Length; existing--)
         {
-            int fd = LibC.Openat2(_rootFd, Relative(segments[..existing]), LibC.OPath | LibC.OCloexec, 0, Resolve);
+            int fd = _calls.Openat2(_rootFd, Relative(segments[..existing]), LibC.OPath | LibC.OCloexec, 0, Resolve);
             if (fd < 0)
             {
                 continue;

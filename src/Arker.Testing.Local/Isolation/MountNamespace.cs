@@ -48,6 +48,9 @@ internal abstract class MountNamespace : IAsyncDisposable
     /// </summary>
     public abstract Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets);
 
+    /// <summary>The system calls of the file API in VMs (see <see cref="Native.FileCalls"/>).</summary>
+    public virtual Native.FileCalls FileCalls => Native.FileCalls.Direct;
+
     /// <summary>Lets the namespace go: without root, its helper exits and every mount in it vanishes.</summary>
     public abstract ValueTask DisposeAsync();
 }

@@ -93,39 +93,29 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>
-    /// Root inside (as root, a VM of its own root filesystem): <c>vm-init.pl</c> joins the VM's
-    /// cgroups and network, makes a user namespace of the VMs' id range and the session's mount,
-    /// PID, IPC and UTS namespaces in it, and forks PID 1, which pivots into the VM's root and
-    /// becomes the VM user. A user namespace per session, as bubblewrap makes one. No
-    /// <c>no_new_privs</c> (which bubblewrap always sets): a set-user-id <c>sudo</c> in the image
-    /// works, to root of the VM's namespace and nothing above it.
+    /// Root inside (a VM of its own root filesystem, as root or with subordinate ids): <c>vm-init.pl</c>
+    /// (see <see cref="VmInit"/>), in the server's namespaces and the VM's network, joins the VM's cgroups,
+    /// makes a user namespace of the VM's ids (<see cref="VmIdMap"/>) and the session's mount, PID,
+    /// IPC and UTS namespaces in it, and forks PID 1, which pivots into the VM's root and becomes the
+    /// VM user. A user namespace per session, as bubblewrap makes one. No <c>no_new_privs</c> (which
+    /// bubblewrap always sets): a set-user-id <c>sudo</c> in the image works, to root of the VM's
+    /// namespace and nothing above it.
     /// </summary>
     private ProcessStartInfo CreateRootInsideStartInfo(string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcsFiles, IReadOnlyList<string> command, string? network)
     {
-        if (_space.IsRootless || hostReadOnly.Count > 0)
+        if (VmIdMap.Current is not { } map || hostReadOnly.Count > 0)
         {
-            throw new InvalidOperationException("root inside is for VMs of their own root filesystem on a server running as root");
+            throw new InvalidOperationException("root inside is for VMs of their own root filesystem, on a server with a range of ids for them");
         }
 
-        ArchitectureCalls calls = SystemCalls.ForThisMachine();
-        var info = new ProcessStartInfo(SandboxPrerequisites.FindExecutable("perl") ?? "perl")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-        string[] arguments =
+        ProcessStartInfo info = StartInNamespaces(network, SandboxPrerequisites.FindExecutable("perl") ?? "perl");
+        string[] settings =
         [
-            "-e", VmInitScript.Value, $"root={mergedRoot}", $"first={SandboxIdentity.VmIdRangeStart}", $"count={SandboxIdentity.VmIdRangeSize}",
+            $"root={mergedRoot}",
             .. cgroupProcsFiles.Select(procs => $"cgroup={procs}"),
-            .. network is null ? [_shareNetwork ? "own_network=" : "own_network=1"] : (string[])[$"network={network}"],
-            $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"pivot_root={calls.PivotRoot}", $"sethostname={calls.Sethostname}", $"setns={calls.Setns}", $"unshare={calls.Unshare}",
-            $"setgroups={calls.Setgroups}", $"setresgid={calls.Setresgid}", $"setresuid={calls.Setresuid}", $"prctl={calls.Prctl}", "--",
-            .. command,
+            network is null && !_shareNetwork ? "own_network=1" : "own_network=",
         ];
-        foreach (string argument in arguments)
+        foreach (string argument in VmInit.Arguments(map, settings, command))
         {
             info.ArgumentList.Add(argument);
         }
@@ -140,13 +130,6 @@ internal sealed class SandboxLauncher
 
         return info;
     }
-
-    private static readonly Lazy<string> VmInitScript = new(() =>
-    {
-        using Stream resource = typeof(SandboxLauncher).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.vm-init.pl")!;
-        using var reader = new StreamReader(resource);
-        return reader.ReadToEnd();
-    });
 
     /// <summary>
     /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a

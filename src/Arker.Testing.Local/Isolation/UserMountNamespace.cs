@@ -18,7 +18,9 @@ namespace Arker.Testing.Local.Isolation;
 /// The helper runs in a session of its own, so a terminal's Ctrl-C does not reach it; when the
 /// server dies its socket closes, the helper exits, and the namespaces and their mounts vanish
 /// with it. As in rootless Podman, VM processes and files belong to the invoking user outside:
-/// uid 1000 inside a VM is that user on the host.
+/// uid 1000 inside a VM is that user on the host. Where the machine grants the user subordinate ids
+/// (see <see cref="SubordinateIds"/>), the namespace has them too, for the other ids of VMs with
+/// root inside (see <see cref="VmIdMap"/>).
 /// </summary>
 internal sealed class UserMountNamespace : MountNamespace
 {
@@ -33,6 +35,7 @@ internal sealed class UserMountNamespace : MountNamespace
         _helper = helper;
         _channel = channel;
         _nsenter = nsenter;
+        FileCalls = SubordinateIds.Current is null ? FileCalls.Direct : new NamespaceFileCalls(this);
     }
 
     public override bool IsRootless => true;
@@ -49,7 +52,8 @@ internal sealed class UserMountNamespace : MountNamespace
     public override string View(string path) => $"/proc/{Pid}/root{path}";
 
     public override string Describe() =>
-        $"rootless: a user namespace of uid {LibC.getuid()}, who owns VM processes and files on the host";
+        $"rootless: a user namespace of uid {LibC.getuid()}, who owns VM processes and files on the host" +
+        (SubordinateIds.Current is { } ids ? $", and its subordinate ids from {ids.FirstUserId} (uids) and {ids.FirstGroupId} (gids) for VMs' other ids" : "");
 
     public static async Task<UserMountNamespace> StartAsync()
     {
@@ -70,8 +74,8 @@ internal sealed class UserMountNamespace : MountNamespace
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
-        foreach (string arg in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
-            $"channel={channelName}", $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"setns={calls.Setns}", $"unshare={calls.Unshare}", $"sendmsg={calls.Sendmsg}", $"recvmsg={calls.Recvmsg}",
+        foreach (string arg in (string[])["--user", "--map-root-user", .. SubordinateIds.Current?.UnshareOptions ?? [], "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
+            $"channel={channelName}", $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"setns={calls.Setns}", $"unshare={calls.Unshare}", $"sendmsg={calls.Sendmsg}", $"recvmsg={calls.Recvmsg}", $"openat2={SystemCalls.Openat2}",
             $"msg_cmsg_cloexec={NetworkConstants.MsgCmsgCloexec}",
             $"clone_newnet={NetworkConstants.CloneNewNet}", $"sol_ip={NetworkConstants.SolIp}", $"ip_transparent={NetworkConstants.IpTransparent}",
             $"ip_recvorigdstaddr={NetworkConstants.IpRecvOrigDstAddr}", $"ip_proto_raw={NetworkConstants.IpProtoRaw}", $"scm_rights={NetworkConstants.ScmRights}"])
@@ -106,6 +110,8 @@ internal sealed class UserMountNamespace : MountNamespace
         return new UserMountNamespace(helper, channel, nsenter);
     }
 
+    public override FileCalls FileCalls { get; }
+
     public override int Mount(string source, string target, string fileSystemType, ulong flags, string? data) =>
         Request($"M\0{source}\0{target}\0{fileSystemType}\0{flags.ToString(CultureInfo.InvariantCulture)}\0{data ?? ""}", [], passed: null);
 
@@ -128,6 +134,37 @@ internal sealed class UserMountNamespace : MountNamespace
         }
 
         throw SocketErrors.FromErrno(errno == 0 ? LibC.EInval : errno);
+    }
+
+    /// <summary>
+    /// A call of the file API made by the helper (see <see cref="NamespaceFileCalls"/>) in
+    /// <paramref name="directory"/>: the descriptor it opened (<c>O</c>) or 0, else -1 with the
+    /// errno in <see cref="LibC.LastError"/>.
+    /// </summary>
+    public int FileCall(string operation, int directory, params object[] fields)
+    {
+        string[] words = [operation, .. fields.Select(field => Convert.ToString(field, CultureInfo.InvariantCulture)!)];
+        if (words.Any(word => word.Contains('\n', StringComparison.Ordinal) || word.Contains('\0', StringComparison.Ordinal)))
+        {
+            Marshal.SetLastPInvokeError(LibC.EInval); // not a name the helper's lines can carry
+            return -1;
+        }
+
+        var descriptors = new List<int>();
+        using var passed = new Microsoft.Win32.SafeHandles.SafeFileHandle(directory, ownsHandle: false);
+        int errno = Request(string.Join('\0', words), descriptors, passed);
+        if (errno != 0)
+        {
+            foreach (int descriptor in descriptors)
+            {
+                _ = LibC.close(descriptor);
+            }
+
+            Marshal.SetLastPInvokeError(errno);
+            return -1;
+        }
+
+        return descriptors.Count == 1 ? descriptors[0] : 0;
     }
 
     public override async ValueTask DisposeAsync()

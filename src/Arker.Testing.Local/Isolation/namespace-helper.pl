@@ -9,6 +9,12 @@
 #                                                   descriptor comes with the request (SCM_RIGHTS):
 #                                                   stream, listen, udp, tproxy or raw (see
 #                                                   VmSocket.cs), bound to 127.0.0.1:<port>
+#   O <path> <flags> <mode> <resolve>               openat2(2) relative to the directory whose
+#                                                   descriptor comes with the request; answered
+#                                                   with the new descriptor
+#   D <name> <mode>  R <from> <to>  X <name>        mkdir, rename and unlink of names in the
+#                                                   directory whose descriptor comes with it
+# (the file API's calls where the server, not root here, may not make them: see NamespaceFileCalls.cs)
 # Each is answered with one line: 0 (with a socket request's descriptors, SCM_RIGHTS), or the
 # errno. When stdin or the socket closes (the server stopped or died), this exits, and the
 # namespaces and every mount in them go with it.
@@ -56,9 +62,32 @@ sub answer {
         my $network = shift @passed;
         reply(defined $network ? make_sockets($network, @fields) : 9); # EBADF: no namespace came with it
         POSIX::close($network) if defined $network;
+    } elsif ($op =~ /\A[ODRX]\z/) {
+        my $directory = shift @passed;
+        my @answer = defined $directory ? file_call($op, $directory, @fields) : (9); # EBADF: no directory came with it
+        reply(@answer);
+        POSIX::close($answer[1]) if @answer > 1;
+        POSIX::close($directory) if defined $directory;
     } else {
         reply(22); # EINVAL
     }
+}
+
+# A call of the file API in the directory $directory, with this process's privileges; returns 0
+# (and, for O, the descriptor opened) or the errno. Names are single names in that directory.
+sub file_call {
+    my ($op, $directory, @fields) = @_;
+    if ($op eq 'O' && @fields == 4) {
+        my ($path, $flags, $mode, $resolve) = @fields;
+        my $fd = syscall($k{openat2}, 0 + $directory, $path, pack('Q Q Q', $flags, $mode, $resolve), 24);
+        return $fd >= 0 ? (0, $fd) : 0 + $!;
+    }
+    return 22 if grep { $_ eq '' || $_ eq '.' || $_ eq '..' || m{/} } @fields;
+    my $in = "/proc/self/fd/$directory";
+    return (mkdir("$in/$fields[0]", 0 + $fields[1]) ? 0 : 0 + $!) if $op eq 'D' && @fields == 2;
+    return (rename("$in/$fields[0]", "$in/$fields[1]") ? 0 : 0 + $!) if $op eq 'R' && @fields == 2;
+    return (unlink("$in/$fields[0]") ? 0 : 0 + $!) if $op eq 'X' && @fields == 1;
+    return 22;
 }
 
 # Enters the network namespace (a descriptor) only to create the sockets (a socket stays in the
@@ -110,7 +139,7 @@ sub receive {
 sub reply {
     my ($status, @sockets) = @_;
     my $line = "$status\n";
-    my @descriptors = map { fileno $_ } @sockets;
+    my @descriptors = map { ref $_ ? fileno $_ : $_ } @sockets; # sockets, or descriptors opened here
     my $vector = pack('Q Q', unpack('Q', pack('p', $line)), length $line);
     my $control = '';
     if (@descriptors) {

@@ -1,19 +1,22 @@
 # Starts a session's sandbox in a VM of its own root filesystem, with root inside: what bubblewrap
-# does for other VMs, without no_new_privs (which would stop sudo). Started by the server as root,
-# it joins the VM's cgroups and network namespace (if it has one), and forks a child that makes a
-# user namespace, whose maps this process, still root of this machine, writes: ids 0-65535 inside
-# are an unused range of this machine's (first), and this machine's root is none of them. The
-# child, root of that namespace, makes mount, PID, IPC and UTS (and, without a VM network, network)
-# namespaces owned by it, and forks PID 1 of the new PID namespace, which mounts /proc and a
-# minimal /dev over the VM's merged root, makes that root the root (the old one detached: nothing
-# of this machine stays reachable), names the host, becomes the VM user (uid and gid 1000, no
-# capabilities left; the bounding set stays, so sudo in the VM works, to root of the VM's
-# namespace and nothing above it), and runs the command after "--". Each process waits for its
-# child, ends as it did, and dies with its parent: the server kills this one to end the session.
-# The arguments before "--" are name=value pairs: root, first, count, cgroup (repeatable), network,
-# own_network, and the system call numbers of this machine (the server keeps them in one table).
-# It runs at every session's start, so it loads no module: strict and warnings would double its
-# start-up time. The fast test tier compiles it with both (VmInitScriptTests).
+# does for other VMs, without no_new_privs (which would stop sudo). Started by the server (as root,
+# or without root in the server's user namespace, as its root) in the VM's network namespace (if
+# it has one), it joins the VM's cgroups, and forks a child that makes a user namespace, whose maps
+# this process, still root where it stands, writes: the VM's ids 0-65535 (map: one "inside outside
+# count" range per comma), never this machine's root. The child, root of that namespace, makes
+# mount, PID, IPC and UTS (and, without a VM network, network) namespaces owned by it, and forks
+# PID 1 of the new PID namespace, which mounts /proc and a minimal /dev over the VM's merged root,
+# makes that root the root (the old one detached: nothing of this machine stays reachable), names
+# the host, becomes the VM user (uid and gid 1000, no capabilities left; the bounding set stays, so
+# sudo in the VM works, to root of the VM's namespace and nothing above it), and runs the command
+# after "--". Each process waits for its child, ends as it did, and dies with its parent: the
+# server kills this one to end a session.
+# With tool=1 it only runs the command as the VM's root in such a user namespace, where it stands:
+# what unpacks a root filesystem with the VM's owners.
+# The arguments before "--" are name=value pairs: root, map, cgroup (repeatable), own_network,
+# tool, and the system call numbers of this machine (the server keeps them in one
+# table). It runs at every session's start, so it loads no module: strict and warnings would double
+# its start-up time. The fast test tier compiles it with both (VmInitScriptTests).
 
 my (%k, @cgroups);
 while (@ARGV && $ARGV[0] ne '--') {
@@ -27,13 +30,6 @@ my ($new_ns, $new_uts, $new_ipc, $new_user, $new_pid, $new_net) = (0x20000, 0x40
 my ($set_parent_death_signal, $kill) = (1, 9);
 
 sub fail { print STDERR "the VM's sandbox could not start: $_[0]: $!\n"; exit 125; }
-
-sub enter {
-    my ($path, $type) = @_;
-    open(my $namespace, '<', $path) or fail("open $path");
-    syscall($k{setns}, fileno($namespace), $type) == 0 or fail("enter $path");
-    close $namespace;
-}
 
 sub mount_at {
     my ($source, $target, $type, $flags, $data) = @_;
@@ -49,7 +45,6 @@ for my $procs (@cgroups) {
     print $cgroup "$$\n" or fail("join $procs");
     close $cgroup or fail("join $procs");
 }
-enter($k{network}, $new_net) if $k{network};
 
 pipe(my $unshared_read, my $unshared_write) or fail('pipe');
 pipe(my $mapped_read, my $mapped_write) or fail('pipe');
@@ -60,7 +55,7 @@ if ($inner) {
     if (sysread($unshared_read, my $unshared, 1)) {
         for my $map ('uid_map', 'gid_map') {
             open(my $file, '>', "/proc/$inner/$map") or fail("open the VM's $map");
-            print $file "0 $k{first} $k{count}\n" or fail("write the VM's $map");
+            print $file join('', map { "$_\n" } split /,/, $k{map}) or fail("write the VM's $map");
             close $file or fail("write the VM's $map");
         }
         syswrite($mapped_write, '1');
@@ -80,6 +75,7 @@ syscall($k{setgroups}, 0, 0) == 0 or fail('clear the supplementary groups');
 syscall($k{setresgid}, 0, 0, 0) == 0 or fail('become root of the VM');
 syscall($k{setresuid}, 0, 0, 0) == 0 or fail('become root of the VM');
 die_with_parent(); # after the change of user, which clears it
+exec { $ARGV[0] } @ARGV or fail("run $ARGV[0]") if $k{tool};
 syscall($k{unshare}, $new_ns | $new_pid | $new_ipc | $new_uts | ($k{own_network} ? $new_net : 0)) == 0 or fail('make the namespaces');
 my ($none, $slash) = ('', '/');
 syscall($k{mount}, $none, $slash, $none, $recursive | $private, $none) == 0 or fail('make the mounts private');

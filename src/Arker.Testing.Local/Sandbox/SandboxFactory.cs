@@ -29,6 +29,9 @@ internal sealed class SandboxFactory(
 
     public SandboxLauncher Launcher => launcher;
 
+    /// <summary>The system calls of the file API in these VMs (see <see cref="Native.FileCalls"/>).</summary>
+    public Native.FileCalls FileCalls => mounts.Space.FileCalls;
+
     public StackMerger Merger => merger;
 
     public BackgroundCleanup Cleanup => merger.Cleanup;
@@ -109,8 +112,9 @@ internal sealed class SandboxFactory(
         if (!image.RootInside && image.Source != "host" && mounts.Space.IsRootless && Interlocked.Exchange(ref _warnedNoRootInside, 1) == 0)
         {
             logger.LogWarning(
-                "VMs of {Root} have no root inside: without root the server has one id to give them, so sudo in them fails. Run the server as root for sudo and package installs in VMs",
-                image.Source);
+                "VMs of {Root} have no root inside: without root the server has one id to give them, so sudo and package installs in them fail. For root inside, {Remedy}; or run the server as root",
+                image.Source,
+                Isolation.SubordinateIds.Missing);
         }
     }
 }

@@ -55,10 +55,12 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>A one-line description of how VMs are isolated on this machine.</summary>
     public string Isolation =>
         $"{(_mounts.Space.IsRootless ? "rootless, " : "")}bubblewrap (user, pid, mount, ipc, uts{(_networking.SharesHostNetwork ? "" : ", net")} namespaces; " +
-        $"uid 1000 inside, {(_mounts.Space.IsRootless ? $"your own uid ({SandboxIdentity.HostUserId}) outside, no subordinate uids" : "an unused uid outside")}; no capabilities), " +
-        (_mounts.Space.IsRootless
-            ? "VMs of an image: no root inside without root (sudo in them fails; run the server as root for sudo and packages), "
-            : "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside, no bubblewrap), ") +
+        $"uid 1000 inside, {(_mounts.Space.IsRootless ? $"your own uid ({SandboxIdentity.HostUserId}) outside" : "an unused uid outside")}; no capabilities), " +
+        (VmIdMap.Current is null
+            ? "VMs of an image: no root inside (sudo in them fails; " + SubordinateIds.Missing + ", or run the server as root), "
+            : VmIdMap.Current.Subordinate is { } ids
+                ? $"VMs of an image or a root filesystem archive: root inside (sudo; their other ids your subordinate ids from {ids.FirstUserId}, no bubblewrap), "
+                : "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside, no bubblewrap), ") +
         $"overlayfs copy-on-write on {(_storage == VmStorage.Disk ? "disk" : DataRoot.StorageKind(_instance.Path))}, {_cgroups.Describe()}; network: {_networking.Description}";
 
     /// <summary>
@@ -66,7 +68,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// (files belong to different owners) and the base image.
     /// </summary>
     public string BaseIdentity =>
-        $"{(_mounts.Space.IsRootless ? $"rootless uid {SandboxIdentity.HostUserId}" : "root")}\n{_baseImageSource}|{string.Join(',', Sandboxes.Launcher.BaseImageBinds)}";
+        $"{(_mounts.Space.IsRootless ? $"rootless uid {SandboxIdentity.HostUserId}{VmIdMap.Current?.FolderSuffix}" : "root")}\n{_baseImageSource}|{string.Join(',', Sandboxes.Launcher.BaseImageBinds)}";
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {

@@ -47,6 +47,9 @@ internal sealed partial class VmSandbox
     /// <summary>Whether the VM has root inside (sudo, every id 0–65535 its own; see <see cref="Isolation.SandboxIdentity.VmIdRangeStart"/>); a fork has what its parent has.</summary>
     public bool RootInside { get; }
 
+    /// <summary>The system calls of the file API in this VM (see <see cref="Native.FileCalls"/>).</summary>
+    public Native.FileCalls FileCalls => _factory.FileCalls;
+
     /// <summary>The VM's read-only layers, bottom last; a fork's show its parent as it was.</summary>
     public IReadOnlyList<Layer> Lowers => _disk.Lowers;
 

@@ -107,15 +107,16 @@ internal sealed class BaseImage
         }
 
         string root = Path.GetFullPath(rootFilesystem);
-        bool rootInside = unpacked is not null && Environment.IsPrivilegedProcess;
-        int rootId = rootInside ? SandboxIdentity.VmIdRangeStart : 0;
+        bool rootInside = unpacked is not null && VmIdMap.Current is not null;
+        var owners = new LayerOwners(rootInside ? VmIdMap.Current : null);
         foreach ((string folder, int mode) in GeneratedFolders.Append(("etc", 0x1ED)))
         {
-            MakeDirectoryLike(root, directory, folder, mode, rootId);
+            MakeDirectoryLike(root, directory, folder, mode, owners);
         }
 
         MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
-        VmUserAccount.Write(root, directory, rootId, rootInside);
+        VmUserAccount.Write(root, directory, owners, rootInside);
+        owners.Apply();
         return new BaseImage([directory, root], [], root) { RootInside = rootInside, InUse = unpacked?.InUse };
     }
 
@@ -126,13 +127,18 @@ internal sealed class BaseImage
     public bool RootInside { get; private init; }
 
     /// <summary>A folder of the generated layer with the owner and mode the root filesystem gives it (the layer's hide the root's), or <paramref name="mode"/> and root's.</summary>
-    private static void MakeDirectoryLike(string root, string directory, string relative, int mode, int rootId)
+    private static void MakeDirectoryLike(string root, string directory, string relative, int mode, LayerOwners owners)
     {
         string path = Path.Combine(directory, relative);
         Directory.CreateDirectory(path);
-        (int uid, int gid, int existingMode) = RootPath.IsFolder(root, relative) ? Native.LibC.StatOwner(RootPath.Existing(root, relative)!) : (rootId, rootId, mode);
-        File.SetUnixFileMode(path, (UnixFileMode)(existingMode & 0xFFF));
-        Chown(path, uid, gid);
+        if (RootPath.IsFolder(root, relative))
+        {
+            owners.CopyFrom(RootPath.Existing(root, relative)!, path);
+        }
+        else
+        {
+            owners.SetToVmRoot(path, mode);
+        }
     }
 
     private static void WriteEtc(string etc)

@@ -53,7 +53,7 @@ internal static class ContainerImage
         using (OneAtATime(imagesFolder))
         {
             (string layout, string tag, string digest) = FetchHoldingTheLock(reference, imagesFolder);
-            return UnpackedRoots.Ensure(RootOf(Path.Combine(imagesFolder, "roots"), digest), "rootfs", staging => HostTool.Run(
+            return UnpackedRoots.Ensure(RootOf(Path.Combine(imagesFolder, "roots"), digest), "rootfs", staging => HostTool.RunInServerNamespace(
                 "umoci",
                 ["raw", "unpack", .. OwnershipOptions(), "--image", $"{layout}:{tag}", Path.Combine(staging, "rootfs")],
                 error => $"The image '{reference}' was fetched but could not be unpacked: {error}",
@@ -128,22 +128,14 @@ internal static class ContainerImage
     }
 
     /// <summary>
-    /// As root, the image's ids move into the VMs' id range (see <see cref="OwnershipShift"/>), and
-    /// the folder's name says so; without root, umoci's rootless mode: every file is the invoking user's.
+    /// Where VMs have root inside, the image's ids become the VMs' (see <see cref="Isolation.VmIdMap"/>),
+    /// and the folder's name says so; otherwise umoci's rootless mode: every file is the invoking user's.
     /// </summary>
     private static string RootOf(string roots, string digest) =>
-        Path.Combine(roots, digest.Replace("sha256:", "", StringComparison.Ordinal)[..32] + OwnershipShift.FolderSuffix);
+        Path.Combine(roots, digest.Replace("sha256:", "", StringComparison.Ordinal)[..32] + Isolation.VmIdMap.Current?.FolderSuffix);
 
-    private static string[] OwnershipOptions()
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            return ["--rootless"];
-        }
-
-        string map = $"0:{Isolation.SandboxIdentity.VmIdRangeStart}:{Isolation.SandboxIdentity.VmIdRangeSize}";
-        return ["--uid-map", map, "--gid-map", map];
-    }
+    private static string[] OwnershipOptions() =>
+        Isolation.VmIdMap.Current is { } map ? [.. map.UmociOptions] : ["--rootless"];
 
     /// <summary>The digest of the manifest the layout's <paramref name="tag"/> names, or null before it has one.</summary>
     private static string? TryManifestDigest(string layout, string tag)

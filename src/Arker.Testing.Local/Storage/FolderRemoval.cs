@@ -2,7 +2,7 @@ namespace Arker.Testing.Local.Storage;
 
 /// <summary>
 /// Removes a VM's folders (layers, disks, instance folders, cache entries) however the VM or
-/// overlayfs left their modes, trying a few times where the kernel still holds a file briefly.
+/// overlayfs left their modes and owners, trying a few times where the kernel still holds a file briefly.
 /// </summary>
 internal static class FolderRemoval
 {
@@ -20,6 +20,10 @@ internal static class FolderRemoval
 
                 return;
             }
+            catch (UnauthorizedAccessException) when (HasOthersFiles)
+            {
+                break;
+            }
             catch (UnauthorizedAccessException)
             {
                 AllowDeletion(path);
@@ -29,7 +33,17 @@ internal static class FolderRemoval
                 Thread.Sleep(20);
             }
         }
+
+        if (HasOthersFiles && Directory.Exists(path))
+        {
+            // Files a VM's root or its other users made belong to the invoking user's subordinate
+            // ids, which only root of the server's user namespace may delete.
+            HostTool.RunInServerNamespace("rm", ["-rf", "--one-file-system", "--", path], errors => $"{path} could not be removed: {errors}", "apt-get install coreutils");
+        }
     }
+
+    /// <summary>Without root, whether VM files may belong to the invoking user's subordinate ids.</summary>
+    private static bool HasOthersFiles => !Environment.IsPrivilegedProcess && Isolation.SubordinateIds.Current is not null;
 
     /// <summary>
     /// Gives the owner full access to every folder of a tree: overlayfs leaves a <c>work</c> folder of

@@ -14,9 +14,6 @@ internal static class OwnershipShift
     private const string Capabilities = "security.capability";
     private const int SIfDir = 0x4000;
 
-    /// <summary>What the name of a root unpacked for this process says of its owners: shifted as root, the invoking user's without.</summary>
-    public static string FolderSuffix { get; } = Environment.IsPrivilegedProcess ? $"-ids{Isolation.SandboxIdentity.VmIdRangeStart}" : "";
-
     public static void Apply(string root, int offset)
     {
         var linked = new HashSet<ulong>();

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Arker.Testing.Local.Isolation;
 
 namespace Arker.Testing.Local.Storage;
 
@@ -11,6 +12,8 @@ namespace Arker.Testing.Local.Storage;
 /// </summary>
 internal static class RootFilesystemArchive
 {
+    private const string Install = "apt-get install tar";
+
     /// <summary>Whether <paramref name="rootFilesystem"/> names an archive rather than a directory.</summary>
     public static bool IsArchive(string rootFilesystem) => File.Exists(rootFilesystem);
 
@@ -23,16 +26,23 @@ internal static class RootFilesystemArchive
             name = Convert.ToHexStringLower(SHA256.HashData(content))[..32];
         }
 
-        return UnpackedRoots.Ensure(Path.Combine(unpackedRoots, name + OwnershipShift.FolderSuffix), "", staging =>
+        return UnpackedRoots.Ensure(Path.Combine(unpackedRoots, name + VmIdMap.Current?.FolderSuffix), "", staging =>
         {
-            HostTool.Run(
-                "tar",
-                ["-x", "-f", archive, "-C", staging, "--numeric-owner", "--xattrs", "--xattrs-include=security.capability", "--exclude=./dev/*", "--exclude=dev/*"],
-                errors => $"The root filesystem archive '{archive}' could not be unpacked: {errors} Give a tar archive of a Linux root (such as 'mmdebstrap --variant=minbase bookworm root.tar'), or a directory.",
-                "apt-get install tar");
+            string[] arguments = ["-x", "-f", archive, "-C", staging, "--numeric-owner", "--xattrs", "--xattrs-include=security.capability", "--exclude=./dev/*", "--exclude=dev/*"];
+            Func<string, string> failure = errors => $"The root filesystem archive '{archive}' could not be unpacked: {errors} Give a tar archive of a Linux root (such as 'mmdebstrap --variant=minbase bookworm root.tar'), or a directory.";
             if (Environment.IsPrivilegedProcess)
             {
-                OwnershipShift.Apply(staging, Isolation.SandboxIdentity.VmIdRangeStart);
+                HostTool.Run("tar", arguments, failure, Install);
+                OwnershipShift.Apply(staging, SandboxIdentity.VmIdRangeStart);
+            }
+            else if (VmIdMap.Current is { } map)
+            {
+                // Unpacked by the VM's root, so each file gets the archive's owner as the VM sees it.
+                HostTool.RunAsVmRoot(map, "tar", [.. arguments, "--same-owner"], failure, Install);
+            }
+            else
+            {
+                HostTool.Run("tar", arguments, failure, Install);
             }
         });
     }

@@ -54,7 +54,7 @@ internal sealed class StackMerger(string workDirectory, Mounts mounts, LayerStor
             mounts.MountReadOnlyOverlay([.. lowers.Select(l => l.Path)], view);
             try
             {
-                await CopyTreeAsync(mounts.Space.View(view), target, lowers.Count);
+                await CopyTreeAsync(view, target, lowers.Count);
             }
             finally
             {
@@ -67,9 +67,15 @@ internal sealed class StackMerger(string workDirectory, Mounts mounts, LayerStor
         }
     }
 
-    private static async Task CopyTreeAsync(string source, string target, int depth)
+    /// <summary>
+    /// Copies a tree with <c>cp -a</c> run in the server's namespaces (without root, as root of its
+    /// user namespace, so every owner of a VM with root inside is kept, and in its mounts).
+    /// </summary>
+    private async Task CopyTreeAsync(string source, string target, int depth)
     {
-        using var copy = Process.Start(new ProcessStartInfo("cp", ["-a", "--reflink=auto", source + "/.", target]) { RedirectStandardError = true })!;
+        IReadOnlyList<string> prefix = mounts.Space.LaunchPrefix(null);
+        string[] command = [.. prefix, "cp", "-a", "--reflink=auto", source + "/.", target];
+        using var copy = Process.Start(new ProcessStartInfo(command[0], command[1..]) { RedirectStandardError = true })!;
         string error = await copy.StandardError.ReadToEndAsync();
         await copy.WaitForExitAsync();
         if (copy.ExitCode != 0)

@@ -17,37 +17,36 @@ internal static class VmUserAccount
 {
     private const string Name = "user";
 
-    public static void Write(string root, string layer, int rootId, bool rootInside = false)
+    public static void Write(string root, string layer, LayerOwners owners, bool rootInside = false)
     {
         var replaced = new HashSet<string>(StringComparer.Ordinal) { Name };
-        Rewrite(root, layer, "etc/passwd", 0x1A4, rootId, lines => Without(lines, uidField: 2, replaced)
+        Rewrite(root, layer, "etc/passwd", 0x1A4, owners, lines => Without(lines, uidField: 2, replaced)
             .Append($"{Name}:x:{SandboxIdentity.VmUserId}:{SandboxIdentity.VmGroupId}:Arker VM user:/home/user:/bin/bash"), required: true);
-        Rewrite(root, layer, "etc/group", 0x1A4, rootId, lines => Without(lines, uidField: 2, replaced)
+        Rewrite(root, layer, "etc/group", 0x1A4, owners, lines => Without(lines, uidField: 2, replaced)
             .Append($"{Name}:x:{SandboxIdentity.VmGroupId}:"), required: true);
-        Rewrite(root, layer, "etc/shadow", 0x1A0, rootId, lines => lines
+        Rewrite(root, layer, "etc/shadow", 0x1A0, owners, lines => lines
             .Where(line => !replaced.Contains(line.Split(':')[0]))
             .Append($"{Name}:*:19000:0:99999:7:::"), required: false);
-        Rewrite(root, layer, "etc/gshadow", 0x1A0, rootId, lines => lines
+        Rewrite(root, layer, "etc/gshadow", 0x1A0, owners, lines => lines
             .Where(line => !replaced.Contains(line.Split(':')[0]))
             .Append($"{Name}:!::"), required: false);
-        Rewrite(root, layer, "etc/hostname", 0x1A4, rootId, _ => ["arker"], required: true);
-        Rewrite(root, layer, "etc/hosts", 0x1A4, rootId, lines => WithLocalhost(lines
+        Rewrite(root, layer, "etc/hostname", 0x1A4, owners, _ => ["arker"], required: true);
+        Rewrite(root, layer, "etc/hosts", 0x1A4, owners, lines => WithLocalhost(lines
             .Where(line => !line.Contains("arker", StringComparison.Ordinal))
             .Prepend("127.0.1.1 arker")), required: true);
         if (rootInside && !HasSudo(root) && CanStandInForSudo(root))
         {
-            WriteSudoStandIn(root, layer, rootId);
+            WriteSudoStandIn(root, layer, owners);
         }
 
         if (RootPath.IsFolder(root, "etc/sudoers.d"))
         {
             string folder = Path.Combine(layer, "etc/sudoers.d");
             Directory.CreateDirectory(folder);
-            CopyOwnerAndMode(RootPath.Existing(root, "etc/sudoers.d")!, folder);
+            owners.CopyFrom(RootPath.Existing(root, "etc/sudoers.d")!, folder);
             string rule = Path.Combine(folder, "arker-vm-user");
             File.WriteAllText(rule, $"{Name} ALL=(ALL:ALL) NOPASSWD: ALL\n");
-            File.SetUnixFileMode(rule, (UnixFileMode)0x120); // 0440, as sudo wants
-            BaseImage.Chown(rule, rootId, rootId);
+            owners.SetToVmRoot(rule, 0x120); // 0440, as sudo wants
         }
     }
 
@@ -66,7 +65,7 @@ internal static class VmUserAccount
         && LibraryFolders.Where(folder => RootPath.IsFolder(root, folder)).Select(folder => Path.Combine(root, folder))
             .Any(folder => Directory.EnumerateFiles(folder, "pam_succeed_if.so", new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2 }).Any());
 
-    private static void WriteSudoStandIn(string root, string layer, int rootId)
+    private static void WriteSudoStandIn(string root, string layer, LayerOwners owners)
     {
         foreach (string folder in (string[])["usr", "usr/local", "usr/local/bin"])
         {
@@ -74,12 +73,11 @@ internal static class VmUserAccount
             Directory.CreateDirectory(made);
             if (RootPath.IsFolder(root, folder) && RootPath.Existing(root, folder) is { } existing)
             {
-                CopyOwnerAndMode(existing, made);
+                owners.CopyFrom(existing, made);
             }
             else
             {
-                File.SetUnixFileMode(made, (UnixFileMode)0x1ED);
-                BaseImage.Chown(made, rootId, rootId);
+                owners.SetToVmRoot(made, 0x1ED);
             }
         }
 
@@ -90,9 +88,8 @@ internal static class VmUserAccount
             script.CopyTo(file);
         }
 
-        File.SetUnixFileMode(sudo, (UnixFileMode)0x1ED);
-        BaseImage.Chown(sudo, rootId, rootId);
-        Rewrite(root, layer, "etc/pam.d/su", 0x1A4, rootId, lines => lines.Where(line => line != SuRule).Prepend(SuRule), required: false);
+        owners.SetToVmRoot(sudo, 0x1ED);
+        Rewrite(root, layer, "etc/pam.d/su", 0x1A4, owners, lines => lines.Where(line => line != SuRule).Prepend(SuRule), required: false);
     }
 
     /// <summary>The host names every machine has, <c>localhost</c> above all, where an image's <c>hosts</c> lacks them (mmdebstrap writes none).</summary>
@@ -123,7 +120,7 @@ internal static class VmUserAccount
         }
     }
 
-    private static void Rewrite(string root, string layer, string relative, int mode, int rootId, Func<IEnumerable<string>, IEnumerable<string>> change, bool required)
+    private static void Rewrite(string root, string layer, string relative, int mode, LayerOwners owners, Func<IEnumerable<string>, IEnumerable<string>> change, bool required)
     {
         string? original = RootPath.IsFile(root, relative) ? RootPath.Existing(root, relative) : null;
         bool exists = original is not null;
@@ -132,25 +129,17 @@ internal static class VmUserAccount
             return;
         }
 
-        string[] lines = exists ? File.ReadAllLines(original!) : [];
+        string[] lines = exists ? owners.ReadLines(original!) : [];
         string target = Path.Combine(layer, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.WriteAllLines(target, change(lines.Where(line => line.Length > 0)));
         if (exists)
         {
-            CopyOwnerAndMode(original!, target);
+            owners.CopyFrom(original!, target);
         }
         else
         {
-            File.SetUnixFileMode(target, (UnixFileMode)mode);
-            BaseImage.Chown(target, rootId, rootId);
+            owners.SetToVmRoot(target, mode);
         }
-    }
-
-    private static void CopyOwnerAndMode(string from, string to)
-    {
-        (int uid, int gid, int mode) = LibC.StatOwner(from);
-        File.SetUnixFileMode(to, (UnixFileMode)(mode & 0xFFF));
-        BaseImage.Chown(to, uid, gid);
     }
 }

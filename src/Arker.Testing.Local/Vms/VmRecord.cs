@@ -54,6 +54,9 @@ internal sealed class VmRecord : IVmRoot
     /// <inheritdoc/>
     public IReadOnlyList<string> HostReadOnlyFolders => Sandbox.HostReadOnlyFolders;
 
+    /// <inheritdoc/>
+    public Native.FileCalls FileCalls => Sandbox.FileCalls;
+
     /// <summary>1 once the server has said which base name this image VM stands for.</summary>
     public int AnnouncedAs;
 }

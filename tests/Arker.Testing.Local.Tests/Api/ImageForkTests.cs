@@ -52,7 +52,9 @@ public sealed class ImageForkTests(LocalServerFixture fixture)
         string isolation = fixture.Server.Isolation;
 
         Assert.Contains(
-            ServerMounts.Rootless ? "VMs of an image: no root inside without root (sudo in them fails" : "VMs of an image or a root filesystem archive: root inside (sudo;",
+            !ServerMounts.Rootless ? "VMs of an image or a root filesystem archive: root inside (sudo; ids 0-65535 an unused range outside"
+            : Isolation.SubordinateIds.Current is { } ids ? $"VMs of an image or a root filesystem archive: root inside (sudo; their other ids your subordinate ids from {ids.FirstUserId}"
+            : $"VMs of an image: no root inside (sudo in them fails; {Isolation.SubordinateIds.Missing}",
             isolation, StringComparison.Ordinal);
     }
 

@@ -6,7 +6,7 @@ using Arker.Testing.Local.Tests.Infrastructure;
 namespace Arker.Testing.Local.Tests.RootInside;
 
 /// <summary>
-/// A VM of a distribution image, as root: the VM user is <c>user</c> (uid 1000, <c>/home/user</c>)
+/// A VM of a distribution image (as root, or without root with subordinate ids): the VM user is <c>user</c> (uid 1000, <c>/home/user</c>)
 /// with passwordless sudo to root of the VM's own user namespace; packages install with
 /// <c>sudo apt-get</c> through the VM's network, under its policy (here from the tests' repository
 /// on this machine); the file API reaches the whole filesystem; a fork carries every path.
@@ -68,26 +68,32 @@ public sealed class RootInsideTests(DebianServerFixture debian) : IClassFixture<
     }
 
     [Fact]
-    public async Task Root_inside_is_an_unused_id_outside_and_what_it_makes_belongs_to_no_account()
+    public async Task Root_inside_is_an_id_of_no_account_outside_and_what_it_makes_belongs_to_it()
     {
         string vm = await debian.ForkAsync();
 
-        var (stdout, _, _) = await debian.RunAsync(vm, "sudo sh -c 'echo x > /etc/root-made; exec sleep 6401 &' ; echo x > /tmp/user-made; stat -c %u /usr/bin/sudo");
+        var (stdout, _, _) = await debian.RunAsync(vm, "sudo sh -c 'echo x > /etc/root-made; exec sleep 6401 &' ; echo x > /tmp/user-made; (exec sleep 6402 &); stat -c %u /usr/bin/sudo");
 
         Assert.Equal("0\n", stdout);
-        await Eventually.UntilAsync(() => HostProcesses.Find("sleep 6401").Any(), "root's sleep 6401 running in the VM, seen from this machine"); // started in the background
-        string process = Assert.Single(HostProcesses.Find("sleep 6401"));
-        string uids = File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal));
-        string root = SandboxIdentity.VmIdRangeStart.ToString(CultureInfo.InvariantCulture);
-        Assert.Equal(["Uid:", root, root, root, root], uids.Split('\t', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(root, HostOwner(Path.Combine(process, "root/etc/root-made")));
-        Assert.Equal(SandboxIdentity.HostUserId.ToString(CultureInfo.InvariantCulture), HostOwner(Path.Combine(process, "root/tmp/user-made")));
-        Assert.Equal(root, HostOwner(Path.Combine(process, "root/usr/bin/sudo")));
+        await Eventually.UntilAsync(() => HostProcesses.Find("sleep 6401").Any() && HostProcesses.Find("sleep 6402").Any(), "root's and the user's sleeps running in the VM, seen from this machine");
+        // As root, an id of the unused range; without root, the first of the user's subordinate ids.
+        string root = VmIdMap.Current!.VmRootOnHost.Uid.ToString(CultureInfo.InvariantCulture);
+        string user = SandboxIdentity.HostUserId.ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(["Uid:", root, root, root, root], Uids(Assert.Single(HostProcesses.Find("sleep 6401"))));
+        string userProcess = Assert.Single(HostProcesses.Find("sleep 6402"));
+        Assert.Equal(["Uid:", user, user, user, user], Uids(userProcess));
+        Assert.Equal(root, HostOwner(Path.Combine(userProcess, "root/etc/root-made")));
+        Assert.Equal(user, HostOwner(Path.Combine(userProcess, "root/tmp/user-made")));
+        Assert.Equal(root, HostOwner(Path.Combine(userProcess, "root/usr/bin/sudo")));
         Assert.DoesNotContain($":{root}:", File.ReadAllText("/etc/passwd"), StringComparison.Ordinal);
 
         (await debian.Api.DeleteAsync($"/v1/vms/{vm}")).Ok();
         Assert.Empty(HostProcesses.Find("sleep 6401"));
+        Assert.Empty(HostProcesses.Find("sleep 6402"));
     }
+
+    private static string[] Uids(string process) =>
+        File.ReadLines(Path.Combine(process, "status")).Single(line => line.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries);
 
     private static object Write(string path, byte[] content) =>
         new { op = "write", writes = new[] { new { path, size = content.Length, upload_id = "up-" + Guid.NewGuid().ToString("N"), content = Convert.ToBase64String(content), start = 0, end = content.Length } } };

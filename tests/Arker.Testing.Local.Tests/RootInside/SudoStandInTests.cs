@@ -20,13 +20,13 @@ public sealed class SudoStandInTests(DebianServerFixture debian) : IClassFixture
         string source = (await DebianImage.LayoutReferenceAsync())["oci:".Length..^":debian".Length];
         await RunAsync("cp", "-a", source, layout);
         string bundle = Path.Combine(_work, "bundle");
-        await RunAsync("umoci", "unpack", "--image", layout + ":debian", bundle);
+        await RunAsync(AsRoot("umoci", "unpack", "--image", layout + ":debian", bundle));
         foreach (string file in new[] { "usr/bin/sudo", "usr/bin/sudoedit", "usr/bin/sudoreplay" })
         {
-            File.Delete(Path.Combine(bundle, "rootfs", file));
+            await RunAsync(AsRoot("rm", Path.Combine(bundle, "rootfs", file)));
         }
 
-        await RunAsync("umoci", "repack", "--image", layout + ":nosudo", bundle);
+        await RunAsync(AsRoot("umoci", "repack", "--image", layout + ":nosudo", bundle));
         _image = $"oci:{layout}:nosudo";
     }
 
@@ -76,6 +76,16 @@ public sealed class SudoStandInTests(DebianServerFixture debian) : IClassFixture
 
     private async Task<string> ForkAsync() =>
         (await debian.Api.PostAsync("/v1/fork", new { image = _image })).Ok().GetProperty("vm_id").GetString()!;
+
+    /// <summary>
+    /// A command run as root, to keep the image's owners: without root, as root of a user namespace
+    /// with the user's subordinate ids, as the server unpacks images.
+    /// </summary>
+    private static string[] AsRoot(params string[] command) =>
+        Environment.IsPrivilegedProcess ? command
+        : ["unshare", "--user", "--map-root-user", .. Isolation.SubordinateIds.Current?.UnshareOptions ?? throw new InvalidOperationException(Isolation.SubordinateIds.Missing), "--", .. command];
+
+    private static Task RunAsync(string[] command) => RunAsync(command[0], command[1..]);
 
     private static async Task RunAsync(string program, params string[] arguments)
     {

@@ -14,7 +14,8 @@ namespace Arker.Testing.Local.Tests.Rootless;
 public sealed class RootlessRunTests
 {
     private static readonly string[] ServerTestClasses =
-        ["*Sandbox.ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests", "*Hosting.CommandLineTests"];
+        ["*Sandbox.ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests", "*Hosting.CommandLineTests",
+         "*RootInsideTests", "*RootInsideContainmentTests", "*SudoStandInTests", "*DebianRegistryTests"];
 
     [Fact]
     public async Task LocalServerTests_PassAsAnOrdinaryUser()
@@ -27,6 +28,7 @@ public sealed class RootlessRunTests
             {
                 ["CI"] = "true",
                 [ServerProcess.CommandVariable] = Path.Combine(work, "tool", Path.GetFileName(ServerProcess.BuiltCommand)),
+                [DebianImage.FolderVariable] = await DebianImage.FolderAsync(), // built once, by this run
             };
             string[] filters = [.. ServerTestClasses.SelectMany(c => new[] { "--filter-class", c })];
 
@@ -122,15 +124,13 @@ public sealed class RootlessRunTests
         Assert.Matches(@"failed: 0\b", output);
     }
 
-    /// <summary>No process of the ordinary user outlives its run: no server, namespace helper or VM.</summary>
+    /// <summary>No process of the ordinary user, or of its subordinate ids (VMs' root and other users), outlives its run: no server, namespace helper or VM.</summary>
     private static async Task AssertNothingLeftAsync()
     {
         string left = "";
         for (int i = 0; i < 50; i++)
         {
-            using var pgrep = Process.Start(new ProcessStartInfo("pgrep", ["-a", "-u", OrdinaryUser.Name]) { RedirectStandardOutput = true })!;
-            left = (await pgrep.StandardOutput.ReadToEndAsync()).Trim();
-            await pgrep.WaitForExitAsync();
+            left = string.Join('\n', await OrdinaryUser.ProcessesAsync());
             if (left.Length == 0)
             {
                 return;

@@ -16,7 +16,7 @@ public sealed class VmUserAccountTests : IDisposable
         Write("etc/shadow", "root:*:19000:0:99999:7:::\nubuntu:!:19000:0:99999:7:::\n");
         Write("etc/hosts", "127.0.0.1 localhost\n");
 
-        VmUserAccount.Write(_root, _layer, rootId: 0);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null));
 
         Assert.Equal(
             ["root:x:0:0:root:/root:/bin/bash", "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", "user:x:1000:1000:Arker VM user:/home/user:/bin/bash"],
@@ -34,11 +34,11 @@ public sealed class VmUserAccountTests : IDisposable
         Write("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
         Write("etc/group", "root:x:0:\n");
 
-        VmUserAccount.Write(_root, _layer, rootId: 0);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null));
         Assert.False(Directory.Exists(Path.Combine(_layer, "etc/sudoers.d")));
 
         Directory.CreateDirectory(Path.Combine(_root, "etc/sudoers.d"));
-        VmUserAccount.Write(_root, _layer, rootId: 0);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null));
         string rule = Path.Combine(_layer, "etc/sudoers.d/arker-vm-user");
         Assert.Equal("user ALL=(ALL:ALL) NOPASSWD: ALL\n", File.ReadAllText(rule));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead, File.GetUnixFileMode(rule));
@@ -55,10 +55,10 @@ public sealed class VmUserAccountTests : IDisposable
         Write("usr/sbin/runuser", "");
         Write("usr/lib/x86_64-linux-gnu/security/pam_succeed_if.so", "");
 
-        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: false);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null), rootInside: false);
         Assert.False(File.Exists(Path.Combine(_layer, "usr/local/bin/sudo"))); // no root inside: nothing to reach
 
-        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: true);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null), rootInside: true);
         string sudo = Path.Combine(_layer, "usr/local/bin/sudo");
         Assert.StartsWith("#!/bin/bash\n", File.ReadAllText(sudo), StringComparison.Ordinal);
         Assert.True(File.GetUnixFileMode(sudo).HasFlag(UnixFileMode.OtherExecute));
@@ -76,7 +76,7 @@ public sealed class VmUserAccountTests : IDisposable
         Write("usr/sbin/runuser", "");
         Write("usr/lib/x86_64-linux-gnu/security/pam_succeed_if.so", "");
 
-        VmUserAccount.Write(_root, _layer, rootId: 0, rootInside: true);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null), rootInside: true);
 
         Assert.False(File.Exists(Path.Combine(_layer, "usr/local/bin/sudo")));
         Assert.False(File.Exists(Path.Combine(_layer, "etc/pam.d/su")));
@@ -93,7 +93,7 @@ public sealed class VmUserAccountTests : IDisposable
             File.WriteAllText(Path.Combine(outside, "shadow"), "secret:$6$hash:1:0:99999:7:::\n");
             File.CreateSymbolicLink(Path.Combine(_root, "etc"), outside);
 
-            VmUserAccount.Write(_root, _layer, rootId: 0);
+            VmUserAccount.Write(_root, _layer, new LayerOwners(map: null));
 
             Assert.Equal(["user:x:1000:1000:Arker VM user:/home/user:/bin/bash"], Read("etc/passwd"));
             Assert.False(File.Exists(Path.Combine(_layer, "etc/shadow")));
@@ -107,7 +107,7 @@ public sealed class VmUserAccountTests : IDisposable
     [Fact]
     public void A_root_without_account_files_gets_the_VM_user_alone()
     {
-        VmUserAccount.Write(_root, _layer, rootId: 0);
+        VmUserAccount.Write(_root, _layer, new LayerOwners(map: null));
 
         Assert.Equal(["user:x:1000:1000:Arker VM user:/home/user:/bin/bash"], Read("etc/passwd"));
         Assert.Equal(["user:x:1000:"], Read("etc/group"));
