@@ -116,6 +116,13 @@ internal sealed class BaseImage
 
         MakeDirectory(directory, "home/user", 0x1ED, ownedByVmUser: true);
         VmUserAccount.Write(root, directory, owners, rootInside);
+        if (!rootInside)
+        {
+            VmUserAccount.WriteNoRootSudo(root, directory, owners, unpacked is null
+                ? "its root filesystem is a directory, whose files keep this machine's owners. For sudo, give the server a tar archive of it or an image."
+                : $"the local Arker server runs without root and has one id for VMs. For sudo, {SubordinateIds.Missing}, then restart the server; or run it as root.");
+        }
+
         owners.Apply();
         return new BaseImage([directory, root], [], root) { RootInside = rootInside, InUse = unpacked?.InUse };
     }

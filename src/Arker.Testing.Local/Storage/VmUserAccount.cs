@@ -50,6 +50,36 @@ internal static class VmUserAccount
         }
     }
 
+    /// <summary>
+    /// Where a VM has no root inside: a <c>sudo</c> (<c>/usr/local/bin</c>, before the image's own in
+    /// the VM's PATH) that says why and what would give it root, rather than the image's, which
+    /// would fail saying only that no new privileges may be gained.
+    /// </summary>
+    public static void WriteNoRootSudo(string root, string layer, LayerOwners owners, string why)
+    {
+        MakeLocalBin(root, layer, owners);
+        string sudo = Path.Combine(layer, "usr/local/bin/sudo");
+        File.WriteAllText(sudo, $"#!/bin/sh\ncat >&2 <<'WHY'\nsudo: this VM has no root inside: {why.ReplaceLineEndings(" ")}\nWHY\nexit 1\n");
+        owners.SetToVmRoot(sudo, 0x1ED);
+    }
+
+    private static void MakeLocalBin(string root, string layer, LayerOwners owners)
+    {
+        foreach (string folder in (string[])["usr", "usr/local", "usr/local/bin"])
+        {
+            string made = Path.Combine(layer, folder);
+            Directory.CreateDirectory(made);
+            if (RootPath.IsFolder(root, folder) && RootPath.Existing(root, folder) is { } existing)
+            {
+                owners.CopyFrom(existing, made);
+            }
+            else
+            {
+                owners.SetToVmRoot(made, 0x1ED);
+            }
+        }
+    }
+
     private static readonly string[] LibraryFolders = ["usr/lib", "lib", "usr/lib64"];
 
     private const string SuRule = "auth sufficient pam_succeed_if.so use_uid uid = 1000 quiet";
@@ -67,19 +97,7 @@ internal static class VmUserAccount
 
     private static void WriteSudoStandIn(string root, string layer, LayerOwners owners)
     {
-        foreach (string folder in (string[])["usr", "usr/local", "usr/local/bin"])
-        {
-            string made = Path.Combine(layer, folder);
-            Directory.CreateDirectory(made);
-            if (RootPath.IsFolder(root, folder) && RootPath.Existing(root, folder) is { } existing)
-            {
-                owners.CopyFrom(existing, made);
-            }
-            else
-            {
-                owners.SetToVmRoot(made, 0x1ED);
-            }
-        }
+        MakeLocalBin(root, layer, owners);
 
         string sudo = Path.Combine(layer, "usr/local/bin/sudo");
         using (Stream script = typeof(VmUserAccount).Assembly.GetManifestResourceStream("Arker.Testing.Local.Storage.vm-sudo.sh")!)

@@ -12,23 +12,53 @@ public sealed class OrdinaryUser
 {
     public const string Name = "arker-rootless";
 
+    /// <summary>An account to which this machine grants no subordinate ids: its server has one id for VMs.</summary>
+    public const string SingleIdName = "arker-single-id";
+
     private OrdinaryUser(string home) => Home = home;
 
     public string Home { get; }
 
-    /// <summary>Makes the account if this machine does not have it yet.</summary>
+    /// <summary>Makes the account (<see cref="Name"/>, with subordinate ids) if this machine does not have it yet.</summary>
     public static async Task<OrdinaryUser> EnsureAsync()
     {
-        if ((await RunAsync("id", ["-u", Name])).ExitCode != 0)
+        (string home, _) = await EnsureAccountAsync(Name);
+        await EnsureSubordinateIdsAsync();
+        return new OrdinaryUser(home);
+    }
+
+    /// <summary>Makes <see cref="SingleIdName"/> if this machine does not have it yet, and takes away any subordinate ids it was given; its home.</summary>
+    public static async Task<string> EnsureSingleIdAccountAsync()
+    {
+        (string home, _) = await EnsureAccountAsync(SingleIdName);
+        foreach ((string file, string option) in new[] { ("/etc/subuid", "--del-subuids"), ("/etc/subgid", "--del-subgids") })
         {
-            (int exitCode, string output) = await RunAsync("useradd", ["--create-home", "--shell", "/bin/sh", Name]);
-            Assert.True(exitCode == 0, $"useradd {Name} failed ({exitCode}): {output}");
+            foreach (string[] fields in Ranges(file, SingleIdName))
+            {
+                string range = $"{fields[1]}-{long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) - 1}";
+                (int exitCode, string output) = await RunAsync("usermod", [option, range, SingleIdName]);
+                Assert.True(exitCode == 0, $"usermod {option} {range} {SingleIdName} failed: {output}");
+            }
         }
 
-        await EnsureSubordinateIdsAsync();
-        (_, string passwd) = await RunAsync("getent", ["passwd", Name]);
-        return new OrdinaryUser(passwd.Trim().Split(':')[5]);
+        return home;
     }
+
+    private static async Task<(string Home, int Uid)> EnsureAccountAsync(string name)
+    {
+        if ((await RunAsync("id", ["-u", name])).ExitCode != 0)
+        {
+            (int exitCode, string output) = await RunAsync("useradd", ["--create-home", "--shell", "/bin/sh", name]);
+            Assert.True(exitCode == 0, $"useradd {name} failed ({exitCode}): {output}");
+        }
+
+        (_, string passwd) = await RunAsync("getent", ["passwd", name]);
+        string[] fields = passwd.Trim().Split(':');
+        return (fields[5], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static IEnumerable<string[]> Ranges(string file, string name) =>
+        File.Exists(file) ? [.. File.ReadLines(file).Select(line => line.Split(':')).Where(fields => fields.Length == 3 && fields[0] == name)] : [];
 
     /// <summary>
     /// A range of 65536 subordinate uids and gids for the account (as useradd grants where
@@ -58,9 +88,7 @@ public sealed class OrdinaryUser
     {
         (_, string uid) = await RunAsync("id", ["-u", Name]);
         long own = long.Parse(uid.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        (long First, long Count)[] subordinate = [.. File.ReadLines("/etc/subuid")
-            .Select(line => line.Split(':'))
-            .Where(fields => fields.Length == 3 && fields[0] == Name)
+        (long First, long Count)[] subordinate = [.. Ranges("/etc/subuid", Name)
             .Select(fields => (long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))];
         (_, string table) = await RunAsync("ps", ["-e", "-o", "uid=,pid=,args="]);
         return [.. table.Split('\n', StringSplitOptions.RemoveEmptyEntries)
