@@ -27,7 +27,17 @@ internal sealed class ArkerCloudStandIn : IAsyncDisposable
         ["ARKER_GLOBAL_URL"] = _server.V01BaseUrl.ToString(),
     };
 
-    public static async Task<ArkerCloudStandIn> StartAsync() => new(await LocalArkerServer.StartAsync());
+    /// <summary>Starts the server; the service's base names stand for what they do on this machine (<c>ARKER_TESTING_LOCAL_IMAGES</c>), as the service has them.</summary>
+    public static async Task<ArkerCloudStandIn> StartAsync()
+    {
+        var options = new LocalArkerServerOptions();
+        foreach ((string name, string image) in Fixtures.ArkerTestingSettings.FromVariables(Environment.GetEnvironmentVariable).LocalImages)
+        {
+            options.Images[name] = image;
+        }
+
+        return new(await LocalArkerServer.StartAsync(options));
+    }
 
     /// <summary>The VMs on the server whose name carries <paramref name="runId"/>.</summary>
     public async Task<List<VmSummary>> VmsOfRunAsync(string runId)

@@ -21,8 +21,8 @@ public sealed class RunSummaryTests
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("[arker] Started the local Arker server on http://127.0.0.1:", run.Output, StringComparison.Ordinal);
-        Assert.Matches(@"\[arker\] Provisioned base \S+ of template arkuntu in [\d.]+ s", run.Output);
-        Assert.Matches(@"\[arker\] VM \S+ \(fork of \S+, template arkuntu\)", run.Output);
+        Assert.Matches(@"\[arker\] Provisioned base \S+ of template ubuntu-base in [\d.]+ s", run.Output);
+        Assert.Matches(@"\[arker\] VM \S+ \(fork of \S+, template ubuntu-base\)", run.Output);
     }
 
     [Theory]

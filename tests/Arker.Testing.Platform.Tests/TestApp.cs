@@ -79,7 +79,8 @@ internal sealed class RunningApp : IDisposable
 
     /// <summary>
     /// Starts a program with this process's environment minus every Arker and test-platform
-    /// variable (this run's own), plus <paramref name="environment"/>.
+    /// variable (this run's own) but what base names stand for on this machine
+    /// (<c>ARKER_TESTING_LOCAL_IMAGES</c>: never a registry beyond it), plus <paramref name="environment"/>.
     /// </summary>
     public static RunningApp Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, TimeSpan patience, string? workingDirectory = null)
     {
@@ -95,7 +96,7 @@ internal sealed class RunningApp : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        foreach (string inherited in start.Environment.Keys.Where(k => k.StartsWith("ARKER_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM_", StringComparison.Ordinal)).ToList())
+        foreach (string inherited in start.Environment.Keys.Where(k => (k.StartsWith("ARKER_", StringComparison.Ordinal) && k != "ARKER_TESTING_LOCAL_IMAGES") || k.StartsWith("TESTINGPLATFORM_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(inherited);
         }

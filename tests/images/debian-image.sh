@@ -4,13 +4,13 @@
 # a minimal root of this machine's distribution with sudo, made by mmdebstrap from the archive
 # this machine's apt uses, as a tar archive (image.tar); and beside it an apt repository (repo/,
 # .deb files and a Packages index) with what the tests and samples install in their VMs beyond
-# the image (hello, PostgreSQL), so that a VM's `sudo apt-get install` is served from the loopback
+# the image (hello, PostgreSQL, Python), so that a VM's `sudo apt-get install` is served from the loopback
 # address, never from elsewhere; and the image as an OCI image layout (layout/, tag "debian") for
 # the tests that push it to a registry on the loopback address.
 #   usage: debian-image.sh CACHE_FOLDER     prints the folder that holds image.tar and repo/
 set -euo pipefail
 cache=$1
-in_repo="hello postgresql"
+in_repo="hello postgresql python3"
 
 # shellcheck disable=SC1091
 . /etc/os-release

@@ -11,7 +11,7 @@ namespace Arker.Testing.Fixtures;
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, Inherited = true)]
 public sealed class ArkerVmAttribute : Attribute
 {
-    /// <summary>The plain <c>arkuntu</c> image.</summary>
+    /// <summary>The plain <c>ubuntu-base</c> image.</summary>
     public ArkerVmAttribute()
     {
     }
@@ -27,8 +27,8 @@ public sealed class ArkerVmAttribute : Attribute
     public Type? Template { get; }
 
     /// <summary>What to fork when there is no template: a base or VM name, or an OCI image reference (see <see cref="VmTemplate.BaseImage"/>).</summary>
-    /// <value>The default is <c>arkuntu</c>.</value>
-    public string Image { get; init; } = "arkuntu";
+    /// <value>The default is <c>ubuntu-base</c>.</value>
+    public string Image { get; init; } = VmTemplate.DefaultBaseImage;
 
     /// <summary>How widely the provisioned base is shared.</summary>
     /// <value>The default is <see cref="ArkerVmScope.Class"/>.</value>

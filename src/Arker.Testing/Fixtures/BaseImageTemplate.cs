@@ -5,9 +5,9 @@ namespace Arker.Testing.Fixtures;
 /// <summary>A base image used as it is, with nothing provisioned.</summary>
 public sealed class BaseImageTemplate : VmTemplate
 {
-    /// <summary>The plain <c>arkuntu</c> image.</summary>
+    /// <summary>The plain <c>ubuntu-base</c> image.</summary>
     public BaseImageTemplate()
-        : this("arkuntu")
+        : this(DefaultBaseImage)
     {
     }
 

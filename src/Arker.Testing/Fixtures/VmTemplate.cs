@@ -29,8 +29,11 @@ public abstract class VmTemplate
     /// (<c>docker.io/library/postgres:16</c>, <c>127.0.0.1:5000/debian:bookworm</c>: anything with a
     /// <c>:</c>, <c>/</c> or <c>@</c>), which the current API forks from directly.
     /// </summary>
-    /// <value>The default is <c>arkuntu</c>.</value>
-    public virtual string BaseImage => "arkuntu";
+    /// <value>The default is <c>ubuntu-base</c>, the Arker service's base, which the local server makes from an image (see the README, "Images").</value>
+    public virtual string BaseImage => DefaultBaseImage;
+
+    /// <summary>What a template or a test forks when it names nothing: the service's <c>ubuntu-base</c>, so a suite runs unchanged on the service and locally.</summary>
+    internal const string DefaultBaseImage = "ubuntu-base";
 
     /// <summary>A short name for logs and VM names.</summary>
     /// <value>The default is the template's type name.</value>
@@ -61,7 +64,7 @@ public abstract class VmTemplate
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
 
     /// <summary>A new template of <paramref name="templateType"/>, or the plain <paramref name="image"/> when there is none.</summary>
-    internal static VmTemplate Create([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? templateType, string image = "arkuntu") =>
+    internal static VmTemplate Create([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] Type? templateType, string image = DefaultBaseImage) =>
         templateType is null ? new BaseImageTemplate(image) : (VmTemplate)Activator.CreateInstance(EnsureTemplateType(templateType))!;
 
     /// <summary>Checks that <paramref name="templateType"/> is a <see cref="VmTemplate"/>; returns it.</summary>

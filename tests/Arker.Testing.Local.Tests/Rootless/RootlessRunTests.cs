@@ -56,15 +56,7 @@ public sealed class RootlessRunTests
             string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
             string program = Path.Combine(work, "samples", sample, "bin", configuration, "net10.0", sample);
 
-            var environment = new Dictionary<string, string> { ["CI"] = "true" };
-            // What base names stand for here, and where VMs install packages from: never beyond this machine.
-            foreach (string variable in (string[])["ARKER_TESTING_LOCAL_IMAGES", "ARKER_SAMPLES_APT_REPOSITORY"])
-            {
-                if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-                {
-                    environment[variable] = value;
-                }
-            }
+            var environment = MachineVariables(new() { ["CI"] = "true" });
 
             (int exitCode, string output) = await user.RunAsAsync(program, Options(work), work, environment);
 
@@ -89,7 +81,7 @@ public sealed class RootlessRunTests
             .. apps.Select(app => (Path.Combine(tests, "Apps", app), Path.Combine("apps", app)))]);
         try
         {
-            var environment = new Dictionary<string, string> { ["CI"] = "true", ["ARKER_TEST_APPSFOLDER"] = Path.Combine(work, "apps") };
+            var environment = MachineVariables(new() { ["CI"] = "true", ["ARKER_TEST_APPSFOLDER"] = Path.Combine(work, "apps") });
 
             (int exitCode, string output) = await user.RunAsAsync(
                 Path.Combine(work, "platform-tests", "Arker.Testing.Platform.Tests"), [.. Options(work), "--filter-class", "*CrashCleanupTests", "--filter-class", "*.InterruptTests"], work, environment);
@@ -111,6 +103,20 @@ public sealed class RootlessRunTests
         }
 
         return await OrdinaryUser.EnsureAsync();
+    }
+
+    /// <summary><paramref name="environment"/> with what base names stand for here and where VMs install packages from (never beyond this machine), as this run has them.</summary>
+    private static Dictionary<string, string> MachineVariables(Dictionary<string, string> environment)
+    {
+        foreach (string variable in (string[])["ARKER_TESTING_LOCAL_IMAGES", "ARKER_SAMPLES_APT_REPOSITORY"])
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                environment[variable] = value;
+            }
+        }
+
+        return environment;
     }
 
     private static string[] Options(string work) => ["--progress", "off", "--no-ansi", "--results-directory", Path.Combine(work, "results")];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arker.Testing.Fixtures;
+using Arker.Testing.Tests.Infrastructure;
 
 namespace Arker.Testing.Tests.Fixtures;
 
@@ -20,13 +21,13 @@ public sealed class LocalBaseCacheTests : IDisposable
         CachedToolTemplate.Version = "1";
         int before = CachedToolTemplate.Provisioned;
 
-        (TimeSpan firstTook, ArkerRunSummary first) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 1\n");
-        (TimeSpan secondTook, ArkerRunSummary second) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 1\n");
+        (TimeSpan firstTook, ArkerRunSummary first) = await RunAsync(new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache }, "tool 1\n");
+        (TimeSpan secondTook, ArkerRunSummary second) = await RunAsync(new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache }, "tool 1\n");
         int afterTwoRuns = CachedToolTemplate.Provisioned;
         CachedToolTemplate.Version = "2";
-        (_, ArkerRunSummary changed) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache }, "tool 2\n");
-        (_, ArkerRunSummary off) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache, LocalBaseCache = false }, "tool 2\n");
-        (_, ArkerRunSummary cleared) = await RunAsync(new ArkerTestingSettings { LocalCacheDirectory = _cache, ClearLocalBaseCache = true }, "tool 2\n");
+        (_, ArkerRunSummary changed) = await RunAsync(new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache }, "tool 2\n");
+        (_, ArkerRunSummary off) = await RunAsync(new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache, LocalBaseCache = false }, "tool 2\n");
+        (_, ArkerRunSummary cleared) = await RunAsync(new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache, ClearLocalBaseCache = true }, "tool 2\n");
 
         Assert.Equal(before + 1, afterTwoRuns); // the second run provisioned nothing
         Assert.True(firstTook > TimeSpan.Zero);
@@ -45,7 +46,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     public async Task TwoRunsStartedTogether_EachGetsAWholeBase_AndTheCacheKeepsOneEntry()
     {
         int before = SharedToolTemplate.Provisioned;
-        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
 
         (TimeSpan, ArkerRunSummary)[] together = await Task.WhenAll(
             RunAsync(settings, "shared\n", () => new SharedToolTemplate()),
@@ -65,7 +66,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\necho usage: tool v1\n", Cancellation);
-                var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+                var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
         try
         {
             (_, ArkerRunSummary first) = await RunAsync(settings, "usage: tool v1\n", () => new SeededToolTemplate(tools));
@@ -97,7 +98,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         string folder = Directory.CreateTempSubdirectory("arker-uploaded-tool-").FullName;
         string tool = Path.Combine(folder, "tool");
         await File.WriteAllTextAsync(tool, "#!/bin/sh\necho uploaded v1\n", Cancellation);
-        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
         try
         {
             await RunAsync(settings, "uploaded v1\n", () => new UploadedToolTemplate(tool));
@@ -120,7 +121,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         string folder = Directory.CreateTempSubdirectory("arker-edited-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "tool"), "#!/bin/sh\necho v1\n", Cancellation);
         const string V2 = "#!/bin/sh\necho v2\n";
-        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
         try
         {
             await RunAsync(settings, "v1\n", () => new EditedWhileProvisioningTemplate(folder, V2)); // the base holds v1; the folder says v2 by the end
@@ -139,7 +140,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\ncat ~/greeting\n", Cancellation);
-        var settings = new ArkerTestingSettings { LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
         string variable = "ARKER_TEST_GREETING_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         try
         {

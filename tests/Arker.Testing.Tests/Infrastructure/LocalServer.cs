@@ -1,3 +1,4 @@
+using Arker.Testing.Fixtures;
 using Arker.Testing.Local;
 
 namespace Arker.Testing.Tests.Infrastructure;
@@ -6,6 +7,9 @@ namespace Arker.Testing.Tests.Infrastructure;
 public sealed class LocalServer : IAsyncLifetime
 {
     public LocalArkerServer Server { get; private set; } = null!;
+
+    /// <summary>What base names stand for on this machine (<c>ARKER_TESTING_LOCAL_IMAGES</c>; in this repository's runs, the tests' Debian image): never a registry beyond it.</summary>
+    public static IReadOnlyDictionary<string, string> Images => ArkerTestingSettings.FromVariables(Environment.GetEnvironmentVariable).LocalImages;
 
     /// <summary>A client with default options (the current API), shared by tests.</summary>
     public ArkerClient Client { get; private set; } = null!;
@@ -18,7 +22,13 @@ public sealed class LocalServer : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Server = await LocalArkerServer.StartAsync(new LocalArkerServerOptions(), TestContext.Current.CancellationToken);
+        var options = new LocalArkerServerOptions();
+        foreach ((string name, string image) in Images)
+        {
+            options.Images[name] = image;
+        }
+
+        Server = await LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
         Client = NewClient();
         V01Client = NewClient(protocol: ArkerProtocol.V01);
     }
