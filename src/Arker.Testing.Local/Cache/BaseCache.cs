@@ -90,7 +90,7 @@ internal sealed class BaseCache
     /// then the manifest is written and the entry published. If another run published the same
     /// entry first, that one stays and is returned.
     /// </summary>
-    public async Task<CachedBase> StoreAsync(string name, string recipeHash, string? inputs, Func<string, Task> fill, bool ownRoot = false, bool rootInside = false)
+    public async Task<CachedBase> StoreAsync(string name, string recipeHash, string? inputs, Func<string, Task> fill, bool ownRoot = false, bool rootInside = false, string? root = null, IReadOnlyDictionary<string, string>? baseNames = null)
     {
         System.IO.Directory.CreateDirectory(_bases);
         string staging = Path.Combine(_bases, StagingPrefix + Guid.NewGuid().ToString("N"));
@@ -99,7 +99,7 @@ internal sealed class BaseCache
         try
         {
             await fill(layer);
-            var manifest = new CachedBase(CachedBase.CurrentFormat, name, recipeHash, _fingerprint, SizeOf(layer), _time.GetUtcNow(), inputs, ownRoot, rootInside);
+            var manifest = new CachedBase(CachedBase.CurrentFormat, name, recipeHash, _fingerprint, SizeOf(layer), _time.GetUtcNow(), inputs, ownRoot, rootInside, root, baseNames);
             await File.WriteAllBytesAsync(Path.Combine(staging, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheJsonContext.Default.CachedBase));
             string published = Path.Combine(_bases, CachedBase.Key(name, recipeHash));
             try

@@ -8,7 +8,10 @@ namespace Arker.Testing.Local.Cache;
 /// what the base's provisioning read from the client's machine, as the client recorded it:
 /// opaque here, kept and listed for the client to check before it reuses the base. <c>OwnRoot</c>:
 /// the base is a whole root of its own (from an image), which sees nothing of this machine;
-/// <c>RootInside</c>: its VMs have root inside (its ids are the VMs' range).
+/// <c>RootInside</c>: its VMs have root inside (its ids are the VMs' range). <c>Root</c>: what its
+/// VMs' root came from (an image reference, a root filesystem, or <c>arkuntu</c>), and
+/// <c>BaseNames</c>: the base names that stood for it when it was stored (<c>ubuntu-base</c> →
+/// that reference), so a server where such a name stands for something else does not offer it.
 /// </summary>
 internal sealed record CachedBase(
     int Format,
@@ -19,7 +22,9 @@ internal sealed record CachedBase(
     DateTimeOffset CreatedAt,
     string? Inputs = null,
     bool OwnRoot = false,
-    bool RootInside = false)
+    bool RootInside = false,
+    string? Root = null,
+    IReadOnlyDictionary<string, string>? BaseNames = null)
 {
     /// <summary>The format this server writes and reads; another is ignored.</summary>
     public const int CurrentFormat = 1;

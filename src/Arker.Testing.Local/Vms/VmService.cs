@@ -57,11 +57,43 @@ internal sealed partial class VmService : IAsyncDisposable
         cache?.Evict(new HashSet<string>()); // what no server used lately, past the cache's size
         foreach (Cache.CachedBase cached in cache?.Load() ?? [])
         {
+            if (service.ChangedBaseName(cached) is { } changed)
+            {
+                host.Sandboxes.Logger.LogInformation("Skipped the cached base {Directory}: {Reason}", cached.Directory, changed);
+                continue;
+            }
+
             service._cached[cached.Name] = cached;
         }
 
         return service;
     }
+
+    /// <summary>
+    /// Why <paramref name="cached"/> must not be offered here, or null: a base name that stood for
+    /// its root when it was stored stands for something else on this server (a template over
+    /// <c>ubuntu-base</c> would now get another machine), so its templates are provisioned again.
+    /// </summary>
+    private string? ChangedBaseName(Cache.CachedBase cached)
+    {
+        foreach ((string name, string then) in cached.BaseNames ?? new Dictionary<string, string>())
+        {
+            string? now = _images.TryGetValue(name, out string? reference) ? StandsFor(reference) : null;
+            if (now != then)
+            {
+                return $"it was made when '{name}' stood for {then}; here it stands for {now ?? "nothing"}";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The base names (see <see cref="Images"/>) that stand for <paramref name="root"/> here, each with it.</summary>
+    private Dictionary<string, string> NamesStandingFor(string root) =>
+        _images.Where(pair => StandsFor(pair.Value) == root).ToDictionary(pair => pair.Key, _ => root, StringComparer.Ordinal);
+
+    /// <summary>What a VM forked by a base name mapped to <paramref name="value"/> has as its root: <c>arkuntu</c>, or the image's normalized reference.</summary>
+    private static string StandsFor(string value) => value == BaseImageName ? value : ContainerImage.Normalize(value);
 
     /// <summary>
     /// Stores the caller's VM <paramref name="vm"/> in the base cache as <paramref name="name"/> for
@@ -78,7 +110,8 @@ internal sealed partial class VmService : IAsyncDisposable
         try
         {
             cached = await cache.StoreAsync(
-                name, recipeHash, inputs, target => _host.Merger.CopyMergedAsync(frozen.Lowers, target), ownRoot: frozen.HostReadOnlyFolders.Count == 0, rootInside: frozen.RootInside);
+                name, recipeHash, inputs, target => _host.Merger.CopyMergedAsync(frozen.Lowers, target), ownRoot: frozen.HostReadOnlyFolders.Count == 0, rootInside: frozen.RootInside,
+                root: vm.BaseImage, baseNames: NamesStandingFor(vm.BaseImage));
         }
         finally
         {
@@ -217,7 +250,7 @@ internal sealed partial class VmService : IAsyncDisposable
         // A base kept from an image's VM is a whole root of its own: nothing of this machine bound in, root inside as it had.
         VmSandbox sandbox = _host.Sandboxes.Create(
             id, [new Layer(cached.LayerPath, permanent: true)], [], hostReadOnlyFolders: cached.OwnRoot ? [] : null, rootInside: cached.OwnRoot ? cached.RootInside : null);
-        VmRecord record = PublicBase(id, cached.Name, BaseImageName, cached.CreatedAt, Interlocked.Increment(ref _sequence), sandbox, cached);
+        VmRecord record = PublicBase(id, cached.Name, cached.Root ?? BaseImageName, cached.CreatedAt, Interlocked.Increment(ref _sequence), sandbox, cached);
         record.Description = $"cached base (recipe {cached.RecipeHash})";
         _vms[id] = record;
         return record;

@@ -39,6 +39,29 @@ public sealed class BaseCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_base_kept_when_its_base_name_stood_for_another_machine_is_not_offered()
+    {
+        await using (LocalArkerServer first = await StartAsync(ubuntuBase: "arkuntu"))
+        {
+            string vm = (await Api(first).PostAsync("/v1/fork", new { source_vm_name = "ubuntu-base" })).Ok().GetProperty("vm_id").GetString()!;
+            (await Api(first).PostAsync($"/v1/vms/{vm}/cache", new { name = "over-ubuntu-base", recipe_hash = "r1" })).Ok();
+        }
+
+        // Where ubuntu-base is another root (never fetched here: a name is resolved on its first fork), its kept base is of another machine.
+        await using (LocalArkerServer elsewhere = await StartAsync(ubuntuBase: "/srv/another-root.tar"))
+        {
+            Assert.Empty((await Api(elsewhere).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray());
+            Assert.Equal(404, (await Api(elsewhere).PostAsync("/v1/fork", new { source_vm_name = "over-ubuntu-base" })).Status);
+        }
+
+        await using LocalArkerServer again = await StartAsync(ubuntuBase: "arkuntu");
+        JsonElement offered = Assert.Single((await Api(again).GetAsync("/v1/cache")).Ok().GetProperty("bases").EnumerateArray());
+        string fork = (await Api(again).PostAsync("/v1/fork", new { source_vm_name = "over-ubuntu-base" })).Ok().GetProperty("vm_id").GetString()!;
+        Assert.Equal("over-ubuntu-base", offered.GetProperty("name").GetString());
+        Assert.Equal("kept\n", (await V01(again).RunAsync(fork, "echo kept")).StdoutText);
+    }
+
+    [Fact]
     public async Task TheClientsRecordOfInputs_IsKeptWithTheEntry_ListedByTheNextServer_AndBoundedInSize()
     {
         const string Inputs = """{"format":1,"inputs":[{"kind":"Directory","location":"/src/testdata","excluded":[],"digests":{"tool":"755:ab"}}]}""";
@@ -206,10 +229,15 @@ public sealed class BaseCacheTests : IDisposable
         Arker.Testing.Local.Storage.FolderRemoval.Delete(_cache);
     }
 
-    private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40, string? dataRoot = null)
+    private Task<LocalArkerServer> StartAsync(bool useCache = true, TimeProvider? clock = null, long maxBytes = 1L << 40, string? dataRoot = null, string? ubuntuBase = null)
     {
         var options = new LocalArkerServerOptions { BaseCacheDirectory = _cache, UseBaseCache = useCache, BaseCacheMaxBytes = maxBytes, TimeProvider = clock ?? TimeProvider.System, DataRoot = dataRoot };
         options.ApiKeys[Key] = "org-cache";
+        if (ubuntuBase is not null)
+        {
+            options.Images["ubuntu-base"] = ubuntuBase;
+        }
+
         return LocalArkerServer.StartAsync(options, TestContext.Current.CancellationToken);
     }
 

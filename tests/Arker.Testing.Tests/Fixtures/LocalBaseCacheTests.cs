@@ -15,6 +15,13 @@ public sealed class LocalBaseCacheTests : IDisposable
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// What the tests of what invalidates a kept base fork for <c>ubuntu-base</c>: this machine's
+    /// userland. The cache's rules are the same for every root, and a kept base of an image is a
+    /// copy of the image's whole tree; the first test keeps one of the image this run maps the name to.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string> OverThisMachine = new Dictionary<string, string> { ["ubuntu-base"] = "arkuntu" };
+
     [Fact]
     public async Task ASecondRun_ForksTheCachedBase_AChangedRecipeProvisionsAgain_OffAndClearProvisionAgain()
     {
@@ -46,7 +53,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     public async Task TwoRunsStartedTogether_EachGetsAWholeBase_AndTheCacheKeepsOneEntry()
     {
         int before = SharedToolTemplate.Provisioned;
-        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = OverThisMachine, LocalCacheDirectory = _cache };
 
         (TimeSpan, ArkerRunSummary)[] together = await Task.WhenAll(
             RunAsync(settings, "shared\n", () => new SharedToolTemplate()),
@@ -66,7 +73,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\necho usage: tool v1\n", Cancellation);
-                var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
+                var settings = new ArkerTestingSettings { LocalImages = OverThisMachine, LocalCacheDirectory = _cache };
         try
         {
             (_, ArkerRunSummary first) = await RunAsync(settings, "usage: tool v1\n", () => new SeededToolTemplate(tools));
@@ -98,7 +105,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         string folder = Directory.CreateTempSubdirectory("arker-uploaded-tool-").FullName;
         string tool = Path.Combine(folder, "tool");
         await File.WriteAllTextAsync(tool, "#!/bin/sh\necho uploaded v1\n", Cancellation);
-        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = OverThisMachine, LocalCacheDirectory = _cache };
         try
         {
             await RunAsync(settings, "uploaded v1\n", () => new UploadedToolTemplate(tool));
@@ -121,7 +128,7 @@ public sealed class LocalBaseCacheTests : IDisposable
         string folder = Directory.CreateTempSubdirectory("arker-edited-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "tool"), "#!/bin/sh\necho v1\n", Cancellation);
         const string V2 = "#!/bin/sh\necho v2\n";
-        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = OverThisMachine, LocalCacheDirectory = _cache };
         try
         {
             await RunAsync(settings, "v1\n", () => new EditedWhileProvisioningTemplate(folder, V2)); // the base holds v1; the folder says v2 by the end
@@ -140,7 +147,7 @@ public sealed class LocalBaseCacheTests : IDisposable
     {
         string tools = Directory.CreateTempSubdirectory("arker-seeded-tool-").FullName;
         await File.WriteAllTextAsync(Path.Combine(tools, "tool"), "#!/bin/sh\ncat ~/greeting\n", Cancellation);
-        var settings = new ArkerTestingSettings { LocalImages = LocalServer.Images, LocalCacheDirectory = _cache };
+        var settings = new ArkerTestingSettings { LocalImages = OverThisMachine, LocalCacheDirectory = _cache };
         string variable = "ARKER_TEST_GREETING_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         try
         {
