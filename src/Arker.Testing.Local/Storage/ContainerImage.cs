@@ -102,7 +102,7 @@ internal static class ContainerImage
         string[] inspectTls = plainHttp ? ["--tls-verify=false"] : [];
         string[] copyTls = plainHttp ? ["--src-tls-verify=false"] : [];
         string Fetching(string error) =>
-            $"The image '{reference}' could not be fetched: {error} Check its name, or point at a mirror in registries.conf (/etc/containers/registries.conf, or ~/.config/containers/registries.conf without root); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
+            $"The image '{reference}' could not be fetched: {error} Check its name; log in if the registry asks for credentials (skopeo login REGISTRY, as the user the server runs as: they go to auth.json); or point at a mirror in registries.conf (~/.config/containers/registries.conf, or /etc/containers/registries.conf); or give a root filesystem directory or archive instead (--rootfs), or leave --rootfs out for the host's userland.";
 
         // Only the manifest is asked for when this machine has the image already: no blob is fetched again.
         string[] current = CurrentManifestDigests(HostTool.Run("skopeo", ["inspect", "--raw", .. inspectTls, reference], Fetching, Install));

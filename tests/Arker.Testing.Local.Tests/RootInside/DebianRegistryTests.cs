@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
 using Arker.Testing.Local.Tests.Infrastructure;
 using Arker.Testing.TestSupport;
 
@@ -8,7 +10,8 @@ namespace Arker.Testing.Local.Tests.RootInside;
 /// The tests' Debian image through the registry protocol, from a registry on the loopback address:
 /// pulled, unpacked with its ids in the VMs' range (root inside), forked; a second server fetches
 /// nothing; two servers pulling at once each get it whole and it is fetched once; a pull killed
-/// midway leaves no fetch running and nothing half made, and the next start completes it.
+/// midway leaves no fetch running and nothing half made, and the next start completes it; the
+/// user's registry configuration (a mirror) and credentials (auth.json) are skopeo's, and apply.
 /// </summary>
 public sealed class DebianRegistryTests : IAsyncLifetime
 {
@@ -82,6 +85,79 @@ public sealed class DebianRegistryTests : IAsyncLifetime
         Assert.Single(UnpackedRoots());
         await LocalArkerServer.CleanUpAfterDeadServersAsync(killed.Path); // what any later start does for a dead server's folder
         Assert.Empty(Directory.EnumerateFileSystemEntries(killed.Path));
+    }
+
+    [Fact]
+    public async Task A_mirror_the_registry_configuration_names_serves_the_image()
+    {
+        // A registry at another loopback address, where nothing answers, mirrored by the tests' one:
+        // the image comes from the mirror, as registries.conf says (here the user's: $HOME/.config/containers/registries.conf).
+        int unanswered = LoopbackPorts.Free();
+        string home = Path.Combine(_work, "home");
+        string configuration = Path.Combine(home, ".config", "containers", "registries.conf");
+        Directory.CreateDirectory(Path.GetDirectoryName(configuration)!);
+        await File.WriteAllTextAsync(configuration, $"""
+            [[registry]]
+            location = "127.0.0.2:{unanswered}"
+            insecure = true
+
+            [[registry.mirror]]
+            location = "127.0.0.1:{_registry.Port}"
+            insecure = true
+            """, TestContext.Current.CancellationToken);
+        using var dataRoot = new TemporaryDataRoot();
+        await using ServerProcess server = await ServerProcess.StartAsync(
+            new Dictionary<string, string> { ["HOME"] = home },
+            "--api-key", "mirror", "--data-root", dataRoot.Path, "--base-cache", Path.Combine(_work, "mirror-cache"));
+        var api = new ApiClient(_http, new Uri(server.BaseUrl, "/api"), "mirror");
+
+        string vm = (await api.PostAsync("/v1/fork", new { image = $"127.0.0.2:{unanswered}/arker/debian:bookworm" })).Ok().GetProperty("vm_id").GetString()!;
+        string release = (await api.PostAsync($"/v1/vms/{vm}/runs", new { command = ". /etc/os-release; echo $ID" })).Ok().GetProperty("stdout").GetString()!;
+
+        Assert.Equal("debian\n", release);
+        Assert.True(_registry.BlobsServed() > 0, "the mirror should have served the image's blobs");
+    }
+
+    [Fact]
+    public async Task A_registry_that_asks_for_credentials_serves_the_image_with_the_users_auth_json()
+    {
+        await using LoopbackRegistry guarded = await LoopbackRegistry.StartAsync(Path.Combine(_work, "guarded-registry"), password: "s3cret");
+        string reference = await guarded.PushAsync(await DebianImage.LayoutReferenceAsync(), "private/debian:bookworm");
+
+        string refused = await ForkWithHomeAsync(Path.Combine(_work, "no-login"), reference);
+
+        // As `skopeo login` writes it: $HOME/.config/containers/auth.json.
+        string home = Path.Combine(_work, "logged-in");
+        Directory.CreateDirectory(Path.Combine(home, ".config", "containers"));
+        string login = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{LoopbackRegistry.User}:s3cret"));
+        string auth = JsonSerializer.Serialize(new { auths = new Dictionary<string, object> { [$"127.0.0.1:{guarded.Port}"] = new { auth = login } } });
+        await File.WriteAllTextAsync(Path.Combine(home, ".config", "containers", "auth.json"), auth, TestContext.Current.CancellationToken);
+        string release = await ForkWithHomeAsync(home, reference);
+
+        Assert.Contains("unauthorized", refused, StringComparison.Ordinal);
+        Assert.Contains("skopeo login", refused, StringComparison.Ordinal);
+        Assert.Equal("debian\n", release);
+    }
+
+    /// <summary>
+    /// On a server (its own process) whose user's home is <paramref name="home"/>, forks
+    /// <paramref name="reference"/> and prints the image's distribution; or the refusal's message.
+    /// </summary>
+    private async Task<string> ForkWithHomeAsync(string home, string reference)
+    {
+        Directory.CreateDirectory(home);
+        using var dataRoot = new TemporaryDataRoot();
+        await using ServerProcess server = await ServerProcess.StartAsync(
+            new Dictionary<string, string> { ["HOME"] = home }, "--api-key", "home", "--data-root", dataRoot.Path, "--base-cache", Path.Combine(home, "cache"));
+        var api = new ApiClient(_http, new Uri(server.BaseUrl, "/api"), "home");
+        ApiResponse fork = await api.PostAsync("/v1/fork", new { image = reference });
+        if (fork.Status != 200)
+        {
+            return fork.Body.GetProperty("error").GetProperty("message").GetString()!;
+        }
+
+        string vm = fork.Ok().GetProperty("vm_id").GetString()!;
+        return (await api.PostAsync($"/v1/vms/{vm}/runs", new { command = ". /etc/os-release; echo $ID" })).Ok().GetProperty("stdout").GetString()!;
     }
 
     public async ValueTask DisposeAsync()
