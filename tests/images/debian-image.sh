@@ -32,8 +32,10 @@ if [ ! -f "$out/image.tar" ]; then
   staging=$(mktemp -d "$cache/.tmp-debian-XXXXXX")
   trap 'rm -rf "$staging"' EXIT
   mkdir "$staging/repo"
+  # /srv/zero: a device node outside /dev (made where mmdebstrap runs as root), which no VM may get.
   mmdebstrap --quiet --variant=minbase --include=sudo \
     --customize-hook="chroot \"\$1\" apt-get clean" \
+    --customize-hook="mknod -m 666 \"\$1/srv/zero\" c 1 5 || true" \
     --customize-hook="chroot \"\$1\" apt-get install --download-only --yes --no-install-recommends $in_repo" \
     --customize-hook="sync-out /var/cache/apt/archives $staging/repo" \
     "$suite" "$staging/image.tar" "$sources" >&2
@@ -42,7 +44,7 @@ if [ ! -f "$out/image.tar" ]; then
   umoci init --layout "$staging/layout"
   umoci new --image "$staging/layout:debian"
   umoci unpack "${rootless[@]}" --image "$staging/layout:debian" "$staging/bundle" >&2
-  tar -xf "$staging/image.tar" -C "$staging/bundle/rootfs" --numeric-owner --exclude=./dev/*
+  tar -xf "$staging/image.tar" -C "$staging/bundle/rootfs" --numeric-owner --exclude=./dev/* --exclude=./srv/zero
   umoci repack --image "$staging/layout:debian" "$staging/bundle" >&2
   rm -rf "$staging/bundle"
   chmod -R a+rX "$staging"

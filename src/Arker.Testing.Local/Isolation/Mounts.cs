@@ -10,6 +10,7 @@ namespace Arker.Testing.Local.Isolation;
 internal sealed class Mounts(MountNamespace space)
 {
     private const ulong MsReadOnly = 0x1;
+    private const ulong MsNoDev = 0x4;
     private const ulong MsBind = 0x1000;
     private const ulong MsPrivate = 0x40000;
 
@@ -18,11 +19,15 @@ internal sealed class Mounts(MountNamespace space)
     /// <summary>Overlays in a user namespace keep their metadata in <c>user.overlay.*</c> attributes.</summary>
     private string ExtraOptions => space.IsRootless ? ",userxattr" : "";
 
-    /// <summary>Mounts an overlay of <paramref name="lowers"/> (topmost first) under a writable upper.</summary>
+    /// <summary>
+    /// Mounts an overlay of <paramref name="lowers"/> (topmost first) under a writable upper: a VM's
+    /// root, where no device node opens (<c>nodev</c>; a VM's devices are its own <c>/dev</c>), so
+    /// one an image carried is nothing but a name.
+    /// </summary>
     public void MountOverlay(IReadOnlyList<string> lowers, string upper, string work, string target)
     {
         string options = $"lowerdir={string.Join(':', lowers)},upperdir={upper},workdir={work},volatile{ExtraOptions}";
-        int errno = space.Mount("overlay", target, "overlay", 0, options);
+        int errno = space.Mount("overlay", target, "overlay", MsNoDev, options);
         if (errno != 0)
         {
             throw new IOException($"overlay mount of {target} failed: {LibC.Describe(errno)} (errno {errno}, {lowers.Count} layers)");

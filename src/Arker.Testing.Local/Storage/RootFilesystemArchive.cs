@@ -10,9 +10,21 @@ namespace Arker.Testing.Local.Storage;
 /// unpacking leaves no half-unpacked root, and two starts at once each get a whole one. Device
 /// nodes are not unpacked: every sandbox gets its own <c>/dev</c>.
 /// </summary>
-internal static class RootFilesystemArchive
+internal static partial class RootFilesystemArchive
 {
     private const string Install = "apt-get install tar";
+
+    /// <summary>
+    /// The device nodes <paramref name="archive"/> holds outside <c>/dev</c>, as tar names them:
+    /// never unpacked (a VM's devices are its own <c>/dev</c>; without root none could be made).
+    /// </summary>
+    private static IEnumerable<string> DeviceNodes(string archive, Func<string, string> failure) =>
+        HostTool.Run("tar", ["-t", "-v", "--numeric-owner", "--quoting-style=literal", "-f", archive], failure, Install)
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => DeviceEntry().Match(line))
+            .Where(device => device.Success)
+            .Select(device => device.Groups["name"].Value)
+            .Where(name => !name.StartsWith("./dev/", StringComparison.Ordinal) && !name.StartsWith("dev/", StringComparison.Ordinal));
 
     /// <summary>Whether <paramref name="rootFilesystem"/> names an archive rather than a directory.</summary>
     public static bool IsArchive(string rootFilesystem) => File.Exists(rootFilesystem);
@@ -28,8 +40,8 @@ internal static class RootFilesystemArchive
 
         return UnpackedRoots.Ensure(Path.Combine(unpackedRoots, name + VmIdMap.Current?.FolderSuffix), "", staging =>
         {
-            string[] arguments = ["-x", "-f", archive, "-C", staging, "--numeric-owner", "--xattrs", "--xattrs-include=security.capability", "--exclude=./dev/*", "--exclude=dev/*"];
             Func<string, string> failure = errors => $"The root filesystem archive '{archive}' could not be unpacked: {errors} Give a tar archive of a Linux root (such as 'mmdebstrap --variant=minbase bookworm root.tar'), or a directory.";
+            string[] arguments = ["-x", "-f", archive, "-C", staging, "--numeric-owner", "--xattrs", "--xattrs-include=security.capability", "--exclude=./dev/*", "--exclude=dev/*", "--no-wildcards", .. DeviceNodes(archive, failure).Select(node => "--exclude=" + node)];
             if (Environment.IsPrivilegedProcess)
             {
                 HostTool.Run("tar", arguments, failure, Install);
@@ -46,4 +58,8 @@ internal static class RootFilesystemArchive
             }
         });
     }
+
+    /// <summary>A character or block device in tar's verbose listing: mode, owner, major and minor, date, time, name.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[cb]\S*\s+\S+\s+\d+,\s*\d+\s+\S+\s+\S+\s(?<name>.+)$")]
+    private static partial System.Text.RegularExpressions.Regex DeviceEntry();
 }

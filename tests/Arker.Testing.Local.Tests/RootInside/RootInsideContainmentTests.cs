@@ -67,6 +67,20 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
     }
 
     [Fact]
+    public async Task No_device_node_an_image_carries_reaches_a_VM_and_none_could_open()
+    {
+        string archive = await DebianImage.ArchiveAsync();
+        bool carried = (await TarListingAsync(archive)).Contains("./srv/zero", StringComparison.Ordinal); // made where the image was built as root
+        string vm = await debian.ForkAsync();
+
+        var (stdout, _, _) = await debian.RunAsync(vm, "test -e /srv/zero && echo zero:present || echo zero:absent; awk '$5 == \"/\" { print $6 }' /proc/self/mountinfo");
+
+        Assert.StartsWith("zero:absent\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("nodev", stdout.Split('\n')[1].Split(','));
+        Assert.True(carried || !Environment.IsPrivilegedProcess, "the tests' image, built as root, should carry the device node /srv/zero");
+    }
+
+    [Fact]
     public async Task Root_cannot_reach_the_servers_API()
     {
         string vm = await debian.ForkAsync();
@@ -114,5 +128,13 @@ public sealed class RootInsideContainmentTests(DebianServerFixture debian) : ICl
     {
         public static IEnumerable<string> PointsNamed(string source) =>
             File.ReadLines("/proc/self/mountinfo").Where(line => line.Split(" - ").Last().Split(' ').ElementAtOrDefault(1) == source);
+    }
+
+    private static async Task<string> TarListingAsync(string archive)
+    {
+        using var tar = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("tar", ["-t", "-f", archive]) { RedirectStandardOutput = true })!;
+        string listing = await tar.StandardOutput.ReadToEndAsync();
+        await tar.WaitForExitAsync();
+        return listing;
     }
 }
