@@ -33,9 +33,9 @@ public sealed class OrdinaryUser
         (string home, _) = await EnsureAccountAsync(SingleIdName);
         foreach ((string file, string option) in new[] { ("/etc/subuid", "--del-subuids"), ("/etc/subgid", "--del-subgids") })
         {
-            foreach (string[] fields in Ranges(file, SingleIdName))
+            foreach ((long start, long count) in Ranges(file, SingleIdName))
             {
-                string range = $"{fields[1]}-{long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) - 1}";
+                string range = $"{start}-{start + count - 1}";
                 (int exitCode, string output) = await RunAsync("usermod", [option, range, SingleIdName]);
                 Assert.True(exitCode == 0, $"usermod {option} {range} {SingleIdName} failed: {output}");
             }
@@ -57,8 +57,15 @@ public sealed class OrdinaryUser
         return (fields[5], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static IEnumerable<string[]> Ranges(string file, string name) =>
-        File.Exists(file) ? [.. File.ReadLines(file).Select(line => line.Split(':')).Where(fields => fields.Length == 3 && fields[0] == name)] : [];
+    /// <summary>The ranges <paramref name="file"/> (<c>/etc/subuid</c> or <c>/etc/subgid</c>) grants <paramref name="name"/>, or anybody.</summary>
+    private static IEnumerable<(long First, long Count)> Ranges(string file, string? name = null) =>
+        File.Exists(file)
+            ? [.. File.ReadLines(file)
+                .Select(line => line.Split(':'))
+                .Where(fields => fields.Length == 3 && (name is null || fields[0] == name)
+                    && long.TryParse(fields[1], System.Globalization.CultureInfo.InvariantCulture, out _) && long.TryParse(fields[2], System.Globalization.CultureInfo.InvariantCulture, out _))
+                .Select(fields => (long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))]
+            : [];
 
     /// <summary>
     /// A range of 65536 subordinate uids and gids for the account (as useradd grants where
@@ -68,16 +75,12 @@ public sealed class OrdinaryUser
     private static async Task EnsureSubordinateIdsAsync()
     {
         string[] files = ["/etc/subuid", "/etc/subgid"];
-        if (files.All(file => File.Exists(file) && File.ReadLines(file).Any(line => line.StartsWith(Name + ":", StringComparison.Ordinal))))
+        if (files.All(file => Ranges(file, Name).Any()))
         {
             return;
         }
 
-        long first = files.Where(File.Exists).SelectMany(File.ReadLines)
-            .Select(line => line.Split(':'))
-            .Where(fields => fields.Length == 3 && long.TryParse(fields[1], out _) && long.TryParse(fields[2], out _))
-            .Select(fields => long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture))
-            .Append(100_000).Max();
+        long first = files.SelectMany(file => Ranges(file)).Select(range => range.First + range.Count).Append(100_000).Max();
         string range = $"{first}-{first + 65_535}";
         (int exitCode, string output) = await RunAsync("usermod", ["--add-subuids", range, "--add-subgids", range, Name]);
         Assert.True(exitCode == 0, $"usermod could not grant {Name} the subordinate ids {range}: {output}");
@@ -88,8 +91,7 @@ public sealed class OrdinaryUser
     {
         (_, string uid) = await RunAsync("id", ["-u", Name]);
         long own = long.Parse(uid.Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        (long First, long Count)[] subordinate = [.. Ranges("/etc/subuid", Name)
-            .Select(fields => (long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture)))];
+        (long First, long Count)[] subordinate = [.. Ranges("/etc/subuid", Name)];
         (_, string table) = await RunAsync("ps", ["-e", "-o", "uid=,pid=,args="]);
         return [.. table.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Trim())
