@@ -99,7 +99,7 @@ internal sealed class BaseCache
         try
         {
             await fill(layer);
-            var manifest = new CachedBase(CachedBase.CurrentFormat, name, recipeHash, _fingerprint, SizeOf(layer), _time.GetUtcNow(), inputs, ownRoot, rootInside, root, baseNames);
+            var manifest = new CachedBase(CachedBase.CurrentFormat, name, recipeHash, _fingerprint, Storage.FolderSize.Of(layer), _time.GetUtcNow(), inputs, ownRoot, rootInside, root, baseNames);
             await File.WriteAllBytesAsync(Path.Combine(staging, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheJsonContext.Default.CachedBase));
             string published = Path.Combine(_bases, CachedBase.Key(name, recipeHash));
             try
@@ -195,7 +195,7 @@ internal sealed class BaseCache
         string marker = Path.Combine(entry, LastUsedFile);
         DateTimeOffset lastUsed = File.Exists(marker) ? File.GetLastWriteTimeUtc(marker)
             : manifest?.CreatedAt ?? System.IO.Directory.GetLastWriteTimeUtc(entry);
-        long size = manifest?.SizeBytes ?? (System.IO.Directory.Exists(Path.Combine(entry, "layer")) ? SizeOf(Path.Combine(entry, "layer")) : 0);
+        long size = manifest?.SizeBytes ?? (System.IO.Directory.Exists(Path.Combine(entry, "layer")) ? Storage.FolderSize.Of(Path.Combine(entry, "layer")) : 0);
         return new CacheEntry(entry, manifest?.Name ?? Path.GetFileName(entry), manifest?.RecipeHash ?? "", size, manifest?.CreatedAt, lastUsed, Usable: cached is not null);
     }
 
@@ -239,10 +239,6 @@ internal sealed class BaseCache
             Delete(staging);
         }
     }
-
-    private static long SizeOf(string directory) =>
-        new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true })
-            .Sum(file => file.Length);
 
     private static void Delete(string directory)
     {

@@ -78,7 +78,7 @@ internal static class ContainerImage
                 return 0;
             }
 
-            long size = UnpackedRoots.SizeOf(layout);
+            long size = FolderSize.Of(layout);
             FolderRemoval.Delete(layout);
             return size;
         }

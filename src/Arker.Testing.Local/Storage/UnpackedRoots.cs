@@ -57,7 +57,7 @@ internal static class UnpackedRoots
     }
 
     public static IReadOnlyList<Entry> List(string cacheFolder) =>
-        [.. Folders(cacheFolder).Select(root => new Entry(root, SizeOf(root), IsInUse(root)))];
+        [.. Folders(cacheFolder).Select(root => new Entry(root, FolderSize.Of(root), IsInUse(root)))];
 
     /// <summary>Removes every unpacked root no running server uses, and the fetched images once no root of them is left; what it removed.</summary>
     public static (int Roots, long Bytes) Prune(string cacheFolder)
@@ -72,7 +72,7 @@ internal static class UnpackedRoots
                 continue; // a running server uses it
             }
 
-            bytes += SizeOf(root);
+            bytes += FolderSize.Of(root);
             FolderRemoval.Delete(root);
             roots++;
         }
@@ -111,7 +111,4 @@ internal static class UnpackedRoots
             return null;
         }
     }
-
-    internal static long SizeOf(string folder) =>
-        new DirectoryInfo(folder).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true }).Sum(file => file.Length);
 }
