@@ -22,7 +22,9 @@ namespace Arker.Testing.Local.Isolation;
 /// the test host (which cancels its tests and then stops this server) and, unless they are in a
 /// session of their own, to the server's children — sandboxes, network set-ups, the rootless
 /// namespace helper — which would die before the server could stop them in order. So each child
-/// starts through <c>setsid</c> (util-linux), which makes the session and then runs it in place.
+/// starts through <c>setsid</c> (util-linux), which makes the session and then runs it in place,
+/// unless it makes its session itself (the server's start-up scripts, <c>sandbox-start.pl</c> and
+/// <c>vm-init.pl</c>, which save a sandbox that program's start).
 /// </para>
 /// </remarks>
 internal static class ChildProcesses
@@ -37,10 +39,35 @@ internal static class ChildProcesses
 
     private static readonly string? Setsid = SandboxPrerequisites.FindExecutable("setsid");
 
-    /// <summary>Starts <paramref name="info"/> from the starter thread, in a session of its own.</summary>
-    public static Task<Process> StartAsync(ProcessStartInfo info)
+    /// <summary><paramref name="program"/> with its stdio piped to the server, in <c>/</c>.</summary>
+    public static ProcessStartInfo Piped(string program) => new(program)
     {
-        if (Setsid is not null)
+        RedirectStandardInput = true,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+        WorkingDirectory = "/",
+    };
+
+    /// <summary>
+    /// How the server starts its sandboxes' programs: <see cref="Piped"/>, with an environment of only
+    /// the system's <c>PATH</c>.
+    /// </summary>
+    public static ProcessStartInfo PipedWithCleanEnvironment(string program)
+    {
+        ProcessStartInfo info = Piped(program);
+        info.Environment.Clear();
+        info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        return info;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="info"/> from the starter thread, in a session of its own: made by
+    /// <c>setsid</c>, or, when <paramref name="makesItsOwnSession"/>, by the program itself.
+    /// </summary>
+    public static Task<Process> StartAsync(ProcessStartInfo info, bool makesItsOwnSession = false)
+    {
+        if (Setsid is not null && !makesItsOwnSession)
         {
             info.ArgumentList.Insert(0, info.FileName);
             info.FileName = Setsid; // not a process group leader (a fresh child), so setsid makes the session and execs in place

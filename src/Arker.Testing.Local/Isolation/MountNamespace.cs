@@ -23,6 +23,12 @@ internal abstract class MountNamespace : IAsyncDisposable
     public abstract IReadOnlyList<string> LaunchPrefix(string? network);
 
     /// <summary>
+    /// The namespaces a sandbox's start enters (see <see cref="SandboxStart"/>), as "kind:path": without
+    /// root the server's user and mount namespaces, and <paramref name="network"/> when it names one.
+    /// </summary>
+    public abstract IEnumerable<string> NamespacesToEnter(string? network);
+
+    /// <summary>
     /// Whether the namespace is gone, and every mount in it: without root, when its helper has
     /// exited (killed by a signal meant for the test run, say). As root, never.
     /// </summary>
@@ -62,6 +68,9 @@ internal sealed class HostMountNamespace : MountNamespace
 
     public override IReadOnlyList<string> LaunchPrefix(string? network) =>
         network is null ? [] : [SandboxPrerequisites.FindExecutable("nsenter") ?? "nsenter", $"--net={network}", "--"];
+
+    public override IEnumerable<string> NamespacesToEnter(string? network) =>
+        network is null ? [] : [$"network:{network}"];
 
     public override string MountInfoPath => "/proc/self/mountinfo";
 

@@ -12,7 +12,7 @@ internal sealed class NetworkSetup(SandboxLauncher launcher, MountNamespace spac
 
     public string? MissingPrerequisites() => launcher.NetworkPrerequisitesMissing();
 
-    public Task<Process> StartAsync() => ChildProcesses.StartAsync(launcher.CreateNetworkStartInfo());
+    public Task<Process> StartAsync() => ChildProcesses.StartAsync(launcher.CreateNetworkStartInfo(), makesItsOwnSession: true); // sandbox-start.pl
 
     public Task EndAsync(Process setup) => ChildProcesses.EndAsync(setup, EndPatience);
 

@@ -8,15 +8,11 @@ namespace Arker.Testing.Local.Isolation;
 /// capabilities, in its own user, PID, mount, IPC, UTS (and by default network) namespaces, after
 /// joining the VM's cgroups. As root, the process runs on the host as
 /// <see cref="SandboxIdentity.HostUserId"/>, a uid no account has (never as root, nor as a person's uid
-/// 1000). Without root it is started in the server's user namespace (through <c>nsenter</c>), as
-/// the invoking user outside.
+/// 1000). Without root it is started in the server's user namespace, as the invoking user outside.
+/// What happens before bubblewrap runs is one small program's work (see <see cref="SandboxStart"/>).
 /// </summary>
 internal sealed class SandboxLauncher
 {
-    // Joins each cgroup given before "--", then becomes the command after it.
-    private const string JoinCgroupsThenExec =
-        "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"";
-
     private static readonly string[] Environment =
     [
         "HOME=/home/user", "USER=user", "LOGNAME=user", "SHELL=/bin/bash", "LANG=C.UTF-8", "TERM=dumb",
@@ -24,20 +20,21 @@ internal sealed class SandboxLauncher
     ];
 
     private readonly string _bwrap;
-    private readonly string _setpriv;
+    private readonly string _perl;
+    private readonly SandboxStart _start;
     private readonly IReadOnlyList<string> _hostReadOnlyBinds;
     private readonly bool _shareNetwork;
     private readonly bool _canDisableUserNamespaces;
     private readonly MountNamespace _space;
-    private readonly string? _ip = SandboxPrerequisites.FindExecutable("ip");
     private readonly string? _nft = SandboxPrerequisites.FindExecutable("nft");
 
-    public SandboxLauncher(string bwrap, string setpriv, IReadOnlyList<string> hostReadOnlyBinds, bool shareNetwork, MountNamespace space)
+    public SandboxLauncher(string bwrap, string perl, IReadOnlyList<string> hostReadOnlyBinds, bool shareNetwork, MountNamespace space)
     {
         _space = space;
         _canDisableUserNamespaces = SupportsDisablingUserNamespaces(bwrap);
         _bwrap = bwrap;
-        _setpriv = setpriv;
+        _perl = perl;
+        _start = new SandboxStart(perl);
         _hostReadOnlyBinds = hostReadOnlyBinds;
         _shareNetwork = shareNetwork;
     }
@@ -56,40 +53,10 @@ internal sealed class SandboxLauncher
             return CreateRootInsideStartInfo(mergedRoot, hostReadOnly, cgroupProcsFiles, command, network);
         }
 
-        ProcessStartInfo info = StartInNamespaces(network, "/bin/sh");
-        var args = info.ArgumentList;
-        args.Add("-c");
-        args.Add(JoinCgroupsThenExec);
-        args.Add("sh");
-        foreach (string procs in cgroupProcsFiles)
-        {
-            args.Add(procs);
-        }
-
-        args.Add("--");
-        if (!_space.IsRootless)
-        {
-            // Root drops to the VM user's host uid; without root the process is that user already.
-            args.Add(_setpriv);
-            args.Add($"--reuid={SandboxIdentity.HostUserId}");
-            args.Add($"--regid={SandboxIdentity.HostGroupId}");
-            args.Add("--clear-groups");
-            args.Add("--");
-        }
-
-        args.Add(_bwrap);
-        foreach (string arg in BubblewrapArguments(mergedRoot, hostReadOnly, shareNetwork: _shareNetwork || network is not null))
-        {
-            args.Add(arg);
-        }
-
-        args.Add("--");
-        foreach (string part in command)
-        {
-            args.Add(part);
-        }
-
-        return info;
+        // Root drops to the VM user's host uid; without root the process is that user already.
+        (int, int)? user = _space.IsRootless ? null : (SandboxIdentity.HostUserId, SandboxIdentity.HostGroupId);
+        string[] bubblewrap = [_bwrap, .. BubblewrapArguments(mergedRoot, hostReadOnly, shareNetwork: _shareNetwork || network is not null), "--", .. command];
+        return _start.Command(_space.NamespacesToEnter(network), cgroupProcsFiles, user, bubblewrap);
     }
 
     /// <summary>
@@ -108,7 +75,7 @@ internal sealed class SandboxLauncher
             throw new InvalidOperationException("root inside is for VMs of their own root filesystem, on a server with a range of ids for them");
         }
 
-        ProcessStartInfo info = StartInNamespaces(network, SandboxPrerequisites.FindExecutable("perl") ?? "perl");
+        ProcessStartInfo info = StartInNamespaces(network, _perl);
         string[] settings =
         [
             $"root={mergedRoot}",
@@ -141,57 +108,53 @@ internal sealed class SandboxLauncher
     /// </summary>
     public ProcessStartInfo CreateNetworkStartInfo()
     {
-        ProcessStartInfo info = StartInNamespaces(null, SandboxPrerequisites.FindExecutable("unshare") ?? "unshare");
-        string[] ports = [.. new[] { Network.PreparedNetwork.ConnectionsPort, Network.PreparedNetwork.LookupsPort, Network.PreparedNetwork.DatagramsPort }
-            .Select(port => port.ToString(System.Globalization.CultureInfo.InvariantCulture))];
-        foreach (string part in (string[])["--net", "--", "/bin/sh", "-c", NetworkSetup, "sh", _ip!, _nft!, .. ports])
-        {
-            info.ArgumentList.Add(part);
-        }
-
-        return info;
+        string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string rules = NetworkRules
+            .Replace("{tcp}", Number(Network.PreparedNetwork.ConnectionsPort), StringComparison.Ordinal)
+            .Replace("{dns}", Number(Network.PreparedNetwork.LookupsPort), StringComparison.Ordinal)
+            .Replace("{udp}", Number(Network.PreparedNetwork.DatagramsPort), StringComparison.Ordinal)
+            .Replace("{mark}", Number(DatagramMark), StringComparison.Ordinal);
+        return _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable, _nft!, rules);
     }
 
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
     public string? NetworkPrerequisitesMissing() =>
         _shareNetwork ? "VMs share the host's network (--share-network)"
-        : _ip is null ? "'ip' is not installed (apt-get install iproute2)"
         : _nft is null ? "'nft' is not installed (apt-get install nftables)"
         : null;
 
-    // Run by /bin/sh in the new namespace: $1 ip, $2 nft, then the gateway's ports for TCP, DNS
-    // and other datagrams. Datagrams other than DNS are marked,
-    // routed back into the namespace (table 100) and diverted to the gateway's socket by TPROXY,
-    // which keeps their destination for it to read. 127.0.0.2 is there for glibc's AI_ADDRCONFIG,
-    // which counts only IPv4 addresses other than 127.0.0.1 as a network.
-    private const string NetworkSetup = """
-        ip="$1" nft="$2" tcp="$3" dns="$4" udp="$5"
-        "$ip" link set lo up && "$ip" addr add 127.0.0.2/8 dev lo && "$ip" route add default dev lo src 127.0.0.1 &&
-        "$ip" rule add fwmark 1 lookup 100 && "$ip" route add local 0.0.0.0/0 dev lo table 100 &&
-        "$nft" -f - <<RULES && echo ready && read -r held
+    // Datagrams other than DNS are marked with this, and the mark's routing table takes them back
+    // into the namespace, where TPROXY diverts them to the gateway's socket.
+    private const int DatagramMark = 1;
+    private const int DatagramTable = 100;
+
+    // nft's rules: outbound TCP and DNS redirected to the gateway's ports; datagrams other than DNS
+    // marked and diverted to the gateway's socket by TPROXY, which keeps their destination for it to
+    // read; anything else refused.
+    private const string NetworkRules = """
         table ip arker {
           chain steer {
             type nat hook output priority -100; policy accept;
             ip daddr 127.0.0.0/8 return
-            udp dport 53 redirect to :$dns
-            meta l4proto tcp redirect to :$tcp
+            udp dport 53 redirect to :{dns}
+            meta l4proto tcp redirect to :{tcp}
           }
           chain mark_datagrams {
             type route hook output priority mangle; policy accept;
-            ip daddr != 127.0.0.0/8 udp dport != 53 meta mark set 1
+            ip daddr != 127.0.0.0/8 udp dport != 53 meta mark set {mark}
           }
           chain divert_datagrams {
             type filter hook prerouting priority mangle; policy accept;
-            meta l4proto udp meta mark 1 tproxy to 127.0.0.1:$udp
+            meta l4proto udp meta mark {mark} tproxy to 127.0.0.1:{udp}
           }
           chain refuse_others {
             type filter hook output priority 0; policy accept;
             ct status dnat accept
-            meta mark 1 accept
+            meta mark {mark} accept
             ip daddr != 127.0.0.0/8 reject with icmp type admin-prohibited
           }
         }
-        RULES
+
         """;
 
     /// <summary>
@@ -201,17 +164,7 @@ internal sealed class SandboxLauncher
     private ProcessStartInfo StartInNamespaces(string? network, string program)
     {
         IReadOnlyList<string> prefix = _space.LaunchPrefix(network);
-        var info = new ProcessStartInfo(prefix.Count > 0 ? prefix[0] : program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
-
-        info.Environment.Clear();
-        info.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        ProcessStartInfo info = ChildProcesses.PipedWithCleanEnvironment(prefix.Count > 0 ? prefix[0] : program);
         foreach (string part in prefix.Count > 0 ? [.. prefix.Skip(1), program] : Array.Empty<string>())
         {
             info.ArgumentList.Add(part);

@@ -6,7 +6,7 @@ namespace Arker.Testing.Local.Isolation;
 /// <summary>Checks that this machine can run sandboxes, and says what is missing if it cannot.</summary>
 internal static class SandboxPrerequisites
 {
-    public static (string Bwrap, string Setpriv) Check()
+    public static (string Bwrap, string Perl) Check()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -15,8 +15,8 @@ internal static class SandboxPrerequisites
 
         string bwrap = FindExecutable("bwrap")
             ?? throw new SandboxUnavailableException("bubblewrap is not installed; the local Arker server uses it to sandbox VMs. Install it with 'apt-get install bubblewrap' (Debian/Ubuntu) or 'dnf install bubblewrap' (Fedora).");
-        string setpriv = FindExecutable("setpriv")
-            ?? throw new SandboxUnavailableException("setpriv (from util-linux) is not installed; the local Arker server uses it to run VMs as an unprivileged user. Install it with 'apt-get install util-linux'.");
+        string perl = FindExecutable("perl")
+            ?? throw new SandboxUnavailableException("perl is not installed; the local Arker server starts its sandboxes with a small Perl program. Install it with 'apt-get install perl-base'.");
 
         if (!File.ReadAllText("/proc/filesystems").Contains("overlay", StringComparison.Ordinal) && !TryLoadOverlayModule())
         {
@@ -30,7 +30,7 @@ internal static class SandboxPrerequisites
         }
 
         _ = LibC.close(fd);
-        return (bwrap, setpriv);
+        return (bwrap, perl);
     }
 
     /// <summary>

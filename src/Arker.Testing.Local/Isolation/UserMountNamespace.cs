@@ -43,6 +43,9 @@ internal sealed class UserMountNamespace : MountNamespace
     public override IReadOnlyList<string> LaunchPrefix(string? network) =>
         [_nsenter, "--target", Pid, "--user", "--mount", "--preserve-credentials", .. (network is null ? Array.Empty<string>() : [$"--net={network}"]), "--"];
 
+    public override IEnumerable<string> NamespacesToEnter(string? network) =>
+        [$"user:/proc/{Pid}/ns/user", $"mount:/proc/{Pid}/ns/mnt", .. (network is null ? Array.Empty<string>() : [$"network:{network}"])];
+
     public override bool HasEnded => _helper.HasExited;
 
     public override string MountInfoPath => $"/proc/{Pid}/mountinfo";
@@ -66,14 +69,7 @@ internal sealed class UserMountNamespace : MountNamespace
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint("\0" + channelName));
         listener.Listen(1);
-        var start = new ProcessStartInfo(unshare)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = "/",
-        };
+        ProcessStartInfo start = ChildProcesses.Piped(unshare);
         foreach (string arg in (string[])["--user", "--map-root-user", .. SubordinateIds.Current?.UnshareOptions ?? [], "--mount", "--propagation", "private", "--", perl, "-e", ReadHelperScript(),
             $"channel={channelName}", $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"setns={calls.Setns}", $"unshare={calls.Unshare}", $"sendmsg={calls.Sendmsg}", $"recvmsg={calls.Recvmsg}", $"openat2={SystemCalls.Openat2}",
             $"msg_cmsg_cloexec={NetworkConstants.MsgCmsgCloexec}",
@@ -239,12 +235,7 @@ internal sealed class UserMountNamespace : MountNamespace
         SandboxPrerequisites.FindExecutable(program)
         ?? throw new SandboxUnavailableException($"{program} is not installed; without root the local Arker server needs it to make its user namespace. Install it with 'sudo apt-get install {package}'.");
 
-    private static string ReadHelperScript()
-    {
-        using Stream resource = typeof(UserMountNamespace).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.namespace-helper.pl")!;
-        using var reader = new StreamReader(resource);
-        return reader.ReadToEnd();
-    }
+    private static string ReadHelperScript() => EmbeddedScript.Read("Arker.Testing.Local.Isolation.namespace-helper.pl");
 
     private static async Task DrainAsync(StreamReader reader)
     {

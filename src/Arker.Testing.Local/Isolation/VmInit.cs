@@ -9,12 +9,7 @@ namespace Arker.Testing.Local.Isolation;
 /// </summary>
 internal static class VmInit
 {
-    private static readonly Lazy<string> Script = new(() =>
-    {
-        using Stream resource = typeof(VmInit).Assembly.GetManifestResourceStream("Arker.Testing.Local.Isolation.vm-init.pl")!;
-        using var reader = new StreamReader(resource);
-        return reader.ReadToEnd();
-    });
+    private static readonly Lazy<string> Script = new(() => EmbeddedScript.Read("Arker.Testing.Local.Isolation.vm-init.pl"));
 
     /// <summary>perl's arguments: the script, <paramref name="settings"/> (name=value), the map and the system call numbers, then <paramref name="command"/>.</summary>
     public static IEnumerable<string> Arguments(VmIdMap map, IEnumerable<string> settings, IEnumerable<string> command)
@@ -24,7 +19,7 @@ internal static class VmInit
         [
             "-e", Script.Value, .. settings, $"map={map.ProcMap}",
             $"mount={calls.Mount}", $"umount2={calls.Umount2}", $"pivot_root={calls.PivotRoot}", $"sethostname={calls.Sethostname}", $"unshare={calls.Unshare}",
-            $"setgroups={calls.Setgroups}", $"setresgid={calls.Setresgid}", $"setresuid={calls.Setresuid}", $"prctl={calls.Prctl}", "--",
+            $"setgroups={calls.Setgroups}", $"setresgid={calls.Setresgid}", $"setresuid={calls.Setresuid}", $"prctl={calls.Prctl}", $"setsid={calls.Setsid}", "--",
             .. command,
         ];
     }

@@ -39,6 +39,7 @@ sub mount_at {
 
 sub die_with_parent { syscall($k{prctl}, $set_parent_death_signal, $kill) == 0 or fail('set the parent-death signal'); }
 
+syscall($k{setsid}); # a session of its own, as every child of the server (fails only for a session's leader, which this then is)
 die_with_parent();
 for my $procs (@cgroups) {
     open(my $cgroup, '>>', $procs) or fail("join $procs");

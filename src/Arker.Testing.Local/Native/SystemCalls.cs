@@ -23,8 +23,8 @@ internal static class SystemCalls
     /// <exception cref="PlatformNotSupportedException">On an architecture other than x64 and arm64.</exception>
     public static ArchitectureCalls ForThisMachine() => RuntimeInformation.ProcessArchitecture switch
     {
-        Architecture.X64 => new(Mount: 165, Umount2: 166, Setns: 308, Unshare: 272, Sendmsg: 46, Recvmsg: 47, PivotRoot: 155, Sethostname: 170, Setgroups: 116, Setresuid: 117, Setresgid: 119, Prctl: 157),
-        Architecture.Arm64 => new(Mount: 40, Umount2: 39, Setns: 268, Unshare: 97, Sendmsg: 211, Recvmsg: 212, PivotRoot: 41, Sethostname: 161, Setgroups: 159, Setresuid: 147, Setresgid: 149, Prctl: 167),
+        Architecture.X64 => new(Mount: 165, Umount2: 166, Setns: 308, Unshare: 272, Sendmsg: 46, Recvmsg: 47, PivotRoot: 155, Sethostname: 170, Setgroups: 116, Setresuid: 117, Setresgid: 119, Prctl: 157, Setsid: 112),
+        Architecture.Arm64 => new(Mount: 40, Umount2: 39, Setns: 268, Unshare: 97, Sendmsg: 211, Recvmsg: 212, PivotRoot: 41, Sethostname: 161, Setgroups: 159, Setresuid: 147, Setresgid: 149, Prctl: 167, Setsid: 157),
         var other => throw new PlatformNotSupportedException($"the local Arker server runs on x64 and arm64 machines; this one is {other}"),
     };
 }
@@ -32,4 +32,4 @@ internal static class SystemCalls
 /// <summary>System call numbers of one architecture.</summary>
 internal readonly record struct ArchitectureCalls(
     long Mount, long Umount2, long Setns, long Unshare, long Sendmsg, long Recvmsg,
-    long PivotRoot, long Sethostname, long Setgroups, long Setresuid, long Setresgid, long Prctl);
+    long PivotRoot, long Sethostname, long Setgroups, long Setresuid, long Setresgid, long Prctl, long Setsid);

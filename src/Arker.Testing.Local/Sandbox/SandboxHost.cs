@@ -72,7 +72,7 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public static async Task<SandboxHost> StartAsync(LocalArkerServerOptions options, ILogger logger)
     {
-        (string bwrap, string setpriv) = SandboxPrerequisites.Check();
+        (string bwrap, string perl) = SandboxPrerequisites.Check();
         MountNamespace space = Environment.IsPrivilegedProcess ? new HostMountNamespace() : await UserMountNamespace.StartAsync();
         var mounts = new Mounts(space);
         InstanceDirectory? instance = null;
@@ -111,7 +111,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, options.BaseCacheDirectory ?? LocalCacheFolder.Default());
             var cleanup = new BackgroundCleanup();
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
-            var launcher = new SandboxLauncher(bwrap, setpriv, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);
+            var launcher = new SandboxLauncher(bwrap, perl, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);
             networking = await VmNetworking.StartAsync(
                 new NetworkSetup(launcher, space), options.ShareHostNetwork, options.DefaultNetwork, new HostLookup(options.HostNames), options.TimeProvider, logger);
             string vmsDirectory = Path.Combine(instance.Path, InstanceDirectory.VmsFolder);

@@ -56,7 +56,7 @@ internal sealed class ShellSession
     public static async Task<ShellSession> StartAsync(SandboxLauncher launcher, string mergedRoot, IReadOnlyList<string> hostReadOnly, IReadOnlyList<string> cgroupProcs, int outputCap, string cwd, string? exports, string? network, bool rootInside = false)
     {
         var info = launcher.CreateStartInfo(mergedRoot, hostReadOnly, cgroupProcs, ["/bin/bash", "--noprofile", "--norc", "-c", Driver], network, rootInside);
-        Process process = await ChildProcesses.StartAsync(info);
+        Process process = await ChildProcesses.StartAsync(info, makesItsOwnSession: true); // sandbox-start.pl or vm-init.pl
         var session = new ShellSession(process, outputCap);
         string restore = $"builtin cd -- {ShellQuoting.Quote(cwd)} 2>/dev/null; {exports}";
         ShellResult result = await session.RunAsync(restore, Timeout.InfiniteTimeSpan);

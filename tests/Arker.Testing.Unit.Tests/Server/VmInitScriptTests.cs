@@ -11,6 +11,7 @@ public sealed class VmInitScriptTests
     [Theory]
     [InlineData("Arker.Testing.Local.Isolation.vm-init.pl")]
     [InlineData("Arker.Testing.Local.Isolation.namespace-helper.pl")]
+    [InlineData("Arker.Testing.Local.Isolation.sandbox-start.pl")]
     public async Task Compiles_under_strict_and_warnings(string resource)
     {
         string script;
