@@ -29,13 +29,11 @@ internal abstract class MountNamespace : IAsyncDisposable
     public abstract IEnumerable<string> NamespacesToEnter(string? network);
 
     /// <summary>
-    /// Whether the namespace is gone, and every mount in it: without root, when its helper has
-    /// exited (killed by a signal meant for the test run, say). As root, never.
+    /// The namespace's mount table, in <c>/proc/…/mountinfo</c> form; none once the namespace has
+    /// ended, and every mount in it: without root, when its helper has exited (killed by a signal
+    /// meant for the test run, say). As root, never.
     /// </summary>
-    public virtual bool HasEnded => false;
-
-    /// <summary>The namespace's mount table, in <c>/proc/…/mountinfo</c> form.</summary>
-    public abstract string MountInfoPath { get; }
+    public abstract IReadOnlyList<string> ReadMountTable();
 
     /// <summary>A one-line account of the namespace, for the start-up log and <c>/healthz</c>.</summary>
     public abstract string Describe();
@@ -72,7 +70,7 @@ internal sealed class HostMountNamespace : MountNamespace
     public override IEnumerable<string> NamespacesToEnter(string? network) =>
         network is null ? [] : [$"network:{network}"];
 
-    public override string MountInfoPath => "/proc/self/mountinfo";
+    public override IReadOnlyList<string> ReadMountTable() => File.ReadAllLines("/proc/self/mountinfo");
 
     public override string View(string path) => path;
 

@@ -96,14 +96,14 @@ internal sealed class Mounts(MountNamespace space)
     }
 
     /// <summary>The mount points at or below <paramref name="prefix"/> in this namespace, deepest first; none once the namespace has ended (its mounts ended with it).</summary>
-    public IReadOnlyList<string> MountPointsUnder(string prefix) => space.HasEnded ? [] : MountPointsUnder(space.MountInfoPath, prefix);
+    public IReadOnlyList<string> MountPointsUnder(string prefix) => MountPointsUnder(space.ReadMountTable(), prefix);
 
     /// <summary>The mount points at or below <paramref name="prefix"/> in a mount table, deepest first.</summary>
-    public static IReadOnlyList<string> MountPointsUnder(string mountInfoPath, string prefix)
+    public static IReadOnlyList<string> MountPointsUnder(IEnumerable<string> mountTable, string prefix)
     {
         string withSlash = prefix.TrimEnd('/') + "/";
         var points = new List<string>();
-        foreach (string line in File.ReadLines(mountInfoPath))
+        foreach (string line in mountTable)
         {
             string[] fields = line.Split(' ');
             if (fields.Length < 5)

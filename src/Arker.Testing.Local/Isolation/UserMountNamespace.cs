@@ -30,6 +30,9 @@ internal sealed class UserMountNamespace : MountNamespace
     private readonly Lock _gate = new();
     private readonly byte[] _answer = new byte[256];
 
+    /// <summary>How long a helper whose mount table cannot be read is given to be seen exiting.</summary>
+    private static readonly TimeSpan HelperExitPatience = TimeSpan.FromSeconds(5);
+
     private UserMountNamespace(Process helper, Socket channel, string nsenter)
     {
         _helper = helper;
@@ -46,9 +49,19 @@ internal sealed class UserMountNamespace : MountNamespace
     public override IEnumerable<string> NamespacesToEnter(string? network) =>
         [$"user:/proc/{Pid}/ns/user", $"mount:/proc/{Pid}/ns/mnt", .. (network is null ? Array.Empty<string>() : [$"network:{network}"])];
 
-    public override bool HasEnded => _helper.HasExited;
-
-    public override string MountInfoPath => $"/proc/{Pid}/mountinfo";
+    public override IReadOnlyList<string> ReadMountTable()
+    {
+        try
+        {
+            return _helper.HasExited ? [] : File.ReadAllLines($"/proc/{Pid}/mountinfo");
+        }
+        catch (IOException) when (_helper.WaitForExit(HelperExitPatience))
+        {
+            // Killed a moment ago: its namespaces are released before it is a zombie, and /proc
+            // answers EINVAL (then ENOENT) while this process has not yet seen it exit.
+            return [];
+        }
+    }
 
     private string Pid => _helper.Id.ToString(CultureInfo.InvariantCulture);
 
