@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Arker.Testing build entry point.
-#   ./build.sh sample   install what is missing, then run the sample suites (samples/, xunit.v3 and NUnit) on the embedded local server
+#   ./build.sh sample   install what is missing, then run the sample suites (samples/: xunit.v3, NUnit, MSTest, TUnit) on the embedded local server
 #   ./build.sh test     install what is missing, then run every test (the command CI runs)
 #   ./build.sh server   run the local Arker server on http://127.0.0.1:8787 (API key ark_local_test)
 #   ./build.sh bench    run the benchmarks and print the figures of the README's performance table
@@ -18,9 +18,8 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  # Each VM's network is made with ip and nft (VMs reach out through the server's gateway);
-  # both live in /usr/sbin, which an ordinary user's PATH may lack.
-  PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+  # Each VM's network gets its nftables rules from nft (VMs reach out through the server's
+  # gateway); it lives in /usr/sbin, which an ordinary user's PATH may lack.
   PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nftables)
   command -v perl >/dev/null 2>&1 || missing+=(perl-base)
   if [ "$(id -u)" -ne 0 ]; then
@@ -45,6 +44,8 @@ ensure_prerequisites() {
     [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
     # A test runs the curl command printed for a kept VM; another checks the README's .gitignore with git.
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    # Network tests make a host "outside" this machine with ip (a network namespace and a veth pair).
+    PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
     command -v git >/dev/null 2>&1 || missing+=(git)
     # Tests fork VMs from container images (skopeo fetches them, umoci unpacks them), and one
     # runs the distribution's registry on the loopback address (its own, on a free port).
@@ -91,6 +92,8 @@ case "${1:-test}" in
     serve_images "${XDG_CACHE_HOME:-$HOME/.cache}/arker-testing-samples"
     dotnet test samples/Arker.Testing.Samples.Xunit -c Release
     dotnet test samples/Arker.Testing.Samples.NUnit -c Release
+    dotnet test samples/Arker.Testing.Samples.MSTest -c Release
+    dotnet test samples/Arker.Testing.Samples.TUnit -c Release
     ;;
   server)
     ensure_prerequisites

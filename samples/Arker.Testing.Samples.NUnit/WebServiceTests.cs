@@ -40,13 +40,13 @@ public sealed class WebServiceTests : ArkerTest
         Assert.That(notes, Is.Empty); // a fresh service in each fork
     }
 
-    /// <summary>Starts the service in the background on the VM's port 8080, waits until it listens, and exposes it.</summary>
+    /// <summary>Starts the service in the background on the VM's port 8080, waits until it answers, and exposes it.</summary>
     private async Task<Uri> StartServiceAsync()
     {
-        // Started in the background by a command that returns (one that ends its session's shell, with
-        // `exit`, would end the service too); then its port is waited for, never slept for.
-        (await Vm.RunAsync("(python3 apps/notes_web.py 8080 > notes-web.log 2>&1 &)", CancellationToken)).ShouldSucceed();
-        await Vm.WaitForPortAsync(8080, TimeSpan.FromSeconds(10), CancellationToken);
+        // A service, not a command: its output is kept (and attached should the test fail), and
+        // readiness is waited for, never slept for; a service that exits fails the wait at once.
+        VmService web = await Vm.StartServiceAsync("python3 apps/notes_web.py 8080", "notes-web", CancellationToken);
+        await web.WaitForHttpAsync(8080, "/notes", TimeSpan.FromSeconds(10), CancellationToken);
         return await Vm.ExposePortAsync(8080, CancellationToken);
     }
 }

@@ -177,6 +177,7 @@ internal static class LocalServerCommand
         });
 
         command.Subcommands.Add(CacheCommand());
+        command.Subcommands.Add(SnapshotsCommand.Create());
         return await command.Parse(args).InvokeAsync();
     }
 

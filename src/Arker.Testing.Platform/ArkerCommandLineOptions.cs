@@ -18,6 +18,7 @@ internal sealed class ArkerCommandLineOptions : ArkerExtension, ICommandLineOpti
     private static readonly ArkerOption[] Options =
     [
         new("arker-keep-failed", ArkerEnvironmentVariables.KeepFailed, ArgumentArity.Zero, "Keep a failed test's VM for inspection, and print its id in the test's output."),
+        new("arker-attach-always", ArkerEnvironmentVariables.AttachAlways, ArgumentArity.Zero, "Attach every test's VM transcript and AttachOnFailure files to its result, not only a failed test's."),
         new("arker-require", ArkerEnvironmentVariables.Require, ArgumentArity.Zero, "Fail, rather than skip, Arker tests when no Arker can be reached (on by default when CI=true)."),
         new("arker-reuse", ArkerEnvironmentVariables.Reuse, ArgumentArity.Zero, "Keep provisioned bases after the run and reuse them while their recipe is unchanged."),
         new("arker-pool-size", ArkerEnvironmentVariables.PoolSize, ArgumentArity.ExactlyOne, $"Forks made ahead of time for each base VM (default {Defaults.PoolSize}; 0 turns the warm pool off)."),

@@ -13,7 +13,8 @@ namespace Arker.Testing.Platform;
 /// In the test host: gives the shared test environment the settings of the command line when a
 /// test session starts; when it ends, deletes the session's VMs, prints what the run did, and
 /// saves it as a file in the test results folder (<c>dotnet test</c> lists the file; it shows
-/// test applications' own output only when a run fails). When the session is cancelled (Ctrl-C),
+/// test applications' own output only when a run fails) and, on GitHub Actions, on the job's
+/// summary page (<see cref="GitHubStepSummary"/>). When the session is cancelled (Ctrl-C),
 /// the run is cancelled at once: its VMs are deleted, which ends the commands running in them,
 /// and no later test gets a VM (<see cref="ArkerTestEnvironment.CancelSharedAsync"/>), whether
 /// or not the test framework stops its tests. A cancelled session skips the platform's
@@ -53,7 +54,10 @@ internal sealed class ArkerRunReporter(IServiceProvider services)
 
         try
         {
-            ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()));
+            ArkerTestEnvironment.ConfigureShared(ArkerCommandLineOptions.ReadSettings(services.GetCommandLineOptions()) with
+            {
+                ResultsDirectory = services.GetConfiguration().GetTestResultDirectory(), // where failed tests' evidence goes
+            });
         }
         catch (InvalidOperationException ex)
         {
@@ -115,6 +119,11 @@ internal sealed class ArkerRunReporter(IServiceProvider services)
             await output.DisplayAsync(this, new WarningMessageOutputDeviceData(
                 $"{summary.LeftBehind} VM(s) of the run could not be deleted; their names begin with {summary.RunId}. Delete them through the Arker API (ArkerTestEnvironment.CleanUpAbandonedRunAsync deletes them all)."),
                 cancellationToken);
+        }
+
+        if (await GitHubStepSummary.AppendAsync(summary, cancellationToken) is { } problem)
+        {
+            await output.DisplayAsync(this, new WarningMessageOutputDeviceData(problem), cancellationToken);
         }
 
         string folder = services.GetConfiguration().GetTestResultDirectory();

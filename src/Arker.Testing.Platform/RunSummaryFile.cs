@@ -33,6 +33,8 @@ internal static class RunSummaryFile
 
             json.WriteEndObject();
             WriteOptional(json, "fork_p50_ms", summary.MedianForkTime?.TotalMilliseconds);
+            WriteOptional(json, "vm_wait_p50_ms", summary.MedianVmWait?.TotalMilliseconds);
+            WriteOptional(json, "vm_wait_longest_ms", summary.LongestVmWait?.TotalMilliseconds);
             WriteOptional(json, "provisioning_p50_s", summary.MedianProvisioningTime?.TotalSeconds);
             json.WriteNumber("vm_seconds", Math.Round(summary.VmTime.TotalSeconds, 3));
             json.WriteNumber("kept_for_failed_tests", summary.KeptForFailedTests);

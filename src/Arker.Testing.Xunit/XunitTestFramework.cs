@@ -24,6 +24,22 @@ internal sealed class XunitTestFramework : IArkerTestFramework
 
     public void WriteDiagnostic(string line) => TestContext.Current.SendDiagnosticMessage(line);
 
+    /// <summary>xunit keeps attachments by value: text as text, anything else (a binary log, say) as bytes.</summary>
+    private static void Attach(string path)
+    {
+        byte[] content = File.ReadAllBytes(path);
+        try
+        {
+            TestContext.Current.AddAttachment(Path.GetFileName(path), StrictUtf8.GetString(content), replaceExistingValue: true);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            TestContext.Current.AddAttachment(Path.GetFileName(path), content, replaceExistingValue: true, mediaType: "application/octet-stream");
+        }
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static TestInfo Describe(IXunitTest test) => new()
     {
         TestClass = test.TestMethod.TestClass.Class,
@@ -31,7 +47,7 @@ internal sealed class XunitTestFramework : IArkerTestFramework
         Arguments = test.TestMethodArguments,
         DisplayName = test.TestDisplayName,
         WriteOutput = line => TestContext.Current.TestOutputHelper?.WriteLine(line),
-        AddAttachment = (path, _) => TestContext.Current.AddAttachment(Path.GetFileName(path), File.ReadAllText(path), replaceExistingValue: true),
+        AddAttachment = (path, _) => Attach(path),
         CreateSkip = reason => new ArkerUnavailableException(DynamicSkipToken + reason, required: false),
     };
 }

@@ -30,6 +30,9 @@ public static class ArkerEnvironmentVariables
     /// <summary>Keep a failed test's VM for inspection.</summary>
     public const string KeepFailed = "ARKER_TESTING_KEEP_FAILED";
 
+    /// <summary>Attach every test's evidence (its VM's transcript and the files it named), not only a failed test's.</summary>
+    public const string AttachAlways = "ARKER_TESTING_ATTACH_ALWAYS";
+
     /// <summary>Forks made ahead of time for each base VM.</summary>
     public const string PoolSize = "ARKER_TESTING_POOL_SIZE";
 

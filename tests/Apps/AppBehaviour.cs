@@ -21,6 +21,7 @@ internal static class AppBehaviour
     public static async Task RunAsync(Computer vm, ArkerTestEnvironment environment, int round, Action<string> fail, CancellationToken cancellationToken)
     {
         RunResult result = await vm.RunAsync("echo hello > greeting && cat greeting", cancellationToken);
+        vm.AttachOnFailure("/home/user/greeting"); // beside the transcript, should the test fail
         if (result.StdoutText.Trim() != "hello")
         {
             fail($"The VM answered '{result.StdoutText}' (round {round})");

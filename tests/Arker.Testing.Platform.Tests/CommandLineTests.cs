@@ -4,12 +4,12 @@ public sealed class CommandLineTests
 {
     private static readonly string[] OptionNames =
     [
-        "--arker-keep-failed", "--arker-require", "--arker-reuse", "--arker-pool-size", "--arker-max-vms",
+        "--arker-keep-failed", "--arker-attach-always", "--arker-require", "--arker-reuse", "--arker-pool-size", "--arker-max-vms",
         "--arker-base-url", "--arker-global-url", "--arker-run-id", "--arker-local-data-root",
     ];
 
     [Theory]
-    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    [MemberData(nameof(TestApp.All), MemberType = typeof(TestApp))]
     public async Task Help_lists_every_arker_option_with_its_environment_variable(string app)
     {
         AppRun run = await TestApp.Named(app).RunAsync(["--help"]);
@@ -25,7 +25,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    [MemberData(nameof(TestApp.All), MemberType = typeof(TestApp))]
     public async Task A_bad_option_value_stops_the_run_before_any_test_and_says_what_is_wrong(string app)
     {
         AppRun run = await TestApp.Named(app).RunAsync(["--arker-pool-size", "many"]);
@@ -48,7 +48,7 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    [MemberData(nameof(TestApp.All), MemberType = typeof(TestApp))]
     public async Task Keep_failed_keeps_the_failed_tests_VM_and_the_summary_counts_it(string app)
     {
         AppRun run = await TestApp.Named(app).RunAsync(["--arker-keep-failed"], new Dictionary<string, string> { ["ARKER_APP_MODE"] = "fail" });

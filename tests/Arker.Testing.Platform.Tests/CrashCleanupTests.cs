@@ -13,7 +13,7 @@ public sealed class CrashCleanupTests : IAsyncDisposable
     private readonly ScratchFolder _scratch = new("arker-crash-test-");
 
     [Theory]
-    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    [MemberData(nameof(TestApp.All), MemberType = typeof(TestApp))]
     public async Task A_killed_test_host_leaves_no_VM_of_its_run_on_the_Arker_server(string app)
     {
         await using ArkerCloudStandIn cloud = await ArkerCloudStandIn.StartAsync();

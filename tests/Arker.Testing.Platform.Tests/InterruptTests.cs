@@ -19,7 +19,7 @@ public sealed class InterruptTests : IAsyncDisposable
     private readonly ScratchFolder _scratch = new("arker-interrupt-test-");
 
     [Theory]
-    [MemberData(nameof(TestApp.Both), MemberType = typeof(TestApp))]
+    [MemberData(nameof(TestApp.All), MemberType = typeof(TestApp))]
     public async Task Ctrl_C_in_a_terminal_cancels_the_running_command_starts_no_new_test_and_leaves_nothing(string app)
     {
         string dataRoot = _scratch.DataRoot;

@@ -27,11 +27,17 @@ internal sealed class TestApp
     /// <summary>The NUnit app in VSTest mode, run by <c>dotnet vstest</c>: no Microsoft.Testing.Platform, so no extension.</summary>
     public static TestApp NUnitOnVSTest { get; } = new("Arker.Testing.Apps.VSTest", vstest: true);
 
-    public static TheoryData<string> Both => [Xunit.Name, NUnit.Name];
+    public static TestApp MSTest { get; } = new("Arker.Testing.Apps.MSTest");
+
+    public static TestApp TUnit { get; } = new("Arker.Testing.Apps.TUnit");
+
+    /// <summary>The app of each framework Arker.Testing has an adapter for.</summary>
+    public static TheoryData<string> All => [Xunit.Name, NUnit.Name, MSTest.Name, TUnit.Name];
 
     public string Name { get; }
 
-    public static TestApp Named(string name) => name == Xunit.Name ? Xunit : name == NUnit.Name ? NUnit : throw new ArgumentException($"No test app {name}", nameof(name));
+    public static TestApp Named(string name) =>
+        new[] { Xunit, NUnit, MSTest, TUnit }.SingleOrDefault(app => app.Name == name) ?? throw new ArgumentException($"No test app {name}", nameof(name));
 
     /// <summary>Runs the app to its end.</summary>
     public async Task<AppRun> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)

@@ -28,13 +28,64 @@ public sealed class Computer
     public Task<Computer> ForkAsync(ForkOptions? options = null, CancellationToken cancellationToken = default) =>
         _client.ForkAsync(Id, options, cancellationToken);
 
+    /// <summary>What this VM did, kept when it is a test's own (see <see cref="AttachOnFailure"/>); null otherwise.</summary>
+    internal VmEvidence? Evidence { get; set; }
+
     /// <summary>Runs <paramref name="command"/> with bash as the VM's user. A non-zero exit code is a result, not an exception.</summary>
     public Task<RunResult> RunAsync(string command, RunOptions? options = null, CancellationToken cancellationToken = default) =>
-        _client.RunAsync(Id, command, options, cancellationToken);
+        Evidence is { } evidence ? RunRecordedAsync(evidence, command, options, cancellationToken) : _client.RunAsync(Id, command, options, cancellationToken);
 
     /// <inheritdoc cref="RunAsync(string, RunOptions?, CancellationToken)"/>
     public Task<RunResult> RunAsync(string command, CancellationToken cancellationToken) =>
-        _client.RunAsync(Id, command, null, cancellationToken);
+        RunAsync(command, null, cancellationToken);
+
+    /// <summary>
+    /// Starts <paramref name="command"/> in the background, as a service: in the default session's
+    /// working directory and environment, its output kept in <c>/tmp/arker-services/NAME.log</c>
+    /// (attached to the test's result should a test's VM fail). Wait for it with the returned
+    /// service's <c>WaitFor…Async</c> methods (never a sleep) and stop it with <c>StopAsync</c>;
+    /// deleting the VM stops it too.
+    /// </summary>
+    /// <param name="command">The service's command line (bash).</param>
+    /// <param name="name">Its name in the VM (1 to 64 of <c>A–Z a–z 0–9 . _ -</c>); by default the program of the command's last step (<c>python3</c>).</param>
+    /// <param name="cancellationToken">Cancels starting it.</param>
+    public Task<VmService> StartServiceAsync(string command, string? name = null, CancellationToken cancellationToken = default) =>
+        VmService.StartAsync(this, command, name, cancellationToken);
+
+    /// <summary>
+    /// Attaches the VM file at <paramref name="path"/> (absolute) to the test's result if the test fails, beside the transcript of its commands: read as the
+    /// test ends, before its VM is deleted. Only a test's own VM keeps evidence.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This is not a test's own VM.</exception>
+    public void AttachOnFailure(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!path.StartsWith('/'))
+        {
+            throw new ArgumentException($"AttachOnFailure takes an absolute path in the VM (such as /var/log/app.log or /home/user/app.log), not '{path}'.", nameof(path));
+        }
+
+        VmEvidence evidence = Evidence ?? throw new InvalidOperationException(
+            $"VM {Id} is not a test's own VM, so nothing is attached when a test fails: call AttachOnFailure on the test's Vm (ArkerTest.Vm, or the Vm of a lease from a fixture), or list the file in the template's AttachOnFailure.");
+        evidence.AddFile(path);
+    }
+
+    private async Task<RunResult> RunRecordedAsync(VmEvidence evidence, string command, RunOptions? options, CancellationToken cancellationToken)
+    {
+        long start = evidence.Clock.GetTimestamp();
+        string session = (options?.SessionId ?? SessionId.Default).Value;
+        try
+        {
+            RunResult result = await _client.RunAsync(Id, command, options, cancellationToken);
+            evidence.Add(CommandRecord.Completed(result, evidence.Clock.GetElapsedTime(evidence.Started, start)));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            evidence.Add(CommandRecord.Failed(command, session, evidence.Clock.GetElapsedTime(evidence.Started, start), evidence.Clock.GetElapsedTime(start), ex));
+            throw;
+        }
+    }
 
     /// <summary>Deletes the VM and kills its processes. Deleting a VM that is already gone throws <c>not_found</c>.</summary>
     public Task DeleteAsync(CancellationToken cancellationToken = default) => _client.DeleteAsync(Id, cancellationToken);
@@ -75,7 +126,7 @@ public sealed class Computer
         string port = guestPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         int seconds = (int)Math.Ceiling(patience.TotalSeconds);
         RunResult waited = await RunAsync(
-            $"end=$((SECONDS + {seconds})); until (exec 3<>/dev/tcp/127.0.0.1/{port}) 2>/dev/null; do [ $SECONDS -ge $end ] && exit 124; sleep 0.05; done",
+            VmService.PollCommand($"exec 3<>/dev/tcp/127.0.0.1/{port}", seconds),
             new RunOptions { SessionId = "arker-wait", Timeout = patience + TimeSpan.FromSeconds(30) },
             cancellationToken);
         if (waited.ExitCode != 0)

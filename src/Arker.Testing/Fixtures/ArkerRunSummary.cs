@@ -33,6 +33,15 @@ public sealed record ArkerRunSummary
     /// <summary>The median time a fork took, seen by the client; null when the run made none.</summary>
     public TimeSpan? MedianForkTime { get; init; }
 
+    /// <summary>
+    /// The median time a test waited for its own VM (a fork of its base with its shell started):
+    /// near zero while the warm pool keeps up; null when no test had a VM of its own.
+    /// </summary>
+    public TimeSpan? MedianVmWait { get; init; }
+
+    /// <summary>The longest a test waited for its own VM; far above the median when the warm pool ran dry.</summary>
+    public TimeSpan? LongestVmWait { get; init; }
+
     /// <summary>The median time provisioning a base took; null when the run provisioned none.</summary>
     public TimeSpan? MedianProvisioningTime { get; init; }
 
@@ -41,6 +50,9 @@ public sealed record ArkerRunSummary
 
     /// <summary>VMs of failed tests kept on purpose (<c>ARKER_TESTING_KEEP_FAILED=1</c>).</summary>
     public int KeptForFailedTests { get; init; }
+
+    /// <summary>The tests that failed with a VM of the run, in the order they ended: what was attached, and where a kept VM is.</summary>
+    public IReadOnlyList<ArkerFailedTest> FailedTests { get; init; } = [];
 
     /// <summary>VMs of the run that still exist after its clean-up and were not kept on purpose; should be 0.</summary>
     public int LeftBehind { get; init; }
@@ -57,13 +69,19 @@ public sealed record ArkerRunSummary
         }
 
         var line = new System.Text.StringBuilder();
-        line.Append(CultureInfo.InvariantCulture, $"Arker run {RunId}: {Count(VmsCreated, "VM")} created, {Count(TestForks, "test fork")}");
+        line.Append(CultureInfo.InvariantCulture, $"Arker run {RunId}: {Wording.Count(VmsCreated, "VM")} created, {Wording.Count(TestForks, "test fork")}");
         if (MedianForkTime is { } fork)
         {
-            line.Append(CultureInfo.InvariantCulture, $" (fork p50 {fork.TotalMilliseconds:0.0} ms)");
+            line.Append(CultureInfo.InvariantCulture, $" (fork p50 {fork.TotalMilliseconds:0.0} ms");
+            if (MedianVmWait is { } wait && LongestVmWait is { } longest)
+            {
+                line.Append(CultureInfo.InvariantCulture, $"; a test's wait for its VM p50 {wait.TotalMilliseconds:0.0} ms, longest {longest.TotalMilliseconds:0.0} ms");
+            }
+
+            line.Append(')');
         }
 
-        line.Append(CultureInfo.InvariantCulture, $", {Count(BasesProvisioned, "base")} provisioned");
+        line.Append(CultureInfo.InvariantCulture, $", {Wording.Count(BasesProvisioned, "base")} provisioned");
         if (MedianProvisioningTime is { } provisioning)
         {
             line.Append(CultureInfo.InvariantCulture, $" (p50 {provisioning.TotalSeconds:0.00} s)");
@@ -71,12 +89,12 @@ public sealed record ArkerRunSummary
 
         if (BasesFromCache > 0)
         {
-            line.Append(CultureInfo.InvariantCulture, $", {Count(BasesFromCache, "base")} from the local base cache ({string.Join(", ", TemplatesFromCache)})");
+            line.Append(CultureInfo.InvariantCulture, $", {Wording.Count(BasesFromCache, "base")} from the local base cache ({string.Join(", ", TemplatesFromCache)})");
         }
 
         if (ProvisionedAgain.Count > 0)
         {
-            line.Append(CultureInfo.InvariantCulture, $", {Count(ProvisionedAgain.Count, "base")} provisioned again ({string.Join("; ", ProvisionedAgain.Select(again => $"{again.Key}: {again.Value}"))})");
+            line.Append(CultureInfo.InvariantCulture, $", {Wording.Count(ProvisionedAgain.Count, "base")} provisioned again ({string.Join("; ", ProvisionedAgain.Select(again => $"{again.Key}: {again.Value}"))})");
         }
 
         line.Append(CultureInfo.InvariantCulture, $", {VmTime.TotalSeconds:0.0} VM-seconds");
@@ -85,9 +103,60 @@ public sealed record ArkerRunSummary
             line.Append(CultureInfo.InvariantCulture, $", {KeptForFailedTests} kept for failed tests");
         }
 
-        line.Append(CultureInfo.InvariantCulture, $", {Count(LeftBehind, "VM")} left behind.");
+        line.Append(CultureInfo.InvariantCulture, $", {Wording.Count(LeftBehind, "VM")} left behind.");
         return line.ToString();
     }
 
-    private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
+    /// <summary>
+    /// The summary as Markdown, for a CI job's summary page (<c>GITHUB_STEP_SUMMARY</c>): the figures
+    /// in a table, then each failed test with its VM, its attached evidence and, when it was kept, how
+    /// to reach its VM.
+    /// </summary>
+    public string ToMarkdown()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"### Arker run `{RunId}`\n\n");
+        if (UnavailableReason is { } reason)
+        {
+            return text.Append("No VMs: ").Append(reason).Append('\n').ToString();
+        }
+
+        text.Append("| VMs created | test forks | fork p50 | a test's wait for its VM, p50 / longest | bases provisioned | bases from the local cache | VM-seconds | kept for failed tests | left behind |\n");
+        text.Append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        text.Append(CultureInfo.InvariantCulture, $"| {VmsCreated} | {TestForks} | {(MedianForkTime is { } fork ? $"{fork.TotalMilliseconds:0.0} ms" : "–")} | {(MedianVmWait is { } wait && LongestVmWait is { } longest ? $"{wait.TotalMilliseconds:0.0} / {longest.TotalMilliseconds:0.0} ms" : "–")} | {BasesProvisioned}{(MedianProvisioningTime is { } provisioning ? $" (p50 {provisioning.TotalSeconds:0.00} s)" : "")} | {BasesFromCache} | {VmTime.TotalSeconds:0.0} | {KeptForFailedTests} | {(LeftBehind > 0 ? $"**{LeftBehind}**" : "0")} |\n");
+        foreach ((string template, string why) in ProvisionedAgain)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\nProvisioned again: `{template}` ({why}).\n");
+        }
+
+        if (FailedTests.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n**{Wording.Count(FailedTests.Count, "failed test")}**, each with its VM's evidence:\n\n");
+            foreach (ArkerFailedTest failed in FailedTests)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- `{failed.TestName}` (VM `{failed.VmId}`)");
+                text.Append(failed.Attachments.Count == 0 ? ": nothing attached" : ": " + Attachments(failed.Attachments));
+                text.Append(failed.Kept is { } kept ? $"\n  - {kept}" : "").Append('\n');
+            }
+        }
+
+        if (LeftBehind > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n> [!WARNING]\n> {Wording.Count(LeftBehind, "VM")} of the run could not be deleted; their names begin with `{RunId}`.\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The files by name, then the folder that holds them (relative to the current folder when inside it, as a CI workspace is).</summary>
+    private static string Attachments(IReadOnlyList<string> files)
+    {
+        string folder = Path.GetDirectoryName(files[0]) ?? "";
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, folder);
+        string shown = relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? folder : relative;
+        return files.All(file => Path.GetDirectoryName(file) == folder)
+            ? $"{string.Join(", ", files.Select(file => $"`{Path.GetFileName(file)}`"))} in `{shown}/`"
+            : string.Join(", ", files.Select(file => $"`{file}`"));
+    }
+
 }

@@ -9,8 +9,11 @@ namespace Arker.Testing.Fixtures;
 /// </summary>
 public sealed class ArkerTestScope
 {
-    private ArkerTestScope(TestInfo test, ArkerTestEnvironment environment, BaseVm baseVm, VmLease lease)
+    private readonly bool _shared;
+
+    private ArkerTestScope(TestInfo test, ArkerTestEnvironment environment, BaseVm baseVm, VmLease lease, bool shared)
     {
+        _shared = shared;
         Test = test;
         Environment = environment;
         Base = baseVm;
@@ -44,22 +47,22 @@ public sealed class ArkerTestScope
 
         ArkerVmAttribute choice = ArkerVmAttribute.For(test.TestClass, test.TestMethod);
         BaseVm baseVm = await environment.GetBaseAsync(choice.CreateTemplate(), choice.ScopeKey(test.TestClass), cancellationToken);
-        VmLease lease = await baseVm.LeaseAsync(test.DisplayName, cancellationToken);
+        VmLease lease = choice.ShareVm ? await baseVm.SharedLeaseAsync(cancellationToken) : await baseVm.LeaseAsync(test.DisplayName, cancellationToken);
         if (choice.NetworkPolicy is { } network)
         {
             try
             {
                 await lease.Vm.SetNetworkPolicyAsync(network, cancellationToken);
             }
-            catch
+            catch when (!choice.ShareVm)
             {
                 await lease.ReleaseAsync(testFailed: false);
                 throw;
             }
         }
 
-        test.WriteOutput($"[arker] VM {lease.Vm.Id} (fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
-        return new ArkerTestScope(test, environment, baseVm, lease);
+        test.WriteOutput($"[arker] VM {lease.Vm.Id} ({(choice.ShareVm ? "shared by the tests of " + baseVm.Template.Name + ", a " : "")}fork of {baseVm.Vm.Id}, template {baseVm.Template.Name})");
+        return new ArkerTestScope(test, environment, baseVm, lease, shared: choice.ShareVm);
     }
 
     /// <summary>
@@ -83,10 +86,25 @@ public sealed class ArkerTestScope
         throw test.CreateSkip(reason);
     }
 
-    /// <summary>Deletes the test's VM, or keeps it (saying so in the test's output) when the test failed and keeping is on.</summary>
+    /// <summary>
+    /// Attaches a failed test's evidence (the VM's transcript and the files it named), then deletes
+    /// the test's VM, or keeps it (saying so in the test's output) when keeping is on. A shared VM
+    /// stays for the other tests (it goes with its base at the end of the run).
+    /// </summary>
     public async Task EndAsync(bool testFailed)
     {
-        if (await Lease.ReleaseAsync(testFailed) is { } note)
+        if (_shared)
+        {
+            // The VM outlives the test: a failure's evidence is attached, the VM stays for the others.
+            if (testFailed && await Lease.RecordFailureAsync(Test) is { } failure)
+            {
+                Test.WriteOutput("[arker] " + failure);
+            }
+
+            return;
+        }
+
+        if (await Lease.ReleaseAsync(testFailed, Test) is { } note)
         {
             Test.WriteOutput("[arker] " + note);
         }

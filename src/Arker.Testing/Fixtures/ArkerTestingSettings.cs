@@ -24,6 +24,18 @@ public sealed record ArkerTestingSettings
     /// <summary>Keep a failed test's VM for inspection (<c>ARKER_TESTING_KEEP_FAILED=1</c>).</summary>
     public bool KeepFailed { get; init; }
 
+    /// <summary>
+    /// Attach every test's evidence (its VM's transcript and the files named with
+    /// <c>AttachOnFailure</c>), not only a failed test's (<c>ARKER_TESTING_ATTACH_ALWAYS=1</c>).
+    /// </summary>
+    public bool AttachAlways { get; init; }
+
+    /// <summary>
+    /// Where a test's evidence files are written, below <c>arker/</c> (the Microsoft.Testing.Platform
+    /// extension sets the run's test results folder); <c>TestResults</c> beside the test application when unset.
+    /// </summary>
+    public string? ResultsDirectory { get; init; }
+
     /// <summary>Forks made ahead of time for each base VM (<c>ARKER_TESTING_POOL_SIZE</c>, default 2; 0 turns the pool off).</summary>
     public int PoolSize { get; init; } = 2;
 
@@ -101,6 +113,7 @@ public sealed record ArkerTestingSettings
             GlobalUrl = Url(variable, ArkerEnvironmentVariables.GlobalUrl),
             Require = SettingValues.LenientFlag(variable("CI")) || Flag(variable, ArkerEnvironmentVariables.Require),
             KeepFailed = Flag(variable, ArkerEnvironmentVariables.KeepFailed),
+            AttachAlways = Flag(variable, ArkerEnvironmentVariables.AttachAlways),
             PoolSize = Number(variable, ArkerEnvironmentVariables.PoolSize, 2, minimum: 0),
             MaxLiveVms = Number(variable, ArkerEnvironmentVariables.MaxVms, 64, minimum: 1),
             ReuseBases = Flag(variable, ArkerEnvironmentVariables.Reuse),

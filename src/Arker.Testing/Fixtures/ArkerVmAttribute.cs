@@ -34,6 +34,17 @@ public sealed class ArkerVmAttribute : Attribute
     /// <value>The default is <see cref="ArkerVmScope.Class"/>.</value>
     public ArkerVmScope Scope { get; init; } = ArkerVmScope.Class;
 
+    /// <summary>
+    /// Whether the tests share one VM instead of each getting a fork of its own: a fork of the base
+    /// made for the first of them and deleted at the end of the run, as a container fixture shares
+    /// one container. Shared as widely as the base (<see cref="Scope"/>: the class, or the run).
+    /// Cheaper (no fork, no clean-up per test), but each test sees what the others did, and tests that
+    /// run in parallel use the VM at the same time: for tests that only read, or that clean up after
+    /// themselves. A failed test's transcript then holds every sharing test's commands.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: each test its own fork, nothing leaks between tests.</value>
+    public bool ShareVm { get; init; }
+
     /// <summary>The network the test's VM gets: its base's (from the template's <see cref="VmTemplate.Network"/>), or open, or closed.</summary>
     /// <value>The default is <see cref="ArkerNetwork.Inherit"/>.</value>
     public ArkerNetwork Network { get; init; } = ArkerNetwork.Inherit;

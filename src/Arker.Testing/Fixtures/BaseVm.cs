@@ -10,6 +10,7 @@ public sealed class BaseVm : IDirectoryListings, IAsyncDisposable
     private readonly ForkPool _pool;
     private readonly bool _owned;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> _listings = new(StringComparer.Ordinal);
+    private readonly Lazy<Task<VmLease>> _shared;
 
     internal BaseVm(RunVms vms, VmTemplate template, Computer vm, bool owned, TimeSpan provisioningTime)
     {
@@ -19,6 +20,7 @@ public sealed class BaseVm : IDirectoryListings, IAsyncDisposable
         _owned = owned;
         ProvisioningTime = provisioningTime;
         _pool = new ForkPool(vms, vm, vms.Settings.PoolSize);
+        _shared = new(() => LeaseAsync($"the tests that share a VM of {template.Name}", vms.Lifetime));
     }
 
     /// <summary>The template this base was provisioned from.</summary>
@@ -33,8 +35,10 @@ public sealed class BaseVm : IDirectoryListings, IAsyncDisposable
     /// <summary>A fork of the base for one test; release it when the test ends.</summary>
     public async Task<VmLease> LeaseAsync(string testName, CancellationToken cancellationToken = default)
     {
+        long asked = _vms.Statistics.Now;
         Computer fork = await _pool.TakeAsync(cancellationToken);
-        _vms.Statistics.Leased();
+        fork.Evidence = new VmEvidence(Template.AttachOnFailure, TimeProvider.System); // from here on, what the test does in it
+        _vms.Statistics.Leased(_vms.Statistics.Since(asked));
         return new VmLease(_vms, fork, testName);
     }
 
@@ -57,9 +61,20 @@ public sealed class BaseVm : IDirectoryListings, IAsyncDisposable
             }
         })).Value.WaitAsync(cancellationToken);
 
-    /// <summary>Deletes the pool's forks and, unless it is kept for reuse, the base.</summary>
+    /// <summary>
+    /// The one fork of the base that the tests sharing a VM use (<see cref="ArkerVmAttribute.ShareVm"/>):
+    /// made for the first of them, deleted with the base at the end of the run, never released by a test.
+    /// </summary>
+    public Task<VmLease> SharedLeaseAsync(CancellationToken cancellationToken = default) => _shared.Value.WaitAsync(cancellationToken);
+
+    /// <summary>Deletes the shared fork and the pool's forks and, unless it is kept for reuse, the base.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_shared.IsValueCreated && _shared.Value.IsCompletedSuccessfully)
+        {
+            await _vms.DeleteAsync(_shared.Value.Result.Vm);
+        }
+
         await _pool.DisposeAsync();
         if (_owned)
         {

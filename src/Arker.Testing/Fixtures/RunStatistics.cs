@@ -4,7 +4,7 @@ namespace Arker.Testing.Fixtures;
 
 /// <summary>
 /// What a run did with VMs, counted as it happens: every VM made (with how long its fork took),
-/// every lease, every provisioning, and how long each VM lived.
+/// every lease (with how long its test waited for the VM), every provisioning, and how long each VM lived.
 /// </summary>
 internal sealed class RunStatistics
 {
@@ -12,9 +12,10 @@ internal sealed class RunStatistics
     private readonly ConcurrentDictionary<string, long> _bornAt = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TimeSpan> _forkTimes = new();
     private readonly ConcurrentQueue<TimeSpan> _provisioningTimes = new();
-    private long _leases;
+    private readonly ConcurrentQueue<TimeSpan> _vmWaits = new();
     private readonly ConcurrentQueue<string> _fromCache = new();
     private readonly ConcurrentDictionary<string, string> _provisionedAgain = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<ArkerFailedTest> _failedTests = new();
     private long _vmTicks;
 
     public RunStatistics(TimeProvider? clock = null) => _clock = clock ?? TimeProvider.System;
@@ -42,7 +43,8 @@ internal sealed class RunStatistics
         }
     }
 
-    public void Leased() => Interlocked.Increment(ref _leases);
+    /// <summary>A test got its own VM after waiting <paramref name="waited"/> for it (for the warm pool, or for a fork).</summary>
+    public void Leased(TimeSpan waited) => _vmWaits.Enqueue(waited);
 
     public void Provisioned(TimeSpan duration) => _provisioningTimes.Enqueue(duration);
 
@@ -50,6 +52,8 @@ internal sealed class RunStatistics
 
     /// <summary>A kept base of <paramref name="template"/> could not be reused: <paramref name="why"/> (what changed).</summary>
     public void ProvisionedAgain(string template, string why) => _provisionedAgain[template] = why;
+
+    public void Failed(ArkerFailedTest test) => _failedTests.Enqueue(test);
 
     /// <summary>The figures so far; VMs still alive count as living until now.</summary>
     public ArkerRunSummary Summarize(string runId, int kept, int leftBehind)
@@ -60,14 +64,17 @@ internal sealed class RunStatistics
         {
             RunId = runId,
             VmsCreated = _forkTimes.Count,
-            TestForks = (int)Interlocked.Read(ref _leases),
+            TestForks = _vmWaits.Count,
             BasesProvisioned = _provisioningTimes.Count,
             TemplatesFromCache = [.. _fromCache.Order(StringComparer.Ordinal)],
             ProvisionedAgain = new SortedDictionary<string, string>(_provisionedAgain, StringComparer.Ordinal),
             MedianForkTime = Median(_forkTimes),
             MedianProvisioningTime = Median(_provisioningTimes),
+            MedianVmWait = Median(_vmWaits),
+            LongestVmWait = _vmWaits.IsEmpty ? null : _vmWaits.Max(),
             VmTime = TimeSpan.FromTicks(Interlocked.Read(ref _vmTicks) + stillAlive),
             KeptForFailedTests = kept,
+            FailedTests = [.. _failedTests],
             LeftBehind = leftBehind,
         };
     }

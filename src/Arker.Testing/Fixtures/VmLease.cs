@@ -1,4 +1,5 @@
 using Arker.Testing.Client;
+using Arker.Testing.Extensibility;
 
 namespace Arker.Testing.Fixtures;
 
@@ -26,24 +27,66 @@ public sealed class VmLease : IAsyncDisposable
 
     /// <summary>
     /// Deletes the VM (in the background), or keeps it when <paramref name="testFailed"/> and keeping
-    /// failed VMs is on; returns a line for the test's output when it was kept.
+    /// failed VMs is on; returns a line for the test's output when it was kept. A failed test's
+    /// evidence (the VM's transcript and the files it named) is attached to the running test first.
     /// </summary>
-    public Task<string?> ReleaseAsync(bool testFailed)
+    public Task<string?> ReleaseAsync(bool testFailed) => ReleaseAsync(testFailed, ArkerTestFrameworks.CurrentTest);
+
+    /// <summary>As <see cref="ReleaseAsync(bool)"/>, attaching the evidence to <paramref name="test"/>.</summary>
+    internal async Task<string?> ReleaseAsync(bool testFailed, TestInfo? test)
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
         {
-            return Task.FromResult<string?>(null);
+            return null;
         }
 
-        if (testFailed && _vms.Settings.KeepFailed)
+        (IReadOnlyList<string> attached, string? problem) = testFailed || _vms.Settings.AttachAlways ? await AttachEvidenceAsync(test) : ([], null);
+        string? kept = testFailed && _vms.Settings.KeepFailed ? _vms.Keep(Vm) : null;
+        if (testFailed)
         {
-            return Task.FromResult<string?>(_vms.Keep(Vm));
+            _vms.Statistics.Failed(new ArkerFailedTest { TestName = test?.DisplayName ?? TestName, VmId = Vm.Id, Attachments = attached, Kept = kept });
         }
 
-        // The test need not wait for the deletion; the end of the run does.
-        _vms.DeleteInBackground(Vm);
-        return Task.FromResult<string?>(null);
+        if (kept is null)
+        {
+            _vms.DeleteInBackground(Vm); // the test need not wait for the deletion; the end of the run does
+        }
+
+        return Lines(TestEvidence.Line("the VM's", attached, problem), kept);
     }
+
+    /// <summary>
+    /// For a VM that outlives the test (shared by a class's tests): attaches the failed test's
+    /// evidence (the VM's transcript so far, every sharing test's commands, and the files named)
+    /// and records the failure, without releasing the VM. Returns a line for the test's output.
+    /// </summary>
+    internal async Task<string?> RecordFailureAsync(TestInfo test)
+    {
+        (IReadOnlyList<string> attached, string? problem) = await AttachEvidenceAsync(test);
+        _vms.Statistics.Failed(new ArkerFailedTest { TestName = test.DisplayName, VmId = Vm.Id, Attachments = attached });
+        return TestEvidence.Line("the shared VM's", attached, problem);
+    }
+
+    /// <summary>The evidence files attached to <paramref name="test"/>, or why none could be (the test's own outcome stands either way).</summary>
+    private async Task<(IReadOnlyList<string> Files, string? Problem)> AttachEvidenceAsync(TestInfo? test)
+    {
+        if (test is null || Vm.Evidence is not { } evidence)
+        {
+            return ([], null);
+        }
+
+        try
+        {
+            string folder = TestEvidence.NewFolder(_vms.Settings, _vms.RunId, test, Vm.Id);
+            return (await TestEvidence.AttachAsync(Vm, evidence, test, folder, _vms.Lifetime), null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArkerException or OperationCanceledException)
+        {
+            return ([], $"Could not attach the VM's transcript: {ex.Message}");
+        }
+    }
+
+    private static string? Lines(string? first, string? second) => first is null ? second : second is null ? first : first + "\n[arker] " + second;
 
     /// <summary>Deletes the VM (as for a test that passed).</summary>
     public async ValueTask DisposeAsync() => await ReleaseAsync(testFailed: false);

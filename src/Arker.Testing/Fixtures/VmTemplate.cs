@@ -60,6 +60,14 @@ public abstract class VmTemplate
     /// <value>The default is none.</value>
     public virtual IEnumerable<Inputs.HostInput> HostInputs => [];
 
+    /// <summary>
+    /// VM files (absolute paths, such as <c>/var/log/postgresql/postgresql-15-main.log</c>) attached
+    /// to a test's result when the test fails, beside the transcript of its commands; a test adds
+    /// its own with <see cref="Computer.AttachOnFailure"/>. A file that does not exist is noted in
+    /// the transcript, not an error.
+    /// </summary>
+    public virtual IEnumerable<string> AttachOnFailure => [];
+
     /// <summary>Prepares the base VM: seed files, install, configure. Runs once per base.</summary>
     public abstract Task ProvisionAsync(Computer vm, CancellationToken cancellationToken);
 

@@ -67,7 +67,7 @@ public static class Snapshot
         ArkerTestFrameworks.CurrentTest?.AddAttachment?.Invoke(receivedPath, "received snapshot: rename to .verified to accept");
         await DiffRunner.LaunchAsync(receivedPath, verifiedPath); // the user's diff tool, unless DiffEngine is off or finds none
         throw Assertions.AssertionFailures.Create(
-            $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1).\n{diff}",
+            $"{what} Wrote {receivedPath}: review it and rename it to .verified.{extension} to accept (or rerun with ARKER_SNAPSHOTS_ACCEPT=1; review all pending ones with: arker-local snapshots review).\n{diff}",
             m => new SnapshotMismatchException(m) { ReceivedFile = receivedPath });
     }
 

@@ -1,13 +1,18 @@
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 
 namespace Arker.Testing.Platform.Tests.Packaging;
 
 /// <summary>
-/// A user's test project, outside the repository, that references only xunit.v3 or NUnit and the
+/// A user's test project, outside the repository, that references only its test framework and the
 /// Arker.Testing adapter package: the extension registers itself, and its test gets a VM.
 /// </summary>
 public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, IDisposable
 {
+    // A test application of any of the four frameworks, on Microsoft.Testing.Platform when started directly too.
+    private const string TestApplicationProperties =
+        "<UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner><EnableNUnitRunner>true</EnableNUnitRunner><EnableMSTestRunner>true</EnableMSTestRunner>";
+
     private readonly string _project = Directory.CreateTempSubdirectory("arker-consumer-").FullName;
 
     // Every supported combination (README, "Supported versions"): the newest, and the lowest where it differs.
@@ -16,6 +21,9 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     [InlineData("xunit", "xunit.v3/4.0.0")]
     [InlineData("nunit", "NUnit/5.0.0 NUnit3TestAdapter/6.3.1")]
     [InlineData("nunit", "NUnit/4.4.0 NUnit3TestAdapter/6.3.1")]
+    [InlineData("mstest", "MSTest/4.5.3")]
+    [InlineData("mstest", "MSTest/4.4.0")]
+    [InlineData("tunit", "TUnit/1.86.0")]
     public async Task A_test_project_with_only_the_adapter_package_gets_the_extension_and_a_VM(string framework, string packages)
     {
         WriteProject(framework, packages);
@@ -27,8 +35,41 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         AppRun run = await RunningAppOf(app, []);
 
         Assert.Contains("--arker-keep-failed", help.Output, StringComparison.Ordinal);
+        Assert.Contains("\"System.Runtime.TieredPGO\": false", File.ReadAllText(app + ".runtimeconfig.json"), StringComparison.Ordinal); // a short run compiles less
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(@"Arker run arker-run-\S+: \d+ VMs created, 1 test fork .*, 0 VMs left behind\.", run.Output);
+    }
+
+    // Each framework's install sample (nine tests, eleven cases, two of them snapshots), copied out of
+    // the repository and built from the packed packages with the framework version people install today.
+    [Theory]
+    [InlineData("xunit", "Xunit", "xunit.v3/4.0.3", "Xunit")]
+    [InlineData("nunit", "NUnit", "NUnit/5.0.0 NUnit3TestAdapter/6.3.1", "NUnit.Framework")]
+    [InlineData("mstest", "MSTest", "MSTest/4.5.3", "Microsoft.VisualStudio.TestTools.UnitTesting")]
+    [InlineData("tunit", "TUnit", "TUnit/1.86.0", "")]
+    public async Task Each_frameworks_install_sample_passes_from_the_packed_packages(string framework, string sample, string packages, string frameworkNamespace)
+    {
+        string samples = Path.Combine(BuildMetadata.Get("RepositoryRoot"), "samples");
+        string from = Path.Combine(samples, "Arker.Testing.Samples." + sample);
+        string[] usings = [frameworkNamespace, "Arker.Testing.Assertions", "Arker.Testing.Client", "Arker.Testing.Fixtures", "Arker.Testing." + sample];
+        WriteConsumerProject(
+            TestApplicationProperties,
+            References(framework, packages) + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />"
+                + string.Concat(usings.Where(u => u.Length > 0).Select(u => $"<Using Include=\"{u}\" />")));
+        foreach (string file in Directory.GetFiles(from).Where(f => Path.GetFileName(f) is "InstallTests.cs" or "NotesMachine.cs" or "AssemblyInfo.cs" || Path.GetFileName(f).StartsWith("InstallTests.", StringComparison.Ordinal) && f.EndsWith(".verified.txt", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(_project, Path.GetFileName(file)));
+        }
+
+        CopyPreservingModes(Path.Combine(samples, "Arker.Testing.Samples.Xunit", "testdata"), Path.Combine(_project, "testdata")); // the one copy of the tool the samples test
+
+        AppRun build = await Dotnet.RunAsync(["build", "-c", "Release"], _project);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        AppRun run = await RunningAppOf(Path.Combine(_project, "bin", "Release", "net10.0", "Consumer"), ["--no-ansi"]); // CI=true turns colours on
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(Regex.IsMatch(run.Output, @"total: 11\s+failed: 0\s+succeeded: 11\s+skipped: 0"), run.ToString());
+        Assert.Empty(Directory.GetFiles(_project, "*.received.*"));
     }
 
     // The README's other C# snippets, as printed, in the context they are written for (an xunit ArkerTest class).
@@ -47,9 +88,11 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     // The previous generation (Microsoft.Testing.Platform 1): NuGet only warns (NU1608), so the package's
     // build check stops the build with what to update, instead of a TypeLoadException when the tests start.
     [Theory]
-    [InlineData("xunit", "xunit.v3/3.2.2", "ARKERT001")]
-    [InlineData("nunit", "NUnit/4.4.0 NUnit3TestAdapter/5.2.0 Microsoft.Testing.Extensions.VSTestBridge/1.9.1", "ARKERT002")]
-    public async Task A_test_project_on_an_unsupported_framework_version_fails_to_build_saying_what_to_update(string framework, string packages, string code)
+    [InlineData("xunit", "xunit.v3/3.2.2", "ARKERT001", "Update xunit.v3 to 4.x")]
+    [InlineData("nunit", "NUnit/4.4.0 NUnit3TestAdapter/5.2.0 Microsoft.Testing.Extensions.VSTestBridge/1.9.1", "ARKERT002", "Update NUnit3TestAdapter to 6.x")]
+    [InlineData("mstest", "MSTest/3.11.1", "ARKERT002", "Update MSTest to 4.x")]
+    [InlineData("tunit", "TUnit/1.79.0", "ARKERT003", "Update TUnit to 1.86 or later")]
+    public async Task A_test_project_on_an_unsupported_framework_version_fails_to_build_saying_what_to_update(string framework, string packages, string code, string message)
     {
         WriteProject(framework, packages);
 
@@ -57,7 +100,7 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
 
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains($"error {code}", build.Output, StringComparison.Ordinal);
-        Assert.Contains(framework == "xunit" ? "Update xunit.v3 to 4.x" : "Update NUnit3TestAdapter to 6.x", build.Output, StringComparison.Ordinal);
+        Assert.Contains(message, build.Output, StringComparison.Ordinal);
     }
 
     // A cloud user's project (on any OS) gets the client and fixtures, not the local server and ASP.NET Core.
@@ -133,7 +176,8 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
         Assert.True(help.ExitCode == 0, help.ToString());
         Assert.Contains("Usage:\n  arker-local [command] [options]", help.Output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         Assert.Contains("--fault-rate", help.Output, StringComparison.Ordinal);
-        Assert.Contains("cache  The base cache", help.Output, StringComparison.Ordinal);
+        Assert.Matches(@"cache\s+The base cache", help.Output);
+        Assert.Matches(@"snapshots\s+The snapshots test runs left for review", help.Output);
     }
 
     public void Dispose() => Directory.Delete(_project, recursive: true);
@@ -147,18 +191,45 @@ public sealed class PackageTests(PackedFeed feed) : IClassFixture<PackedFeed>, I
     /// <summary>Writes the user's project: <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
     private void WriteProject(string framework, string packages, string moreItems = "")
     {
-        string adapter = framework == "xunit" ? "Arker.Testing.Xunit" : "Arker.Testing.NUnit";
-        string references = string.Concat(packages.Split(' ')
-            .Select(package => package.Split('/'))
-            .Append([adapter, feed.Version])
-            .Select(package => $"<PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
         WriteConsumerProject(
-            "<UseMicrosoftTestingPlatformRunner>true</UseMicrosoftTestingPlatformRunner><EnableNUnitRunner>true</EnableNUnitRunner>",
-            references + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />" + moreItems);
+            TestApplicationProperties,
+            References(framework, packages) + "<None Include=\"testdata/**\" CopyToOutputDirectory=\"PreserveNewest\" />" + moreItems);
         // The test is the README's quick start of that framework, with the test data the README
         // prints, so the README shows a quick start that compiles and passes as printed.
         File.WriteAllText(Path.Combine(_project, "Tests.cs"), Readme.Snippet(framework + "-quickstart"));
         Readme.WriteQuickStartTestData(_project);
+    }
+
+    /// <summary>PackageReference items for <paramref name="packages"/> ("id/version ...") and the adapter package of <paramref name="framework"/>.</summary>
+    private string References(string framework, string packages)
+    {
+        string adapter = framework switch
+        {
+            "xunit" => "Arker.Testing.Xunit",
+            "nunit" => "Arker.Testing.NUnit",
+            "mstest" => "Arker.Testing.MSTest",
+            _ => "Arker.Testing.TUnit",
+        };
+        return string.Concat(packages.Split(' ')
+            .Select(package => package.Split('/'))
+            .Append([adapter, feed.Version])
+            .Select(package => $"<PackageReference Include=\"{package[0]}\" Version=\"{package[1]}\" />"));
+    }
+
+    private static void CopyPreservingModes(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            string copy = Path.Combine(to, Path.GetFileName(file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, File.GetUnixFileMode(file));
+        }
+
+        foreach (string folder in Directory.GetDirectories(from))
+        {
+            CopyPreservingModes(folder, Path.Combine(to, Path.GetFileName(folder)));
+        }
     }
 
     /// <summary>A console app that references only the core package, with <paramref name="program"/> as its Program.cs.</summary>

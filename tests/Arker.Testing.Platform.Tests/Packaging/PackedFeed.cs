@@ -8,10 +8,10 @@ namespace Arker.Testing.Platform.Tests.Packaging;
 public sealed class PackedFeed : IAsyncLifetime
 {
     private static readonly string[] Projects =
-        ["Arker.Testing.Abstractions", "Arker.Testing.Local", "Arker.Testing.Local.Tool", "Arker.Testing", "Arker.Testing.Platform", "Arker.Testing.Xunit", "Arker.Testing.NUnit"];
+        ["Arker.Testing.Abstractions", "Arker.Testing.Local", "Arker.Testing.Local.Tool", "Arker.Testing", "Arker.Testing.Platform", "Arker.Testing.Xunit", "Arker.Testing.NUnit", "Arker.Testing.MSTest", "Arker.Testing.TUnit"];
 
     private static readonly string[] PackageIds =
-        ["arker.testing.local", "arker-local", "arker.testing", "arker.testing.platform", "arker.testing.xunit", "arker.testing.nunit"];
+        ["arker.testing.local", "arker-local", "arker.testing", "arker.testing.platform", "arker.testing.xunit", "arker.testing.nunit", "arker.testing.mstest", "arker.testing.tunit"];
 
     public string Version { get; } = "0.0.0-test." + Guid.NewGuid().ToString("N")[..10];
 

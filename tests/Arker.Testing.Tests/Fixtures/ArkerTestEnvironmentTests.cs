@@ -291,7 +291,7 @@ public sealed class ArkerTestEnvironmentTests(LocalServer local)
         Assert.Equal([environment.RunId], await TestEnvironments.NamesAsync(local.Client, environment.RunId)); // only the kept one's name is the run id itself
         Assert.Same(summary, await environment.CompleteAsync());
         Assert.True(await local.Client.Vm(failed.Vm.Id).TryDeleteAsync(Cancellation)); // the kept VM outlives the run's client
-        Assert.Matches($@"^Arker run {environment.RunId}: 3 VMs created, 2 test forks \(fork p50 [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 1 kept for failed tests, 0 VMs left behind\.$", summary.ToString());
+        Assert.Matches($@"^Arker run {environment.RunId}: 3 VMs created, 2 test forks \(fork p50 [\d.]+ ms; a test's wait for its VM p50 [\d.]+ ms, longest [\d.]+ ms\), 1 base provisioned \(p50 [\d.]+ s\), [\d.]+ VM-seconds, 1 kept for failed tests, 0 VMs left behind\.$", summary.ToString());
     }
 
     [Theory]
