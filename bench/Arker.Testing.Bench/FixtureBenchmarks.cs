@@ -14,7 +14,7 @@ internal static class FixtureBenchmarks
         await using ServerProcess server = await BenchServer.StartAsync();
         var settings = new ArkerTestingSettings { ApiKey = BenchServer.ApiKey, BaseUrl = new Uri(server.BaseUrl, "/api"), PoolSize = 4 };
         await using ArkerTestEnvironment environment = await ArkerTestEnvironment.CreateAsync(settings);
-        BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate(), "bench");
+        BaseVm baseVm = await environment.GetBaseAsync(new BaseImageTemplate("arkuntu"), "bench"); // this machine's userland, as the shared VM below
 
         report.Section("Fixtures (a VM per test, warm pool of 4, server in its own process)");
         await LeaseAsync(report, baseVm);

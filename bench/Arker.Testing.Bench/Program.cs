@@ -1,45 +1,33 @@
 using Arker.Testing.Bench;
 
-// Benchmarks of Arker.Testing. Run: ./build.sh bench [server|protocols|network|client|fixtures|cache|images|all]
+// Benchmarks of Arker.Testing. Run: ./build.sh bench [SUITE|all] (the suites below, in the order "all" runs them).
 // Each figure in the README's performance table comes from this program.
+var suites = new (string Name, Func<Report, Task> Run)[]
+{
+    ("server", ServerBenchmarks.RunAsync),
+    ("protocols", ProtocolBenchmarks.RunAsync),
+    ("network", NetworkBenchmarks.RunAsync),
+    ("client", ClientBenchmarks.RunAsync),
+    ("fixtures", FixtureBenchmarks.RunAsync),
+    ("project", ProjectBenchmarks.RunAsync),
+    ("scale", ScaleBenchmarks.RunAsync),
+    ("cache", CacheBenchmarks.RunAsync),
+    ("images", ImageBenchmarks.RunAsync),
+};
+
 string suite = args.Length > 0 ? args[0] : "all";
+var chosen = suites.Where(s => suite == "all" || s.Name == suite).ToArray();
+if (chosen.Length == 0)
+{
+    Console.Error.WriteLine($"usage: Arker.Testing.Bench [{string.Join('|', suites.Select(s => s.Name))}|all]");
+    return 2;
+}
+
 var report = new Report(Console.Out);
 Console.WriteLine($"Arker.Testing benchmarks: {suite} ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription})");
-switch (suite)
+foreach ((_, Func<Report, Task> run) in chosen)
 {
-    case "server":
-        await ServerBenchmarks.RunAsync(report);
-        break;
-    case "client":
-        await ClientBenchmarks.RunAsync(report);
-        break;
-    case "protocols":
-        await ProtocolBenchmarks.RunAsync(report);
-        break;
-    case "network":
-        await NetworkBenchmarks.RunAsync(report);
-        break;
-    case "fixtures":
-        await FixtureBenchmarks.RunAsync(report);
-        break;
-    case "cache":
-        await CacheBenchmarks.RunAsync(report);
-        break;
-    case "images":
-        await ImageBenchmarks.RunAsync(report);
-        break;
-    case "all":
-        await ServerBenchmarks.RunAsync(report);
-        await ProtocolBenchmarks.RunAsync(report);
-        await NetworkBenchmarks.RunAsync(report);
-        await ClientBenchmarks.RunAsync(report);
-        await FixtureBenchmarks.RunAsync(report);
-        await CacheBenchmarks.RunAsync(report);
-        await ImageBenchmarks.RunAsync(report);
-        break;
-    default:
-        Console.Error.WriteLine("usage: Arker.Testing.Bench [server|protocols|network|client|fixtures|cache|images|all]");
-        return 2;
+    await run(report);
 }
 
 return 0;
