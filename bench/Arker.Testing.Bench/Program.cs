@@ -11,6 +11,7 @@ var suites = new (string Name, Func<Report, Task> Run)[]
     ("fixtures", FixtureBenchmarks.RunAsync),
     ("project", ProjectBenchmarks.RunAsync),
     ("scale", ScaleBenchmarks.RunAsync),
+    ("starter", StarterBenchmarks.RunAsync),
     ("cache", CacheBenchmarks.RunAsync),
     ("images", ImageBenchmarks.RunAsync),
 };

@@ -154,7 +154,7 @@ internal static class ServerBenchmarks
         var first = new Samples();
         var cycle = new Samples();
         const int Cycles = 200;
-        TimeSpan busyBefore = MachineBusyTime();
+        TimeSpan busyBefore = MachineCpu.BusyTime();
         for (int i = 0; i < Cycles; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -164,23 +164,10 @@ internal static class ServerBenchmarks
             cycle.Add(Stopwatch.GetElapsedTime(start));
         }
 
-        TimeSpan busy = (MachineBusyTime() - busyBefore) / Cycles;
+        TimeSpan busy = (MachineCpu.BusyTime() - busyBefore) / Cycles;
         report.Row("run(\"true\") as a new fork's first command (starts its sandbox)", first, "ms");
         report.Row("fork, first command, delete", cycle, "ms");
         report.Value("CPU time per fork, first command, delete (whole machine: server, sandbox, kernel, this client)", $"{busy.TotalMilliseconds:0.0} ms");
-    }
-
-    /// <summary>Time all CPUs have spent busy since boot (every column of /proc/stat's first line but idle and iowait).</summary>
-    private static TimeSpan MachineBusyTime()
-    {
-        string[] fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        long ticks = 0;
-        for (int i = 1; i < Math.Min(fields.Length, 9); i++)
-        {
-            ticks += i is 4 or 5 ? 0 : long.Parse(fields[i], CultureInfo.InvariantCulture);
-        }
-
-        return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
     private static async Task ThroughputAsync(RawApi api, Report report)

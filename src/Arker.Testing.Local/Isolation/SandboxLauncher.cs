@@ -101,21 +101,24 @@ internal sealed class SandboxLauncher
     /// <summary>
     /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a
     /// new network namespace (owned, without root, by the server's user namespace) with its
-    /// loopback up, a route that takes every other address to it, and nftables rules that send
-    /// outbound TCP, DNS and other UDP to the ports where the VM's gateway sockets will listen
-    /// (see <see cref="Network.PreparedNetwork"/>). It says <c>ready</c> and waits until its stdin
-    /// closes, so the server can hold the namespace first; then no process is left in it.
+    /// loopback up and a route that takes every other address to it. It says <c>ready</c> and
+    /// becomes <c>nft</c>, which waits for <see cref="NetworkRules"/> on its stdin, so the server
+    /// can hold the namespace first; once they are loaded it exits, and no process is left in it.
     /// </summary>
-    public ProcessStartInfo CreateNetworkStartInfo()
-    {
-        string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string rules = NetworkRules
-            .Replace("{tcp}", Number(Network.PreparedNetwork.ConnectionsPort), StringComparison.Ordinal)
-            .Replace("{dns}", Number(Network.PreparedNetwork.LookupsPort), StringComparison.Ordinal)
-            .Replace("{udp}", Number(Network.PreparedNetwork.DatagramsPort), StringComparison.Ordinal)
-            .Replace("{mark}", Number(DatagramMark), StringComparison.Ordinal);
-        return _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable, _nft!, rules);
-    }
+    public ProcessStartInfo CreateNetworkStartInfo() =>
+        _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable, _nft!);
+
+    /// <summary>
+    /// nftables rules for a VM network: outbound TCP and DNS to the ports where the VM's gateway
+    /// sockets listen (see <see cref="Network.PreparedNetwork"/>), other datagrams marked for TPROXY.
+    /// </summary>
+    public static string NetworkRules { get; } = NetworkRulesTemplate
+        .Replace("{tcp}", Number(Network.PreparedNetwork.ConnectionsPort), StringComparison.Ordinal)
+        .Replace("{dns}", Number(Network.PreparedNetwork.LookupsPort), StringComparison.Ordinal)
+        .Replace("{udp}", Number(Network.PreparedNetwork.DatagramsPort), StringComparison.Ordinal)
+        .Replace("{mark}", Number(DatagramMark), StringComparison.Ordinal);
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
     public string? NetworkPrerequisitesMissing() =>
@@ -131,7 +134,7 @@ internal sealed class SandboxLauncher
     // nft's rules: outbound TCP and DNS redirected to the gateway's ports; datagrams other than DNS
     // marked and diverted to the gateway's socket by TPROXY, which keeps their destination for it to
     // read; anything else refused.
-    private const string NetworkRules = """
+    private const string NetworkRulesTemplate = """
         table ip arker {
           chain steer {
             type nat hook output priority -100; policy accept;

@@ -45,11 +45,11 @@ internal sealed class SandboxStart
     /// <summary>
     /// Makes a VM network in <paramref name="namespaces"/>: a new network namespace with its loopback
     /// addresses and routes, where datagrams marked <paramref name="mark"/> are looked up in
-    /// <paramref name="table"/>, and <paramref name="nft"/> loads <paramref name="rules"/>; it says
-    /// <c>ready</c> and waits until its stdin closes.
+    /// <paramref name="table"/>; it says <c>ready</c> and becomes <paramref name="nft"/>, which loads
+    /// the rules written to its stdin.
     /// </summary>
-    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, int mark, int table, string nft, string rules) =>
-        StartInfo([.. Settings(namespaces, []), "network_setup=1", $"mark={mark}", $"table={table}", $"nft={nft}", $"rules={rules}", "--"]);
+    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, int mark, int table, string nft) =>
+        StartInfo([.. Settings(namespaces, []), "network_setup=1", $"mark={mark}", $"table={table}", $"nft={nft}", "--"]);
 
     private IEnumerable<string> Settings(IEnumerable<string> namespaces, IEnumerable<string> cgroupProcsFiles) =>
         [.. _systemCalls, .. namespaces.Select(entry => "namespace=" + entry), .. cgroupProcsFiles.Select(procs => "cgroup=" + procs)];

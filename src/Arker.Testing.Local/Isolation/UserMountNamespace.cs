@@ -99,7 +99,7 @@ internal sealed class UserMountNamespace : MountNamespace
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             string? ready = await helper.StandardOutput.ReadLineAsync(patience.Token);
             channel = ready == "ready" ? await listener.AcceptAsync(patience.Token) : null;
-            if (channel is null || PeerProcess(channel) != helper.Id)
+            if (channel is null || SocketMessages.PeerProcess(channel) != helper.Id)
             {
                 throw new OperationCanceledException();
             }
@@ -204,7 +204,7 @@ internal sealed class UserMountNamespace : MountNamespace
                 }
                 else
                 {
-                    SocketMessages.SendWithDescriptor(_channel, request, passed);
+                    SocketMessages.SendWithDescriptors(_channel, request, passed);
                 }
 
                 int length = 0;
@@ -222,14 +222,6 @@ internal sealed class UserMountNamespace : MountNamespace
                 throw new IOException($"the local server's namespace helper (pid {Pid}) exited; its mounts are gone. Restart the server.", ex);
             }
         }
-    }
-
-    /// <summary>The process at the other end of a Unix socket (<c>SO_PEERCRED</c>).</summary>
-    private static int PeerProcess(Socket channel)
-    {
-        byte[] credentials = new byte[12];
-        channel.GetRawSocketOption(NetworkConstants.SolSocket, NetworkConstants.SoPeerCred, credentials);
-        return BitConverter.ToInt32(credentials, 0);
     }
 
     private static ArchitectureCalls SystemCallNumbers()

@@ -5,16 +5,20 @@
 # joins the VM's cgroups (what a shell did), takes the sandbox's user (what setpriv(1) did, as
 # root), and then either runs the command after "--" in its own place or, with network_setup=1,
 # makes a VM network: a new network namespace, its loopback, addresses, routes and rule set
-# through rtnetlink (what five runs of ip(8) did), nft's rules loaded in it, then "ready" on
-# stdout, and it waits until its stdin closes, so the server can hold the namespace first. Each
-# program it replaces cost a process start (1.5-2 ms on a small machine), at every fork of a VM.
+# through rtnetlink (what five runs of ip(8) did), then "ready" on stdout, and it becomes nft,
+# which loads the rules the server writes to its stdin once it holds the namespace (nft in this
+# process's place: a fork of Perl cost more than nft's own start). Each program it replaces cost
+# a process start (1.5-2 ms on a small machine), at every fork of a VM.
 # The arguments before "--" are name=value pairs: namespace (repeatable, "user:PATH",
 # "mount:PATH", "network:PATH", entered in that order), cgroup (repeatable, a cgroup.procs file),
-# uid and gid, network_setup with mark, table, nft and rules, and the system call numbers of this
+# uid and gid, network_setup with mark, table and nft, and the system call numbers of this
 # machine (the server keeps them in one table). It runs at every sandbox's start, so it loads no
-# module; the fast test tier compiles it with strict and warnings (VmInitScriptTests).
+# module; the fast test tier compiles it with strict and warnings (VmInitScriptTests). What the
+# subs below read is declared with "our", so the script can also be compiled once into a sub and
+# called in forked children (bench/Arker.Testing.Bench/starter-prototype.pl), where a "my" they
+# read would be bound once.
 
-my (%k, @namespaces, @cgroups);
+our (%k, @namespaces, @cgroups);
 while (@ARGV && $ARGV[0] ne '--') {
     my ($name, $value) = split /=/, shift(@ARGV), 2;
     if ($name eq 'namespace') { push @namespaces, $value }
@@ -27,8 +31,8 @@ my %namespace_flag = (user => 0x10000000, mount => 0x20000, network => 0x4000000
 sub fail { print STDERR "cannot $_[0]: $!\n"; exit 125; }
 
 # rtnetlink: one request at a time, each acknowledged by the kernel or failed with its error.
-my ($request, $acknowledge, $exclusive, $create) = (1, 4, 0x200, 0x400);
-my $netlink_sequence = 0;
+our ($request, $acknowledge, $exclusive, $create) = (1, 4, 0x200, 0x400);
+our $netlink_sequence = 0;
 
 sub netlink_attribute {
     my ($type, $data) = @_;
@@ -73,15 +77,6 @@ sub set_addresses_and_routes {
     close $netlink;
 }
 
-sub run_with_input {
-    my ($program, $input, @arguments) = @_;
-    open(my $child, '|-', $program, @arguments) or fail("run $program");
-    print $child $input;
-    return if close $child;
-    print STDERR "$program @arguments failed (exit code " . ($? >> 8) . ")\n";
-    exit 125;
-}
-
 syscall(0 + $k{setsid}); # fails only for a session's leader, which this then is already
 
 # Every namespace is opened before any is entered: the paths are this mount namespace's.
@@ -113,10 +108,8 @@ if (defined $k{uid}) {
 if ($k{network_setup}) {
     syscall(0 + $k{unshare}, $namespace_flag{network}) == 0 or fail('make a network namespace');
     set_addresses_and_routes();
-    run_with_input($k{nft}, $k{rules}, '-f', '-');
-    syswrite(STDOUT, "ready\n");
-    1 while sysread(STDIN, my $ignored, 4096); # held until the server closes stdin
-    exit 0;
+    syswrite(STDOUT, "ready\n"); # the namespace is made: the server holds it, then writes nft's rules to stdin
+    exec { $k{nft} } $k{nft}, '-f', '-' or fail("run $k{nft}");
 }
 
 exec { $ARGV[0] } @ARGV or fail("run $ARGV[0]");

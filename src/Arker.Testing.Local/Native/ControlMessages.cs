@@ -54,14 +54,19 @@ internal static class ControlMessages
         return descriptors;
     }
 
-    /// <summary>One <c>SCM_RIGHTS</c> control message carrying <paramref name="descriptor"/>, padded as <c>CMSG_SPACE</c> pads it.</summary>
-    public static byte[] Rights(int descriptor)
+    /// <summary>One <c>SCM_RIGHTS</c> control message carrying <paramref name="descriptors"/>, padded as <c>CMSG_SPACE</c> pads it.</summary>
+    public static byte[] Rights(params ReadOnlySpan<int> descriptors)
     {
-        byte[] control = new byte[(HeaderLength + sizeof(int) + 7) & ~7];
-        BinaryPrimitives.WriteInt64LittleEndian(control, HeaderLength + sizeof(int));
+        int length = HeaderLength + (sizeof(int) * descriptors.Length);
+        byte[] control = new byte[(length + 7) & ~7];
+        BinaryPrimitives.WriteInt64LittleEndian(control, length);
         BinaryPrimitives.WriteInt32LittleEndian(control.AsSpan(8), NetworkConstants.SolSocket);
         BinaryPrimitives.WriteInt32LittleEndian(control.AsSpan(12), NetworkConstants.ScmRights);
-        BinaryPrimitives.WriteInt32LittleEndian(control.AsSpan(HeaderLength), descriptor);
+        for (int i = 0; i < descriptors.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(control.AsSpan(HeaderLength + (i * sizeof(int))), descriptors[i]);
+        }
+
         return control;
     }
 

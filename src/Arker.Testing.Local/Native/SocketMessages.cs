@@ -44,10 +44,16 @@ internal static class SocketMessages
         }
     }
 
-    /// <summary>Sends all of <paramref name="data"/>, with <paramref name="descriptor"/> passed along (SCM_RIGHTS) with its first byte.</summary>
-    public static unsafe void SendWithDescriptor(Socket socket, ReadOnlySpan<byte> data, SafeHandle descriptor)
+    /// <summary>Sends all of <paramref name="data"/>, with <paramref name="descriptors"/> passed along (SCM_RIGHTS) with its first byte.</summary>
+    public static unsafe void SendWithDescriptors(Socket socket, ReadOnlySpan<byte> data, params ReadOnlySpan<SafeHandle> descriptors)
     {
-        byte[] control = ControlMessages.Rights((int)descriptor.DangerousGetHandle());
+        int[] numbers = new int[descriptors.Length];
+        for (int i = 0; i < descriptors.Length; i++)
+        {
+            numbers[i] = (int)descriptors[i].DangerousGetHandle();
+        }
+
+        byte[] control = ControlMessages.Rights(numbers);
         fixed (byte* bytes = data)
         fixed (byte* rights = control)
         {
@@ -97,5 +103,13 @@ internal static class SocketMessages
             descriptors.AddRange(ControlMessages.Descriptors(new ReadOnlySpan<byte>(control, (int)header.ControlLength)));
             return (int)received;
         }
+    }
+
+    /// <summary>The process at the other end of a Unix socket (<c>SO_PEERCRED</c>).</summary>
+    public static int PeerProcess(Socket channel)
+    {
+        byte[] credentials = new byte[12];
+        channel.GetRawSocketOption(NetworkConstants.SolSocket, NetworkConstants.SoPeerCred, credentials);
+        return BitConverter.ToInt32(credentials, 0);
     }
 }

@@ -104,8 +104,8 @@ internal sealed class GatewayPool : IDisposable
 
     /// <summary>
     /// Runs the set-up (see <see cref="INetworkSetup.StartAsync"/>) in a new network
-    /// namespace, holds the namespace by a descriptor while the set-up waits, makes the gateway's
-    /// sockets in it, then lets the set-up end.
+    /// namespace, holds the namespace by a descriptor while the set-up waits, has it load the
+    /// namespace's rules, and makes the gateway's sockets in it.
     /// </summary>
     private async Task<PreparedNetwork> MakeAsync()
     {
@@ -118,11 +118,12 @@ internal sealed class GatewayPool : IDisposable
                 throw new IOException($"a VM network could not be made: {(await setup.StandardError.ReadToEndAsync(patience.Token)).Trim()}");
             }
 
-            // The set-up is this process's child and has not ended (it waits on its stdin): the id is its own.
+            // The set-up is this process's child and has not ended (it waits on its stdin for its rules): the id is its own.
             int held = LibC.openat(LibC.AtFdCwd, $"/proc/{setup.Id}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0);
             var networkNamespace = held >= 0 ? new SafeFileHandle(held, ownsHandle: true) : throw new IOException($"a VM network could not be held: {LibC.Describe(LibC.LastError)}");
             try
             {
+                await _setup.LoadRulesAsync(setup);
                 return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
             }
             catch (System.Net.Sockets.SocketException ex)
@@ -142,7 +143,7 @@ internal sealed class GatewayPool : IDisposable
         }
         finally
         {
-            await _setup.EndAsync(setup); // it waits on its stdin
+            await _setup.EndAsync(setup); // reaped, or killed if it still waits on its stdin
         }
     }
 }

@@ -26,6 +26,16 @@ public sealed class ControlMessagesTests
     }
 
     [Fact]
+    public void Rights_CarriesSeveralDescriptors_InOrder()
+    {
+        byte[] control = ControlMessages.Rights(5, 6, 7);
+
+        Assert.Equal(32, control.Length);
+        Assert.Equal(28, BinaryPrimitives.ReadInt64LittleEndian(control));
+        Assert.Equal([5, 6, 7], ControlMessages.Descriptors(control));
+    }
+
+    [Fact]
     public void TheOriginalDestination_IsFoundByLevelAndType()
     {
         byte[] control = Message(NetworkConstants.SolIp, NetworkConstants.IpRecvOrigDstAddr, SocketAddress("198.18.0.9", 5353));
