@@ -18,9 +18,6 @@ ensure_prerequisites() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  # Each VM's network gets its nftables rules from nft (VMs reach out through the server's
-  # gateway); it lives in /usr/sbin, which an ordinary user's PATH may lack.
-  PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nftables)
   command -v perl >/dev/null 2>&1 || missing+=(perl-base)
   if [ "$(id -u)" -ne 0 ]; then
     # Without root the local server makes a user namespace of its own: unshare and nsenter
@@ -46,6 +43,8 @@ ensure_prerequisites() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     # Network tests make a host "outside" this machine with ip (a network namespace and a veth pair).
     PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+    # A test compares the firewall a VM network's set-up loads through netlink with what nft loads.
+    PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nftables)
     command -v git >/dev/null 2>&1 || missing+=(git)
     # Tests fork VMs from container images (skopeo fetches them, umoci unpacks them), and one
     # runs the distribution's registry on the loopback address (its own, on a free port).

@@ -26,7 +26,6 @@ internal sealed class SandboxLauncher
     private readonly bool _shareNetwork;
     private readonly bool _canDisableUserNamespaces;
     private readonly MountNamespace _space;
-    private readonly string? _nft = SandboxPrerequisites.FindExecutable("nft");
 
     public SandboxLauncher(string bwrap, string perl, IReadOnlyList<string> hostReadOnlyBinds, bool shareNetwork, MountNamespace space)
     {
@@ -101,64 +100,24 @@ internal sealed class SandboxLauncher
     /// <summary>
     /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a
     /// new network namespace (owned, without root, by the server's user namespace) with its
-    /// loopback up and a route that takes every other address to it. It says <c>ready</c> and
-    /// becomes <c>nft</c>, which waits for <see cref="NetworkRules"/> on its stdin, so the server
-    /// can hold the namespace first; once they are loaded it exits, and no process is left in it.
+    /// loopback up, a route that takes every other address to it, and nftables rules that send
+    /// outbound TCP, DNS and other UDP to the ports where the VM's gateway sockets will listen
+    /// (see <see cref="Network.PreparedNetwork"/>), all through netlink. It says <c>ready</c> and
+    /// waits until its stdin closes, so the server can hold the namespace first; then no process
+    /// is left in it.
     /// </summary>
     public ProcessStartInfo CreateNetworkStartInfo() =>
-        _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable, _nft!);
-
-    /// <summary>
-    /// nftables rules for a VM network: outbound TCP and DNS to the ports where the VM's gateway
-    /// sockets listen (see <see cref="Network.PreparedNetwork"/>), other datagrams marked for TPROXY.
-    /// </summary>
-    public static string NetworkRules { get; } = NetworkRulesTemplate
-        .Replace("{tcp}", Number(Network.PreparedNetwork.ConnectionsPort), StringComparison.Ordinal)
-        .Replace("{dns}", Number(Network.PreparedNetwork.LookupsPort), StringComparison.Ordinal)
-        .Replace("{udp}", Number(Network.PreparedNetwork.DatagramsPort), StringComparison.Ordinal)
-        .Replace("{mark}", Number(DatagramMark), StringComparison.Ordinal);
-
-    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable,
+            Network.PreparedNetwork.ConnectionsPort, Network.PreparedNetwork.LookupsPort, Network.PreparedNetwork.DatagramsPort);
 
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
     public string? NetworkPrerequisitesMissing() =>
-        _shareNetwork ? "VMs share the host's network (--share-network)"
-        : _nft is null ? "'nft' is not installed (apt-get install nftables)"
-        : null;
+        _shareNetwork ? "VMs share the host's network (--share-network)" : null;
 
     // Datagrams other than DNS are marked with this, and the mark's routing table takes them back
     // into the namespace, where TPROXY diverts them to the gateway's socket.
     private const int DatagramMark = 1;
     private const int DatagramTable = 100;
-
-    // nft's rules: outbound TCP and DNS redirected to the gateway's ports; datagrams other than DNS
-    // marked and diverted to the gateway's socket by TPROXY, which keeps their destination for it to
-    // read; anything else refused.
-    private const string NetworkRulesTemplate = """
-        table ip arker {
-          chain steer {
-            type nat hook output priority -100; policy accept;
-            ip daddr 127.0.0.0/8 return
-            udp dport 53 redirect to :{dns}
-            meta l4proto tcp redirect to :{tcp}
-          }
-          chain mark_datagrams {
-            type route hook output priority mangle; policy accept;
-            ip daddr != 127.0.0.0/8 udp dport != 53 meta mark set {mark}
-          }
-          chain divert_datagrams {
-            type filter hook prerouting priority mangle; policy accept;
-            meta l4proto udp meta mark {mark} tproxy to 127.0.0.1:{udp}
-          }
-          chain refuse_others {
-            type filter hook output priority 0; policy accept;
-            ct status dnat accept
-            meta mark {mark} accept
-            ip daddr != 127.0.0.0/8 reject with icmp type admin-prohibited
-          }
-        }
-
-        """;
 
     /// <summary>
     /// A process with piped stdio and a clean environment that runs <paramref name="program"/> in the

@@ -45,11 +45,15 @@ internal sealed class SandboxStart
     /// <summary>
     /// Makes a VM network in <paramref name="namespaces"/>: a new network namespace with its loopback
     /// addresses and routes, where datagrams marked <paramref name="mark"/> are looked up in
-    /// <paramref name="table"/>; it says <c>ready</c> and becomes <paramref name="nft"/>, which loads
-    /// the rules written to its stdin.
+    /// <paramref name="table"/>, and its firewall, which sends outbound TCP to port
+    /// <paramref name="tcpPort"/>, DNS to <paramref name="dnsPort"/> and other datagrams (marked,
+    /// TPROXY) to <paramref name="udpPort"/> on the loopback; it says <c>ready</c> and waits until its
+    /// stdin closes.
     /// </summary>
-    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, int mark, int table, string nft) =>
-        StartInfo([.. Settings(namespaces, []), "network_setup=1", $"mark={mark}", $"table={table}", $"nft={nft}", "--"]);
+    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, int mark, int table, int tcpPort, int dnsPort, int udpPort) =>
+        StartInfo([.. Settings(namespaces, []), "network_setup=1", Setting("mark", mark), Setting("table", table), Setting("tcp_port", tcpPort), Setting("dns_port", dnsPort), Setting("udp_port", udpPort), "--"]);
+
+    private static string Setting(string name, int value) => $"{name}={value.ToString(CultureInfo.InvariantCulture)}";
 
     private IEnumerable<string> Settings(IEnumerable<string> namespaces, IEnumerable<string> cgroupProcsFiles) =>
         [.. _systemCalls, .. namespaces.Select(entry => "namespace=" + entry), .. cgroupProcsFiles.Select(procs => "cgroup=" + procs)];

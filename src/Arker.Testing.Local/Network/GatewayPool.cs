@@ -7,8 +7,8 @@ namespace Arker.Testing.Local.Network;
 
 /// <summary>
 /// VM networks made ahead of need (<see cref="PreparedNetwork"/>). Making one takes a few
-/// milliseconds (a namespace, <c>ip</c> and <c>nft</c> run once in it, the gateway's sockets made
-/// in it); taking one is free, so a new VM's first command does not wait for its network. A
+/// milliseconds (a namespace, its routes and firewall set through netlink by one short-lived
+/// process, the gateway's sockets made in it); taking one is free, so a new VM's first command does not wait for its network. A
 /// network taken is replaced in the background.
 /// </summary>
 internal sealed class GatewayPool : IDisposable
@@ -29,7 +29,7 @@ internal sealed class GatewayPool : IDisposable
 
     /// <summary>
     /// A pool whose first network is made now, to prove this machine can: null, with the reason,
-    /// when it cannot (no <c>ip</c> or <c>nft</c>, or a kernel without nftables NAT or TPROXY), in
+    /// when it cannot (a kernel without nftables NAT or TPROXY, say), in
     /// which case VMs have their own loopback only.
     /// </summary>
     public static async Task<(GatewayPool? Pool, string? Reason)> StartAsync(INetworkSetup setup, ILogger logger)
@@ -104,8 +104,8 @@ internal sealed class GatewayPool : IDisposable
 
     /// <summary>
     /// Runs the set-up (see <see cref="INetworkSetup.StartAsync"/>) in a new network
-    /// namespace, holds the namespace by a descriptor while the set-up waits, has it load the
-    /// namespace's rules, and makes the gateway's sockets in it.
+    /// namespace, holds the namespace by a descriptor while the set-up waits, makes the gateway's
+    /// sockets in it, then lets the set-up end.
     /// </summary>
     private async Task<PreparedNetwork> MakeAsync()
     {
@@ -118,12 +118,11 @@ internal sealed class GatewayPool : IDisposable
                 throw new IOException($"a VM network could not be made: {(await setup.StandardError.ReadToEndAsync(patience.Token)).Trim()}");
             }
 
-            // The set-up is this process's child and has not ended (it waits on its stdin for its rules): the id is its own.
+            // The set-up is this process's child and has not ended (it waits on its stdin): the id is its own.
             int held = LibC.openat(LibC.AtFdCwd, $"/proc/{setup.Id}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0);
             var networkNamespace = held >= 0 ? new SafeFileHandle(held, ownsHandle: true) : throw new IOException($"a VM network could not be held: {LibC.Describe(LibC.LastError)}");
             try
             {
-                await _setup.LoadRulesAsync(setup);
                 return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
             }
             catch (System.Net.Sockets.SocketException ex)
@@ -143,7 +142,7 @@ internal sealed class GatewayPool : IDisposable
         }
         finally
         {
-            await _setup.EndAsync(setup); // reaped, or killed if it still waits on its stdin
+            await _setup.EndAsync(setup); // it waits on its stdin
         }
     }
 }

@@ -10,20 +10,14 @@ namespace Arker.Testing.Local.Network;
 /// </summary>
 internal interface INetworkSetup
 {
-    /// <summary>What making VM networks needs that this machine lacks (<c>ip</c>, <c>nft</c>), or null.</summary>
+    /// <summary>Why VMs get no network of their own here (the host's is shared), or null.</summary>
     string? MissingPrerequisites();
 
     /// <summary>
-    /// Starts the set-up of a VM network: a process in a new network namespace with its loopback
-    /// and routes in place, which says <c>ready</c> and then waits on its stdin for its firewall rules.
+    /// Starts the set-up of a VM network: a process in a new network namespace with its loopback,
+    /// route and nftables rules in place, which says <c>ready</c> and then waits on its stdin.
     /// </summary>
     Task<Process> StartAsync();
-
-    /// <summary>
-    /// Gives a set-up that said <c>ready</c> its rules, and waits until they are loaded.
-    /// </summary>
-    /// <exception cref="IOException">They were refused; the message has the reason.</exception>
-    Task LoadRulesAsync(Process setup);
 
     /// <summary>Ends a set-up once its namespace is held: closes its stdin, then reaps it (killing it if it lingers).</summary>
     Task EndAsync(Process setup);

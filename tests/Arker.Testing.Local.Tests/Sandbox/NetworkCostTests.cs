@@ -84,7 +84,7 @@ public sealed class NetworkCostTests : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>The server's descendants that last: the fewest of five looks 100 ms apart (a VM network made ahead of need runs ip and nft for a moment).</summary>
+    /// <summary>The server's descendants that last: the fewest of five looks 100 ms apart (a VM network made ahead of need runs its set-up for a moment).</summary>
     private static async Task<int> LastingDescendantsAsync(ServerProcess server)
     {
         int fewest = int.MaxValue;

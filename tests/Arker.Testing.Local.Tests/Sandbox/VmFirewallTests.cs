@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using Arker.Testing.Local.Isolation;
+using Arker.Testing.Local.Network;
+
+namespace Arker.Testing.Local.Tests.Sandbox;
+
+/// <summary>
+/// A VM network's firewall is loaded through netfilter's netlink by the network's set-up
+/// (<c>sandbox-start.pl</c>), with no <c>nft</c> run: what it loads must be exactly what nft
+/// loads from the rules written out below, as <c>nft list ruleset</c> prints both. Root and
+/// rootless (the set-up then runs in the server's user namespace); the set-up's own outbound
+/// behaviour is <see cref="OutboundPolicyTests"/>'.
+/// </summary>
+public sealed class VmFirewallTests : IAsyncLifetime
+{
+    private static readonly string Rules = $$"""
+        table ip arker {
+          chain steer {
+            type nat hook output priority -100; policy accept;
+            ip daddr 127.0.0.0/8 return
+            udp dport 53 redirect to :{{PreparedNetwork.LookupsPort}}
+            meta l4proto tcp redirect to :{{PreparedNetwork.ConnectionsPort}}
+          }
+          chain mark_datagrams {
+            type route hook output priority mangle; policy accept;
+            ip daddr != 127.0.0.0/8 udp dport != 53 meta mark set 1
+          }
+          chain divert_datagrams {
+            type filter hook prerouting priority mangle; policy accept;
+            meta l4proto udp meta mark 1 tproxy to 127.0.0.1:{{PreparedNetwork.DatagramsPort}}
+          }
+          chain refuse_others {
+            type filter hook output priority 0; policy accept;
+            ct status dnat accept
+            meta mark 1 accept
+            ip daddr != 127.0.0.0/8 reject with icmp type admin-prohibited
+          }
+        }
+
+        """;
+
+    private MountNamespace _space = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _space = Environment.IsPrivilegedProcess ? new HostMountNamespace() : await UserMountNamespace.StartAsync();
+
+    [Fact]
+    public async Task ANetworksSetUp_LoadsTheFirewallNftLoadsFromItsRules_WithoutNft()
+    {
+        (string bwrap, string perl) = SandboxPrerequisites.Check();
+        var setup = new NetworkSetup(new SandboxLauncher(bwrap, perl, [], shareNetwork: false, _space), _space);
+        Process made = await setup.StartAsync();
+        string ready = await made.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) ?? await made.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        (int listed, string bySetUp) = await RunAsync("nsenter", [
+            "--target", made.Id.ToString(CultureInfo.InvariantCulture), .. Environment.IsPrivilegedProcess ? Array.Empty<string>() : ["--user", "--preserve-credentials"], "--net",
+            Nft, "list", "ruleset"]);
+        await setup.EndAsync(made);
+        (int loaded, string byNft) = await RunAsync("unshare", ["--map-root-user", "--net", "sh", "-c", $"{Nft} -f - && {Nft} list ruleset"], Rules);
+
+        Assert.Equal("ready", ready);
+        Assert.True(loaded == 0, byNft);
+        Assert.True(listed == 0, bySetUp);
+        Assert.Contains("tproxy to 127.0.0.1:", byNft, StringComparison.Ordinal);
+        Assert.Equal(byNft, bySetUp);
+    }
+
+    public async ValueTask DisposeAsync() => await _space.DisposeAsync();
+
+    private static string Nft => File.Exists("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string? input = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        Task<string> errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, output + await errors);
+    }
+}
