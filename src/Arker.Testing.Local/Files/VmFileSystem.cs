@@ -34,7 +34,7 @@ internal sealed class VmFileSystem : IDisposable
     /// <summary>
     /// Opens a VM's root, given where this process reaches it. Paths of descriptors are checked
     /// against the kernel's own name for that root, which is the mount point in the server's mount
-    /// namespace (without root, not the <c>/proc/&lt;helper&gt;/root/…</c> path used to reach it).
+    /// namespace (without root, not the path through the held root used to reach it, see <see cref="Isolation.HeldNamespaces"/>).
     /// Files and folders it makes are given to the VM's file owner; what it opens must lie in <paramref name="area"/>.
     /// </summary>
     public static VmFileSystem Open(IVmRoot vm, string mergedRoot, VmPath area)

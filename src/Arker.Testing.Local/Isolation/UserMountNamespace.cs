@@ -13,8 +13,10 @@ namespace Arker.Testing.Local.Isolation;
 /// Without root: a user namespace, in which the server's user is root, and a private mount
 /// namespace owned by it, held by a small long-lived helper (<c>unshare</c> starting
 /// <c>namespace-helper.pl</c>) that makes the server's mounts, and its sockets in VM networks, on
-/// request over a Unix socket. The server reaches the mounted VM files through
-/// <c>/proc/&lt;helper&gt;/root</c> and starts sandboxes in the namespaces with <c>nsenter</c>.
+/// request over a Unix socket. The server holds the helper's namespaces and root by descriptors it
+/// opened as the helper started (<see cref="HeldNamespaces"/>), reaches the mounted VM files through
+/// that root and starts sandboxes in those namespaces: never in another process's, even if the
+/// helper dies and its id is taken again.
 /// The helper runs in a session of its own, so a terminal's Ctrl-C does not reach it; when the
 /// server dies its socket closes, the helper exits, and the namespaces and their mounts vanish
 /// with it. As in rootless Podman, VM processes and files belong to the invoking user outside:
@@ -25,6 +27,7 @@ namespace Arker.Testing.Local.Isolation;
 internal sealed class UserMountNamespace : MountNamespace
 {
     private readonly Process _helper;
+    private readonly HeldNamespaces _held;
     private readonly Socket _channel;
     private readonly string _nsenter;
     private readonly Lock _gate = new();
@@ -33,9 +36,10 @@ internal sealed class UserMountNamespace : MountNamespace
     /// <summary>How long a helper whose mount table cannot be read is given to be seen exiting.</summary>
     private static readonly TimeSpan HelperExitPatience = TimeSpan.FromSeconds(5);
 
-    private UserMountNamespace(Process helper, Socket channel, string nsenter)
+    private UserMountNamespace(Process helper, HeldNamespaces held, Socket channel, string nsenter)
     {
         _helper = helper;
+        _held = held;
         _channel = channel;
         _nsenter = nsenter;
         FileCalls = SubordinateIds.Current is null ? FileCalls.Direct : new NamespaceFileCalls(this);
@@ -44,10 +48,10 @@ internal sealed class UserMountNamespace : MountNamespace
     public override bool IsRootless => true;
 
     public override IReadOnlyList<string> LaunchPrefix(string? network) =>
-        [_nsenter, "--target", Pid, "--user", "--mount", "--preserve-credentials", .. (network is null ? Array.Empty<string>() : [$"--net={network}"]), "--"];
+        [_nsenter, $"--user={_held.User}", $"--mount={_held.Mount}", "--preserve-credentials", .. (network is null ? Array.Empty<string>() : [$"--net={network}"]), "--"];
 
     public override IEnumerable<string> NamespacesToEnter(string? network) =>
-        [$"user:/proc/{Pid}/ns/user", $"mount:/proc/{Pid}/ns/mnt", .. (network is null ? Array.Empty<string>() : [$"network:{network}"])];
+        [$"user:{_held.User}", $"mount:{_held.Mount}", .. (network is null ? Array.Empty<string>() : [$"network:{network}"])];
 
     public override IReadOnlyList<string> ReadMountTable()
     {
@@ -65,7 +69,7 @@ internal sealed class UserMountNamespace : MountNamespace
 
     private string Pid => _helper.Id.ToString(CultureInfo.InvariantCulture);
 
-    public override string View(string path) => $"/proc/{Pid}/root{path}";
+    public override string View(string path) => _held.Root + path;
 
     public override string Describe() =>
         $"rootless: a user namespace of uid {LibC.getuid()}, who owns VM processes and files on the host" +
@@ -94,6 +98,7 @@ internal sealed class UserMountNamespace : MountNamespace
 
         Process helper = await ChildProcesses.StartAsync(start);
         Socket? channel = null;
+        HeldNamespaces? held = null;
         try
         {
             using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -103,10 +108,13 @@ internal sealed class UserMountNamespace : MountNamespace
             {
                 throw new OperationCanceledException();
             }
+
+            held = HeldNamespaces.Of(helper.Id); // the helper is this process's child, not yet reaped: the id is its own
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
             channel?.Dispose();
+            held?.Dispose();
             ChildProcesses.Kill(helper);
             string error = await helper.StandardError.ReadToEndAsync();
             await helper.WaitForExitAsync();
@@ -116,7 +124,7 @@ internal sealed class UserMountNamespace : MountNamespace
 
         channel.Blocking = true;
         _ = DrainAsync(helper.StandardError);
-        return new UserMountNamespace(helper, channel, nsenter);
+        return new UserMountNamespace(helper, held!, channel, nsenter);
     }
 
     public override FileCalls FileCalls { get; }
@@ -180,6 +188,7 @@ internal sealed class UserMountNamespace : MountNamespace
     {
         _channel.Dispose();
         await ChildProcesses.EndAsync(_helper, TimeSpan.FromSeconds(5)); // the helper exits when its stdin closes
+        _held.Dispose(); // the last hold on the namespaces: they and every mount in them go
     }
 
     /// <summary>

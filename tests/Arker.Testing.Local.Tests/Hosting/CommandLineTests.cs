@@ -62,6 +62,35 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task AVmsNewSession_StartsInTheServersNamespaces_EvenOnceTheNamespaceHelperIsKilled()
+    {
+        // Without root the server's namespaces are the helper's, held by descriptors from its start:
+        // killed, the helper can no longer mount, but the namespaces (and every VM's files) stay the
+        // ones the server made, never those of whatever process takes the helper's id next. As root
+        // there is no helper, and the same must hold.
+        using var temporary = new TemporaryDataRoot();
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        string vm = await api.ForkAsync();
+        (await api.RunAsync(vm, "echo kept > ~/kept")).Succeeded();
+        foreach (int helper in ProcessTree.DescendantsOf(server.Process.Id).Where(IsNamespaceHelper))
+        {
+            using Process? process = TryGetProcess(helper);
+            process?.Kill();
+            process?.WaitForExit();
+        }
+
+        RunResult inANewSession = await api.RunAsync(vm, "cat ~/kept", sessionId: "after the helper");
+        (int exitCode, string errors) = await server.StopAsync();
+
+        Assert.Equal("kept\n", inANewSession.Succeeded().StdoutText);
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {errors}");
+        Assert.DoesNotContain("Unhandled", errors, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(temporary.Path));
+        Assert.Empty(ServerMounts.Under(temporary.Path));
+    }
+
+    [Fact]
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
         using var temporary = new TemporaryDataRoot();
@@ -137,6 +166,19 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return (process.ExitCode, output + await error);
+    }
+
+    /// <summary>Whether a process is a rootless server's namespace helper (given its channel's name).</summary>
+    private static bool IsNamespaceHelper(int processId)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/cmdline").Contains("channel=arker-local-", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static Process? TryGetProcess(int processId)
