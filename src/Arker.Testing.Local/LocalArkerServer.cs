@@ -77,7 +77,15 @@ public sealed class LocalArkerServer : IAsyncDisposable
             options.ApiKeys["ark_local_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))] = "local";
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(LocalArkerServer).Assembly.GetName().Name });
+        // No configuration file is read, so none is watched: the host's default watches its content
+        // root, the current folder, with an inotify watch for every folder below it (71,479 for a
+        // server started in /tmp), and walks each new VM's folders when the data root is below it.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(LocalArkerServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         options.ConfigureLogging?.Invoke(builder.Logging);
 

@@ -52,6 +52,14 @@ internal abstract class MountNamespace : IAsyncDisposable
     /// </summary>
     public abstract Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets);
 
+    /// <summary>
+    /// A new VM network's namespace, set up as <paramref name="layout"/> says, made by a process
+    /// that lives in this namespace anyway (the helper, without root), with no process started; null
+    /// where there is none (as root: a set-up process makes it, see <see cref="SandboxLauncher.CreateNetworkStartInfo"/>).
+    /// </summary>
+    /// <exception cref="IOException">It could not be made; the message has the errno.</exception>
+    public virtual Microsoft.Win32.SafeHandles.SafeFileHandle? MakeNetwork(VmNetworkLayout layout) => null;
+
     /// <summary>The system calls of the file API in VMs (see <see cref="Native.FileCalls"/>).</summary>
     public virtual Native.FileCalls FileCalls => Native.FileCalls.Direct;
 

@@ -98,26 +98,19 @@ internal sealed class SandboxLauncher
     }
 
     /// <summary>
-    /// The set-up of a VM network, made ahead of its VM (see <see cref="Network.GatewayPool"/>): a
-    /// new network namespace (owned, without root, by the server's user namespace) with its
-    /// loopback up, a route that takes every other address to it, and nftables rules that send
+    /// The set-up of a VM network in a process of its own (as root; without root the namespace
+    /// helper makes it, see <see cref="MountNamespace.MakeNetwork"/>): a new network namespace with
+    /// its loopback up, a route that takes every other address to it, and nftables rules that send
     /// outbound TCP, DNS and other UDP to the ports where the VM's gateway sockets will listen
-    /// (see <see cref="Network.PreparedNetwork"/>), all through netlink. It says <c>ready</c> and
-    /// waits until its stdin closes, so the server can hold the namespace first; then no process
-    /// is left in it.
+    /// (<see cref="VmNetworkLayout"/>), all through netlink. It says <c>ready</c> and waits until its
+    /// stdin closes, so the server can hold the namespace first; then no process is left in it.
     /// </summary>
     public ProcessStartInfo CreateNetworkStartInfo() =>
-        _start.NetworkSetup(_space.NamespacesToEnter(null), DatagramMark, DatagramTable,
-            Network.PreparedNetwork.ConnectionsPort, Network.PreparedNetwork.LookupsPort, Network.PreparedNetwork.DatagramsPort);
+        _start.NetworkSetup(_space.NamespacesToEnter(null), VmNetworkLayout.Standard);
 
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
     public string? NetworkPrerequisitesMissing() =>
         _shareNetwork ? "VMs share the host's network (--share-network)" : null;
-
-    // Datagrams other than DNS are marked with this, and the mark's routing table takes them back
-    // into the namespace, where TPROXY diverts them to the gateway's socket.
-    private const int DatagramMark = 1;
-    private const int DatagramTable = 100;
 
     /// <summary>
     /// A process with piped stdio and a clean environment that runs <paramref name="program"/> in the

@@ -15,6 +15,12 @@ internal sealed class SandboxStart
 {
     private static readonly Lazy<string> Script = new(() => EmbeddedScript.Read("Arker.Testing.Local.Isolation.sandbox-start.pl"));
 
+    /// <summary>The names <c>sandbox-start.pl</c> gives <see cref="VmNetworkLayout.Fields"/>, in their order.</summary>
+    private static readonly string[] NetworkSettingNames = ["mark", "table", "tcp_port", "dns_port", "udp_port"];
+
+    /// <summary>For a network's set-up: <c>vm-network.pl</c> before it, which only set-ups compile.</summary>
+    private static readonly Lazy<string> NetworkScript = new(() => EmbeddedScript.Read("Arker.Testing.Local.Isolation.vm-network.pl") + Script.Value);
+
     private readonly string _perl;
     private readonly string[] _systemCalls;
 
@@ -39,30 +45,26 @@ internal sealed class SandboxStart
         IEnumerable<string> identity = user is { } ids
             ? [$"uid={ids.Uid.ToString(CultureInfo.InvariantCulture)}", $"gid={ids.Gid.ToString(CultureInfo.InvariantCulture)}"]
             : [];
-        return StartInfo([.. Settings(namespaces, cgroupProcsFiles), .. identity, "--", .. command]);
+        return StartInfo(Script.Value, [.. Settings(namespaces, cgroupProcsFiles), .. identity, "--", .. command]);
     }
 
     /// <summary>
-    /// Makes a VM network in <paramref name="namespaces"/>: a new network namespace with its loopback
-    /// addresses and routes, where datagrams marked <paramref name="mark"/> are looked up in
-    /// <paramref name="table"/>, and its firewall, which sends outbound TCP to port
-    /// <paramref name="tcpPort"/>, DNS to <paramref name="dnsPort"/> and other datagrams (marked,
-    /// TPROXY) to <paramref name="udpPort"/> on the loopback; it says <c>ready</c> and waits until its
+    /// Makes a VM network in <paramref name="namespaces"/>: a new network namespace set up as
+    /// <paramref name="layout"/> says (<c>vm-network.pl</c>); it says <c>ready</c> and waits until its
     /// stdin closes.
     /// </summary>
-    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, int mark, int table, int tcpPort, int dnsPort, int udpPort) =>
-        StartInfo([.. Settings(namespaces, []), "network_setup=1", Setting("mark", mark), Setting("table", table), Setting("tcp_port", tcpPort), Setting("dns_port", dnsPort), Setting("udp_port", udpPort), "--"]);
-
-    private static string Setting(string name, int value) => $"{name}={value.ToString(CultureInfo.InvariantCulture)}";
+    public ProcessStartInfo NetworkSetup(IEnumerable<string> namespaces, VmNetworkLayout layout) =>
+        StartInfo(NetworkScript.Value, [.. Settings(namespaces, []), "network_setup=1",
+            .. NetworkSettingNames.Zip(layout.Fields, (name, value) => $"{name}={value}"), "--"]);
 
     private IEnumerable<string> Settings(IEnumerable<string> namespaces, IEnumerable<string> cgroupProcsFiles) =>
         [.. _systemCalls, .. namespaces.Select(entry => "namespace=" + entry), .. cgroupProcsFiles.Select(procs => "cgroup=" + procs)];
 
-    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    private ProcessStartInfo StartInfo(string script, IEnumerable<string> arguments)
     {
         ProcessStartInfo info = ChildProcesses.PipedWithCleanEnvironment(_perl);
         info.ArgumentList.Add("-e");
-        info.ArgumentList.Add(Script.Value);
+        info.ArgumentList.Add(script);
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -13,7 +13,7 @@ namespace Arker.Testing.Local.Isolation;
 /// Without root: a user namespace, in which the server's user is root, and a private mount
 /// namespace owned by it, held by a small long-lived helper (<c>unshare</c> starting
 /// <c>namespace-helper.pl</c>) that makes the server's mounts, and its sockets in VM networks, on
-/// request over a Unix socket. The server holds the helper's namespaces and root by descriptors it
+/// request over a Unix socket, and VM networks (with <c>vm-network.pl</c>, no process started). The server holds the helper's namespaces and root by descriptors it
 /// opened as the helper started (<see cref="HeldNamespaces"/>), reaches the mounted VM files through
 /// that root and starts sandboxes in those namespaces: never in another process's, even if the
 /// helper dies and its id is taken again.
@@ -153,6 +153,19 @@ internal sealed class UserMountNamespace : MountNamespace
         throw SocketErrors.FromErrno(errno == 0 ? LibC.EInval : errno);
     }
 
+    public override Microsoft.Win32.SafeHandles.SafeFileHandle MakeNetwork(VmNetworkLayout layout)
+    {
+        var descriptors = new List<int>();
+        int errno = Request(string.Join('\0', ["N", .. layout.Fields]), descriptors, passed: null);
+        if (errno == 0 && descriptors.Count == 1)
+        {
+            return new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptors[0], ownsHandle: true);
+        }
+
+        descriptors.ForEach(descriptor => LibC.close(descriptor));
+        throw new IOException($"the namespace helper could not make a VM network: {LibC.Describe(errno == 0 ? LibC.EInval : errno)}");
+    }
+
     /// <summary>
     /// A call of the file API made by the helper (see <see cref="NamespaceFileCalls"/>) in
     /// <paramref name="directory"/>: the descriptor it opened (<c>O</c>) or 0, else -1 with the
@@ -249,7 +262,8 @@ internal sealed class UserMountNamespace : MountNamespace
         SandboxPrerequisites.FindExecutable(program)
         ?? throw new SandboxUnavailableException($"{program} is not installed; without root the local Arker server needs it to make its user namespace. Install it with 'sudo apt-get install {package}'.");
 
-    private static string ReadHelperScript() => EmbeddedScript.Read("Arker.Testing.Local.Isolation.namespace-helper.pl");
+    private static string ReadHelperScript() =>
+        EmbeddedScript.Read("Arker.Testing.Local.Isolation.vm-network.pl") + EmbeddedScript.Read("Arker.Testing.Local.Isolation.namespace-helper.pl");
 
     private static async Task DrainAsync(StreamReader reader)
     {

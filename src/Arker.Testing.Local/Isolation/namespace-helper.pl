@@ -5,6 +5,9 @@
 # Requests come over that socket, one per line, fields separated by NUL bytes:
 #   M <source> <target> <fstype> <flags> <data>    mount(2)
 #   U <target> <flags>                              umount2(2)
+#   N <mark> <table> <tcp> <dns> <udp>              a new VM network (vm-network.pl, which the server
+#                                                   puts before this script), answered with its
+#                                                   namespace's descriptor
 #   S <kind:port> ...                               sockets made in the network namespace whose
 #                                                   descriptor comes with the request (SCM_RIGHTS):
 #                                                   stream, listen, udp, tproxy or raw (see
@@ -62,6 +65,8 @@ sub answer {
         my $network = shift @passed;
         reply(defined $network ? make_sockets($network, @fields) : 9); # EBADF: no namespace came with it
         POSIX::close($network) if defined $network;
+    } elsif ($op eq 'N' && @fields == 5) {
+        reply(make_network(@fields));
     } elsif ($op =~ /\A[ODRX]\z/) {
         my $directory = shift @passed;
         my @answer = defined $directory ? file_call($op, $directory, @fields) : (9); # EBADF: no directory came with it
@@ -88,6 +93,22 @@ sub file_call {
     return (rename("$in/$fields[0]", "$in/$fields[1]") ? 0 : 0 + $!) if $op eq 'R' && @fields == 2;
     return (unlink("$in/$fields[0]") ? 0 : 0 + $!) if $op eq 'X' && @fields == 1;
     return 22;
+}
+
+# A new VM network, owned by this user namespace: made in a new network namespace that this
+# process enters only to set it up (vm-network.pl) and to open it, then returns home; returns 0
+# and the namespace's descriptor, or the errno (EINVAL for a failure without one).
+sub make_network {
+    my ($mark, $table, $tcp, $dns, $udp) = @_;
+    syscall($k{unshare}, 0 + $k{clone_newnet}) == 0 or return 0 + $!;
+    my $made = eval {
+        set_up_vm_network($mark, $table, $tcp, $dns, $udp);
+        open(my $namespace, '<', '/proc/self/ns/net') or die "cannot open the network namespace: $!\n";
+        $namespace;
+    };
+    my $error = $made ? 0 : (0 + $! || 22);
+    syscall($k{setns}, fileno($home), 0 + $k{clone_newnet}) == 0 or die "cannot return to the server's network namespace: $!\n";
+    return $made ? (0, $made) : $error;
 }
 
 # Enters the network namespace (a descriptor) only to create the sockets (a socket stays in the

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using Arker.Testing.Local.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
@@ -14,7 +12,6 @@ namespace Arker.Testing.Local.Network;
 internal sealed class GatewayPool : IDisposable
 {
     private const int Size = 2;
-    private static readonly TimeSpan SetupPatience = TimeSpan.FromSeconds(30);
     private readonly INetworkSetup _setup;
     private readonly ILogger _logger;
     private readonly Queue<Task<PreparedNetwork>> _ready = new();
@@ -64,7 +61,7 @@ internal sealed class GatewayPool : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            next = _ready.TryDequeue(out Task<PreparedNetwork>? made) ? made : MakeAsync();
+            next = _ready.TryDequeue(out Task<PreparedNetwork>? made) ? made : Task.Run(MakeAsync);
         }
 
         Refill();
@@ -93,7 +90,7 @@ internal sealed class GatewayPool : IDisposable
         {
             while (!_disposed && _ready.Count < Size)
             {
-                Task<PreparedNetwork> making = MakeAsync();
+                Task<PreparedNetwork> making = Task.Run(MakeAsync); // off this thread and this lock: the helper makes a network synchronously
                 _ready.Enqueue(making);
                 _ = making.ContinueWith(
                     failed => _logger.LogWarning(failed.Exception!.GetBaseException(), "A VM network could not be made ahead of need"),
@@ -102,47 +99,23 @@ internal sealed class GatewayPool : IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs the set-up (see <see cref="INetworkSetup.StartAsync"/>) in a new network
-    /// namespace, holds the namespace by a descriptor while the set-up waits, makes the gateway's
-    /// sockets in it, then lets the set-up end.
-    /// </summary>
+    /// <summary>Makes a VM network's namespace (see <see cref="INetworkSetup.MakeNamespaceAsync"/>) and the gateway's sockets in it.</summary>
     private async Task<PreparedNetwork> MakeAsync()
     {
-        Process setup = await _setup.StartAsync();
+        SafeFileHandle networkNamespace = await _setup.MakeNamespaceAsync();
         try
         {
-            using var patience = new CancellationTokenSource(SetupPatience);
-            if (await setup.StandardOutput.ReadLineAsync(patience.Token) != "ready")
-            {
-                throw new IOException($"a VM network could not be made: {(await setup.StandardError.ReadToEndAsync(patience.Token)).Trim()}");
-            }
-
-            // The set-up is this process's child and has not ended (it waits on its stdin): the id is its own.
-            int held = LibC.openat(LibC.AtFdCwd, $"/proc/{setup.Id}/ns/net", LibC.ORdOnly | LibC.OCloexec, 0);
-            var networkNamespace = held >= 0 ? new SafeFileHandle(held, ownsHandle: true) : throw new IOException($"a VM network could not be held: {LibC.Describe(LibC.LastError)}");
-            try
-            {
-                return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
-            }
-            catch (System.Net.Sockets.SocketException ex)
-            {
-                networkNamespace.Dispose();
-                throw new IOException($"a VM network's gateway sockets could not be made: {ex.Message}", ex);
-            }
-            catch
-            {
-                networkNamespace.Dispose();
-                throw;
-            }
+            return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));
         }
-        catch (OperationCanceledException ex)
+        catch (System.Net.Sockets.SocketException ex)
         {
-            throw new IOException($"a VM network was not made within {SetupPatience.TotalSeconds:0} s", ex);
+            networkNamespace.Dispose();
+            throw new IOException($"a VM network's gateway sockets could not be made: {ex.Message}", ex);
         }
-        finally
+        catch
         {
-            await _setup.EndAsync(setup); // it waits on its stdin
+            networkNamespace.Dispose();
+            throw;
         }
     }
 }

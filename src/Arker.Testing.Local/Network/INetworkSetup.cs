@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Network;
 
@@ -14,13 +14,11 @@ internal interface INetworkSetup
     string? MissingPrerequisites();
 
     /// <summary>
-    /// Starts the set-up of a VM network: a process in a new network namespace with its loopback,
-    /// route and nftables rules in place, which says <c>ready</c> and then waits on its stdin.
+    /// Makes a VM network: a new network namespace with its loopback, routes and nftables rules in
+    /// place, held by the descriptor returned, with no process left in it.
     /// </summary>
-    Task<Process> StartAsync();
-
-    /// <summary>Ends a set-up once its namespace is held: closes its stdin, then reaps it (killing it if it lingers).</summary>
-    Task EndAsync(Process setup);
+    /// <exception cref="IOException">It could not be made; the message says why.</exception>
+    Task<SafeFileHandle> MakeNamespaceAsync();
 
     /// <summary>Makes <paramref name="sockets"/> inside the network namespace <paramref name="network"/> refers to.</summary>
     Task<Socket[]> OpenSocketsAsync(SafeHandle network, VmSocket[] sockets);

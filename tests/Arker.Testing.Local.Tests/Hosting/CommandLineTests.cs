@@ -91,6 +91,23 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     }
 
     [Fact]
+    public async Task TheServer_WatchesNoFolder()
+    {
+        // A host's default configuration watches its current folder for settings files, with an
+        // inotify watch for every folder below it: tens of thousands from a home folder, taken from
+        // the user's limit, and every VM's folders walked when the data root lies below it.
+        using var temporary = new TemporaryDataRoot();
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        (await api.RunAsync(await api.ForkAsync(), "true")).Succeeded();
+
+        int watches = Directory.EnumerateFiles($"/proc/{server.Process.Id}/fdinfo")
+            .Sum(info => File.ReadLines(info).Count(line => line.StartsWith("inotify ", StringComparison.Ordinal)));
+
+        Assert.Equal(0, watches);
+    }
+
+    [Fact]
     public async Task Sigterm_StopsTheServerAndCleansUp()
     {
         using var temporary = new TemporaryDataRoot();

@@ -2,15 +2,15 @@ using System.Diagnostics;
 using System.Globalization;
 using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Network;
+using Microsoft.Win32.SafeHandles;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
 
 /// <summary>
-/// A VM network's firewall is loaded through netfilter's netlink by the network's set-up
-/// (<c>sandbox-start.pl</c>), with no <c>nft</c> run: what it loads must be exactly what nft
-/// loads from the rules written out below, as <c>nft list ruleset</c> prints both. Root and
-/// rootless (the set-up then runs in the server's user namespace); the set-up's own outbound
-/// behaviour is <see cref="OutboundPolicyTests"/>'.
+/// A VM network's firewall is loaded through netfilter's netlink (<c>vm-network.pl</c>: by a
+/// set-up process as root, by the namespace helper without root), with no <c>nft</c> run: what it
+/// loads must be exactly what nft loads from the rules written out below, as <c>nft list
+/// ruleset</c> prints both. Root and rootless; the firewall's effect is <see cref="OutboundPolicyTests"/>'.
 /// </summary>
 public sealed class VmFirewallTests : IAsyncLifetime
 {
@@ -46,23 +46,21 @@ public sealed class VmFirewallTests : IAsyncLifetime
         _space = Environment.IsPrivilegedProcess ? new HostMountNamespace() : await UserMountNamespace.StartAsync();
 
     [Fact]
-    public async Task ANetworksSetUp_LoadsTheFirewallNftLoadsFromItsRules_WithoutNft()
+    public async Task AVmNetwork_HasTheFirewallNftLoadsFromItsRules_WithoutNft()
     {
         (string bwrap, string perl) = SandboxPrerequisites.Check();
         var setup = new NetworkSetup(new SandboxLauncher(bwrap, perl, [], shareNetwork: false, _space), _space);
-        Process made = await setup.StartAsync();
-        string ready = await made.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) ?? await made.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        (int listed, string bySetUp) = await RunAsync("nsenter", [
-            "--target", made.Id.ToString(CultureInfo.InvariantCulture), .. Environment.IsPrivilegedProcess ? Array.Empty<string>() : ["--user", "--preserve-credentials"], "--net",
-            Nft, "list", "ruleset"]);
-        await setup.EndAsync(made);
+        using SafeFileHandle made = await setup.MakeNamespaceAsync();
+        string network = $"/proc/{Environment.ProcessId}/fd/{made.DangerousGetHandle()}";
+        // Without root the namespace belongs to the server's user namespace: enter that first.
+        string[] user = [.. _space.NamespacesToEnter(null).Where(entry => entry.StartsWith("user:", StringComparison.Ordinal)).Select(entry => $"--user={entry[5..]}"), "--preserve-credentials"];
+        (int listed, string byTheSetUp) = await RunAsync("nsenter", [.. Environment.IsPrivilegedProcess ? [] : user, $"--net={network}", Nft, "list", "ruleset"]);
         (int loaded, string byNft) = await RunAsync("unshare", ["--map-root-user", "--net", "sh", "-c", $"{Nft} -f - && {Nft} list ruleset"], Rules);
 
-        Assert.Equal("ready", ready);
         Assert.True(loaded == 0, byNft);
-        Assert.True(listed == 0, bySetUp);
+        Assert.True(listed == 0, byTheSetUp);
         Assert.Contains("tproxy to 127.0.0.1:", byNft, StringComparison.Ordinal);
-        Assert.Equal(byNft, bySetUp);
+        Assert.Equal(byNft, byTheSetUp);
     }
 
     public async ValueTask DisposeAsync() => await _space.DisposeAsync();

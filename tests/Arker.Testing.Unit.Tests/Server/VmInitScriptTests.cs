@@ -12,6 +12,7 @@ public sealed class VmInitScriptTests
     [InlineData("Arker.Testing.Local.Isolation.vm-init.pl")]
     [InlineData("Arker.Testing.Local.Isolation.namespace-helper.pl")]
     [InlineData("Arker.Testing.Local.Isolation.sandbox-start.pl")]
+    [InlineData("Arker.Testing.Local.Isolation.vm-network.pl")]
     public async Task Compiles_under_strict_and_warnings(string resource)
     {
         string script;
