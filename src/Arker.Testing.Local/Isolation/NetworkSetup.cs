@@ -21,7 +21,7 @@ internal sealed class NetworkSetup(SandboxLauncher launcher, MountNamespace spac
     public string? MissingPrerequisites() => launcher.NetworkPrerequisitesMissing();
 
     public async Task<SafeFileHandle> MakeNamespaceAsync() =>
-        space.MakeNetwork(VmNetworkLayout.Standard) ?? await MakeInASetUpAsync(launcher);
+        space.MakeNetwork(VmNetworkLayout.Standard) ?? await MakeInASetUpAsync();
 
     public Task<Socket[]> OpenSocketsAsync(SafeHandle network, VmSocket[] sockets) => space.OpenSocketsAsync(network, sockets);
 
@@ -29,7 +29,7 @@ internal sealed class NetworkSetup(SandboxLauncher launcher, MountNamespace spac
     /// Runs the set-up (sandbox-start.pl) in a new network namespace and holds the namespace by a
     /// descriptor while the set-up waits on its stdin, then lets it end.
     /// </summary>
-    private static async Task<SafeFileHandle> MakeInASetUpAsync(SandboxLauncher launcher)
+    private async Task<SafeFileHandle> MakeInASetUpAsync()
     {
         Process setup = await ChildProcesses.StartAsync(launcher.CreateNetworkStartInfo(), makesItsOwnSession: true); // sandbox-start.pl
         try
