@@ -90,7 +90,8 @@ public sealed class ForkTests(LocalServerFixture fixture)
     {
         string parent = await _api.ForkAsync();
         (await _api.RunAsync(parent, "(while true; do echo x >> ~/log; done) > /dev/null 2>&1 &", sessionId: "writer")).Succeeded();
-        await Eventually.UntilFileExistsAsync(_api, parent, "/home/user/log");
+        // Written, not only created: ">>" creates the file a moment before echo writes its line.
+        await Eventually.UntilAsync(async () => (await _api.RunAsync(parent, "test -s ~/log")).ExitCode == 0, "the writer's first line");
 
         string child = await _api.ForkAsync(parent);
         string first = (await _api.RunAsync(child, "wc -l < ~/log")).Succeeded().StdoutText;
