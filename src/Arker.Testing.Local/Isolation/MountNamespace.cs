@@ -53,12 +53,11 @@ internal abstract class MountNamespace : IAsyncDisposable
     public abstract Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets);
 
     /// <summary>
-    /// A new VM network's namespace, set up as <paramref name="layout"/> says, made by a process
-    /// that lives in this namespace anyway (the helper, without root), with no process started; null
-    /// where there is none (as root: a set-up process makes it, see <see cref="SandboxLauncher.CreateNetworkStartInfo"/>).
+    /// A new VM network's namespace, set up as <paramref name="layout"/> says, made by the namespace
+    /// helper (<see cref="NamespaceHelper"/>) with no process started for it.
     /// </summary>
     /// <exception cref="IOException">It could not be made; the message has the errno.</exception>
-    public virtual Microsoft.Win32.SafeHandles.SafeFileHandle? MakeNetwork(VmNetworkLayout layout) => null;
+    public abstract Microsoft.Win32.SafeHandles.SafeFileHandle MakeNetwork(VmNetworkLayout layout);
 
     /// <summary>The system calls of the file API in VMs (see <see cref="Native.FileCalls"/>).</summary>
     public virtual Native.FileCalls FileCalls => Native.FileCalls.Direct;
@@ -67,9 +66,17 @@ internal abstract class MountNamespace : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
-/// <summary>Root: mounts are made by this process, with mount(2), where it stands.</summary>
+/// <summary>
+/// Root: mounts are made by this process, with mount(2), where it stands; VM networks by a
+/// namespace helper that only makes networks, started with the first and again if it has ended
+/// (it holds nothing: a killed one costs the network being made, no more).
+/// </summary>
 internal sealed class HostMountNamespace : MountNamespace
 {
+    private readonly Lock _gate = new();
+    private NamespaceHelper? _networkHelper;
+    private bool _disposed;
+
     public override bool IsRootless => false;
 
     public override IReadOnlyList<string> LaunchPrefix(string? network) =>
@@ -93,5 +100,41 @@ internal sealed class HostMountNamespace : MountNamespace
     public override Task<System.Net.Sockets.Socket[]> OpenSocketsAsync(System.Runtime.InteropServices.SafeHandle network, Network.VmSocket[] sockets) =>
         NetworkNamespaceThread.OpenAsync(network, sockets);
 
-    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public override Microsoft.Win32.SafeHandles.SafeFileHandle MakeNetwork(VmNetworkLayout layout) => NetworkHelper().MakeNetwork(layout);
+
+    public override async ValueTask DisposeAsync()
+    {
+        NamespaceHelper? helper;
+        lock (_gate)
+        {
+            (helper, _networkHelper, _disposed) = (_networkHelper, null, true);
+        }
+
+        if (helper is not null)
+        {
+            await helper.DisposeAsync();
+        }
+    }
+
+    private NamespaceHelper NetworkHelper()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                throw new IOException("the server is stopping: no more VM networks are made");
+            }
+
+            if (_networkHelper is { HasExited: false } running)
+            {
+                return running;
+            }
+
+            _networkHelper?.DisposeAsync().AsTask().GetAwaiter().GetResult(); // ended: only reaped here
+            _networkHelper = null;
+            string perl = SandboxPrerequisites.FindExecutable("perl") ?? throw new IOException("perl is not installed; install it with 'apt-get install perl-base'");
+            _networkHelper = NamespaceHelper.StartAsync([], perl, error => $"the helper that makes VM networks did not start: {error}").GetAwaiter().GetResult();
+            return _networkHelper;
+        }
+    }
 }

@@ -11,30 +11,30 @@ namespace Arker.Testing.Local.Isolation;
 /// (paths are still resolved inside the VM's root only). What the helper makes is the invoking
 /// user's, so the VM user's, as what this process makes.
 /// </summary>
-internal sealed class NamespaceFileCalls(UserMountNamespace space) : FileCalls
+internal sealed class NamespaceFileCalls(NamespaceHelper helper) : FileCalls
 {
     public override int Openat2(int directory, string path, int flags, int mode, ulong resolve)
     {
         int fd = base.Openat2(directory, path, flags, mode, resolve);
-        return fd >= 0 || !Refused() ? fd : space.FileCall("O", directory, path, flags, mode, resolve);
+        return fd >= 0 || !Refused() ? fd : helper.CallIn("O", directory, path, flags, mode, resolve);
     }
 
     public override int Mkdirat(int directory, string name, int mode)
     {
         int result = base.Mkdirat(directory, name, mode);
-        return result == 0 || !Refused() ? result : space.FileCall("D", directory, name, mode);
+        return result == 0 || !Refused() ? result : helper.CallIn("D", directory, name, mode);
     }
 
     public override int Renameat(int directory, string from, string to)
     {
         int result = base.Renameat(directory, from, to);
-        return result == 0 || !Refused() ? result : space.FileCall("R", directory, from, to);
+        return result == 0 || !Refused() ? result : helper.CallIn("R", directory, from, to);
     }
 
     public override int Unlinkat(int directory, string name)
     {
         int result = base.Unlinkat(directory, name);
-        return result == 0 || !Refused() ? result : space.FileCall("X", directory, name);
+        return result == 0 || !Refused() ? result : helper.CallIn("X", directory, name);
     }
 
     /// <summary>Whether the call failed for want of permission (EACCES or EPERM); the errno stays for the caller.</summary>

@@ -97,17 +97,6 @@ internal sealed class SandboxLauncher
         return info;
     }
 
-    /// <summary>
-    /// The set-up of a VM network in a process of its own (as root; without root the namespace
-    /// helper makes it, see <see cref="MountNamespace.MakeNetwork"/>): a new network namespace with
-    /// its loopback up, a route that takes every other address to it, and nftables rules that send
-    /// outbound TCP, DNS and other UDP to the ports where the VM's gateway sockets will listen
-    /// (<see cref="VmNetworkLayout"/>), all through netlink. It says <c>ready</c> and waits until its
-    /// stdin closes, so the server can hold the namespace first; then no process is left in it.
-    /// </summary>
-    public ProcessStartInfo CreateNetworkStartInfo() =>
-        _start.NetworkSetup(_space.NamespacesToEnter(null), VmNetworkLayout.Standard);
-
     /// <summary>What a VM network needs that this machine lacks, or null.</summary>
     public string? NetworkPrerequisitesMissing() =>
         _shareNetwork ? "VMs share the host's network (--share-network)" : null;

@@ -1,19 +1,13 @@
-# Starts a child of the server where it belongs, with no program in between: a sandbox's
-# bubblewrap, or the set-up of a VM network. It makes a session of its own (what setsid(1) did: a
-# terminal's Ctrl-C reaches the test run, not the server's children), enters the namespaces it is
-# given (what nsenter(1) did: the server's user and mount namespaces without root, a VM's network),
-# joins the VM's cgroups (what a shell did), takes the sandbox's user (what setpriv(1) did, as
-# root), and then either runs the command after "--" in its own place or, with network_setup=1,
-# makes a VM network: a new network namespace, set up by vm-network.pl (which the server puts
-# before this script for set-ups: addresses, routes and rule through rtnetlink, what five runs of
-# ip(8) did, and the firewall through netfilter's netlink, what nft(8) did), then "ready" on
-# stdout, and it waits until its stdin closes, so the server can hold the namespace first. Each
-# program it replaces cost a process start (1.5-2 ms on a small machine, 4-8 ms on a slower one;
-# nft 10 ms), at every fork of a VM.
+# Starts a sandbox where it belongs, with no program in between its bubblewrap and the server:
+# it makes a session of its own (what setsid(1) did: a terminal's Ctrl-C reaches the test run,
+# not the server's children), enters the namespaces it is given (what nsenter(1) did: the
+# server's user and mount namespaces without root, a VM's network), joins the VM's cgroups (what
+# a shell did), takes the sandbox's user (what setpriv(1) did, as root), and then runs the command
+# after "--" in its own place. Each program it replaces cost a process start (1.5-2 ms on a small
+# machine, 4-8 ms on a slower one), at every fork of a VM.
 # The arguments before "--" are name=value pairs: namespace (repeatable, "user:PATH",
 # "mount:PATH", "network:PATH", entered in that order), cgroup (repeatable, a cgroup.procs file),
-# uid and gid, network_setup with mark, table and the gateway's ports (tcp_port, dns_port,
-# udp_port), and the system call numbers of this machine (the server keeps them in one table).
+# uid and gid, and the system call numbers of this machine (the server keeps them in one table).
 # It runs at every sandbox's start, so it loads no module; the fast test tier compiles it with
 # strict and warnings (VmInitScriptTests). What its subs read is declared with "our", so the
 # script can also be compiled once into a sub and called in forked children
@@ -57,14 +51,6 @@ if (defined $k{uid}) {
     syscall(0 + $k{setgroups}, 0, 0) == 0 or fail('clear the supplementary groups');
     syscall(0 + $k{setresgid}, 0 + $k{gid}, 0 + $k{gid}, 0 + $k{gid}) == 0 or fail("become group $k{gid}");
     syscall(0 + $k{setresuid}, 0 + $k{uid}, 0 + $k{uid}, 0 + $k{uid}) == 0 or fail("become user $k{uid}");
-}
-
-if ($k{network_setup}) {
-    syscall(0 + $k{unshare}, $namespace_flag{network}) == 0 or fail('make a network namespace');
-    eval { set_up_vm_network(@k{qw(mark table tcp_port dns_port udp_port)}); 1 } or do { print STDERR $@; exit 125 };
-    syswrite(STDOUT, "ready\n");
-    1 while sysread(STDIN, my $ignored, 4096); # held until the server closes stdin
-    exit 0;
 }
 
 exec { $ARGV[0] } @ARGV or fail("run $ARGV[0]");

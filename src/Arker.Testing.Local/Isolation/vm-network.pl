@@ -1,9 +1,9 @@
 # A VM network's set-up, in the network namespace it is called in: its loopback, addresses,
 # routes and rule through rtnetlink (what five runs of ip(8) did) and its firewall through
-# netfilter's netlink (what nft(8) did), with no program run. The server puts this before the
-# script that calls set_up_vm_network: sandbox-start.pl for a set-up in a process of its own (as
-# root), namespace-helper.pl for one made by the helper (without root). It loads no module and
-# dies saying what it could not do; the fast test tier compiles it with strict and warnings.
+# netfilter's netlink (what nft(8) did), with no program run. The server puts this before
+# namespace-helper.pl, which calls set_up_vm_network for each VM network, as root and without.
+# It loads no module and dies saying what it could not do; the fast test tier compiles it with
+# strict and warnings.
 
 # rtnetlink: one request at a time, each acknowledged by the kernel, or dies with its error.
 our ($request, $acknowledge, $exclusive, $create) = (1, 4, 0x200, 0x400);

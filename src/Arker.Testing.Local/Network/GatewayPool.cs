@@ -5,9 +5,9 @@ namespace Arker.Testing.Local.Network;
 
 /// <summary>
 /// VM networks made ahead of need (<see cref="PreparedNetwork"/>). Making one takes a few
-/// milliseconds (a namespace, its routes and firewall set through netlink by one short-lived
-/// process, the gateway's sockets made in it); taking one is free, so a new VM's first command does not wait for its network. A
-/// network taken is replaced in the background.
+/// milliseconds (a namespace, its routes and firewall set through netlink by the namespace helper,
+/// the gateway's sockets made in it); taking one is free, so a new VM's first command does not
+/// wait for its network. A network taken is replaced in the background.
 /// </summary>
 internal sealed class GatewayPool : IDisposable
 {

@@ -35,7 +35,7 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
     [Fact]
     public async Task AServerWhoseChildrenAllDied_StillStopsCleanly_AndLeavesNothing()
     {
-        // Sandboxes, network set-ups and, without root, the namespace helper that holds every mount:
+        // Sandboxes and the namespace helper (which makes VM networks, and without root holds every mount):
         // killed underneath the server (a signal meant for the test run, say), the server must still
         // stop in order, with nothing left behind and no crash on the way.
         using var temporary = new TemporaryDataRoot();
@@ -88,6 +88,46 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         Assert.DoesNotContain("Unhandled", errors, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(temporary.Path));
         Assert.Empty(ServerMounts.Under(temporary.Path));
+    }
+
+    [Fact]
+    public async Task AsRoot_AKilledNetworkHelper_IsReplaced_AndLaterVmsStillGetNetworksOfTheirOwn()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Assert.Skip("As root the helper only makes networks; without root it holds the server's namespaces, and a killed one is the test above.");
+        }
+
+        // The helper makes every VM network, ahead of need; killed (a signal meant for the test run,
+        // say), the next network must come from a new one, never from nowhere.
+        using var temporary = new TemporaryDataRoot();
+        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
+        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        (await api.RunAsync(await api.ForkAsync(), "true")).Succeeded();
+        int killed = Assert.Single(ProcessTree.DescendantsOf(server.Process.Id), IsNamespaceHelper);
+        using (Process? helper = TryGetProcess(killed))
+        {
+            helper?.Kill();
+            helper?.WaitForExit();
+        }
+
+        var routes = new List<string>();
+        for (int vm = 0; vm < 4; vm++) // more than the networks made ahead of need
+        {
+            RunResult route = await api.RunAsync(await api.ForkAsync(), "tail -n +2 /proc/net/route | cut -f1,2");
+            routes.Add(route.Succeeded().StdoutText);
+        }
+
+        int[] helpersAfter = [.. ProcessTree.DescendantsOf(server.Process.Id).Where(IsNamespaceHelper)];
+        using Process? replacement = helpersAfter.Length == 1 ? TryGetProcess(helpersAfter[0]) : null;
+        (int exitCode, string errors) = await server.StopAsync();
+
+        Assert.All(routes, route => Assert.Equal("lo\t00000000\n", route)); // the set-up's route, not a bare namespace's none
+        Assert.DoesNotContain(killed, helpersAfter);
+        Assert.Single(helpersAfter);
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {errors}");
+        Assert.Empty(Directory.GetFileSystemEntries(temporary.Path));
+        Assert.True(replacement is null || replacement.WaitForExit(TimeSpan.FromSeconds(5)), "the new helper should end with the server");
     }
 
     [Fact]

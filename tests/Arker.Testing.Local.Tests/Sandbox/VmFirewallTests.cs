@@ -7,8 +7,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Arker.Testing.Local.Tests.Sandbox;
 
 /// <summary>
-/// A VM network's firewall is loaded through netfilter's netlink (<c>vm-network.pl</c>: by a
-/// set-up process as root, by the namespace helper without root), with no <c>nft</c> run: what it
+/// A VM network's firewall is loaded through netfilter's netlink (<c>vm-network.pl</c>, run by
+/// the namespace helper, as root and without), with no <c>nft</c> run: what it
 /// loads must be exactly what nft loads from the rules written out below, as <c>nft list
 /// ruleset</c> prints both. Root and rootless; the firewall's effect is <see cref="OutboundPolicyTests"/>'.
 /// </summary>
