@@ -59,6 +59,13 @@ internal abstract class MountNamespace : IAsyncDisposable
     /// <exception cref="IOException">It could not be made; the message has the errno.</exception>
     public abstract Microsoft.Win32.SafeHandles.SafeFileHandle MakeNetwork(VmNetworkLayout layout);
 
+    /// <summary>
+    /// Removes a folder and all in it as root of the server's user namespace, for VM files this
+    /// process may not remove itself (without root, those of the subordinate ids): 0, or the errno.
+    /// Null where there are none such (as root; without subordinate ids).
+    /// </summary>
+    public virtual Func<string, int>? RemoveAsNamespaceRoot => null;
+
     /// <summary>The system calls of the file API in VMs (see <see cref="Native.FileCalls"/>).</summary>
     public virtual Native.FileCalls FileCalls => Native.FileCalls.Direct;
 

@@ -166,6 +166,30 @@ internal sealed class NamespaceHelper : IAsyncDisposable
         return descriptors.Count == 1 ? descriptors[0] : 0;
     }
 
+    /// <summary>
+    /// Removes the folder <paramref name="path"/> and all in it, as the helper (without root, root of
+    /// the server's user namespace: VM files of the subordinate ids too), on its file system only;
+    /// 0 (also when nothing is there), or the errno.
+    /// </summary>
+    public int RemoveTree(string path)
+    {
+        path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        int parent = LibC.openat(LibC.AtFdCwd, Path.GetDirectoryName(path) ?? "/", LibC.OPath | LibC.ODirectory | LibC.OCloexec, 0);
+        if (parent < 0)
+        {
+            return LibC.LastError == LibC.ENoEnt ? 0 : LibC.LastError;
+        }
+
+        try
+        {
+            return CallIn("T", parent, Path.GetFileName(path)) >= 0 ? 0 : LibC.LastError;
+        }
+        finally
+        {
+            _ = LibC.close(parent);
+        }
+    }
+
     /// <summary>Closes the channel and the helper's stdin; the helper exits (killed if it does not within 5 s).</summary>
     public async ValueTask DisposeAsync()
     {

@@ -97,6 +97,8 @@ internal sealed class UserMountNamespace : MountNamespace
 
     public override FileCalls FileCalls { get; }
 
+    public override Func<string, int>? RemoveAsNamespaceRoot => SubordinateIds.Current is null ? null : _helper.RemoveTree;
+
     public override int Mount(string source, string target, string fileSystemType, ulong flags, string? data) =>
         _helper.Mount(source, target, fileSystemType, flags, data);
 

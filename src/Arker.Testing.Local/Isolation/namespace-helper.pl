@@ -18,7 +18,10 @@
 #                                                   with the new descriptor
 #   D <name> <mode>  R <from> <to>  X <name>        mkdir, rename and unlink of names in the
 #                                                   directory whose descriptor comes with it
-# (the file API's calls where the server, not root here, may not make them: see NamespaceFileCalls.cs)
+#   T <name>                                        removal of the folder of that name there, and
+#                                                   all in it, on its own file system only
+# (the file API's calls where the server, not root here, may not make them: see NamespaceFileCalls.cs;
+# T: a VM's folders, whose files may belong to the subordinate ids only root here may remove)
 # Each is answered with one line: 0 (with a socket request's descriptors, SCM_RIGHTS), or the
 # errno. When stdin or the socket closes (the server stopped or died), this exits, and the
 # namespaces and every mount in them go with it.
@@ -68,7 +71,7 @@ sub answer {
         POSIX::close($network) if defined $network;
     } elsif ($op eq 'N' && @fields == 5) {
         reply(make_network(@fields));
-    } elsif ($op =~ /\A[ODRX]\z/) {
+    } elsif ($op =~ /\A[ODRXT]\z/) {
         my $directory = shift @passed;
         my @answer = defined $directory ? file_call($op, $directory, @fields) : (9); # EBADF: no directory came with it
         reply(@answer);
@@ -93,7 +96,26 @@ sub file_call {
     return (mkdir("$in/$fields[0]", 0 + $fields[1]) ? 0 : 0 + $!) if $op eq 'D' && @fields == 2;
     return (rename("$in/$fields[0]", "$in/$fields[1]") ? 0 : 0 + $!) if $op eq 'R' && @fields == 2;
     return (unlink("$in/$fields[0]") ? 0 : 0 + $!) if $op eq 'X' && @fields == 1;
+    return remove_tree("$in/$fields[0]") if $op eq 'T' && @fields == 1;
     return 22;
+}
+
+# Removes $path and all in it, links not followed; a folder on another file system (a mount left
+# inside) is not entered, and the removal stops there with EBUSY. 0 (also for nothing there), or
+# the errno.
+sub remove_tree {
+    my ($path, $device) = @_;
+    my @status = lstat($path) or return $! == 2 ? 0 : 0 + $!; # ENOENT: gone already
+    return unlink($path) ? 0 : 0 + $! unless -d _;
+    return 16 if defined $device && $status[0] != $device; # EBUSY
+    opendir(my $folder, $path) or return 0 + $!;
+    my @names = grep { $_ ne '.' && $_ ne '..' } readdir $folder;
+    closedir $folder;
+    for my $name (@names) {
+        my $error = remove_tree("$path/$name", $status[0]);
+        return $error if $error;
+    }
+    return rmdir($path) ? 0 : 0 + $!;
 }
 
 # A new VM network, owned by this user namespace: made in a new network namespace that this

@@ -109,7 +109,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             }
 
             baseImage = BaseImage.Create(Path.Combine(instance.Path, "b"), options.RootFilesystem, options.BaseCacheDirectory ?? LocalCacheFolder.Default());
-            var cleanup = new BackgroundCleanup();
+            var cleanup = new BackgroundCleanup(space.RemoveAsNamespaceRoot);
             var layers = new LayerStore(Path.Combine(instance.Path, "l"), baseImage.Layers, cleanup);
             var launcher = new SandboxLauncher(bwrap, perl, baseImage.HostReadOnlyBinds, options.ShareHostNetwork, space);
             networking = await VmNetworking.StartAsync(

@@ -5,12 +5,13 @@ namespace Arker.Testing.Local.Storage;
 /// mounts (whose teardown evicts every cached inode, which costs time in proportion to the files a
 /// VM touched). <see cref="DrainAsync"/> waits for all of it, so a server that stops leaves nothing behind.
 /// </summary>
-internal sealed class BackgroundCleanup
+/// <param name="asNamespaceRoot">Removes what the server may not (see <see cref="FolderRemoval.Delete"/>).</param>
+internal sealed class BackgroundCleanup(Func<string, int>? asNamespaceRoot = null)
 {
     private readonly Lock _gate = new();
     private readonly List<Task> _pending = [];
 
-    public void Delete(string path) => Run(() => FolderRemoval.Delete(path));
+    public void Delete(string path) => Run(() => FolderRemoval.Delete(path, asNamespaceRoot));
 
     /// <summary>Runs asynchronous clean-up (such as reaping a killed process) in the background.</summary>
     public void Run(Func<Task> work)

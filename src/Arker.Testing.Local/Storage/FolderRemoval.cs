@@ -6,8 +6,13 @@ namespace Arker.Testing.Local.Storage;
 /// </summary>
 internal static class FolderRemoval
 {
-    /// <summary>Removes a folder and everything in it, now; a folder gone already is fine.</summary>
-    public static void Delete(string path)
+    /// <summary>
+    /// Removes a folder and everything in it, now; a folder gone already is fine. What this process
+    /// may not remove (without root, files of the subordinate ids) is removed by
+    /// <paramref name="asNamespaceRoot"/> (the server's namespace helper, see
+    /// <see cref="Isolation.MountNamespace.RemoveAsNamespaceRoot"/>), or else by <c>rm</c> in a user namespace of the same ids.
+    /// </summary>
+    public static void Delete(string path, Func<string, int>? asNamespaceRoot = null)
     {
         for (int attempt = 0; attempt < 5; attempt++)
         {
@@ -37,8 +42,29 @@ internal static class FolderRemoval
         if (HasOthersFiles && Directory.Exists(path))
         {
             // Files a VM's root or its other users made belong to the invoking user's subordinate
-            // ids, which only root of the server's user namespace may delete.
-            HostTool.RunInServerNamespace("rm", ["-rf", "--one-file-system", "--", path], errors => $"{path} could not be removed: {errors}", "apt-get install coreutils");
+            // ids, which only root of the server's user namespace may delete: the server's helper,
+            // or rm in a user namespace of the same ids where there is none (or it has exited).
+            switch (RemoveAsNamespaceRoot(path, asNamespaceRoot))
+            {
+                case null:
+                    HostTool.RunInServerNamespace("rm", ["-rf", "--one-file-system", "--", path], errors => $"{path} could not be removed: {errors}", "apt-get install coreutils");
+                    break;
+                case int errno when errno != 0:
+                    throw new SandboxUnavailableException($"{path} could not be removed: {Native.LibC.Describe(errno)}");
+            }
+        }
+    }
+
+    /// <summary>0 or the errno of <paramref name="asNamespaceRoot"/>'s removal; null where it is not there to ask.</summary>
+    private static int? RemoveAsNamespaceRoot(string path, Func<string, int>? asNamespaceRoot)
+    {
+        try
+        {
+            return asNamespaceRoot?.Invoke(path);
+        }
+        catch (IOException)
+        {
+            return null; // the helper has exited
         }
     }
 

@@ -14,7 +14,7 @@ namespace Arker.Testing.Local.Tests.Rootless;
 public sealed class RootlessRunTests
 {
     private static readonly string[] ServerTestClasses =
-        ["*Sandbox.ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*VmFirewallTests", "*NamespaceSocketsTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests", "*Hosting.CommandLineTests",
+        ["*Sandbox.ContainmentTests", "*CrossVmIsolationTests", "*NetworkCostTests", "*VmFirewallTests", "*NamespaceSocketsTests", "*FolderRemovalByHelperTests", "*VmNetworkTests", "*ExposedPortTests", "*HostPortForwardTests", "*OutboundPolicyTests", "*BaseCacheTests", "*ForkTests", "*FileTests", "*PresignedTransferTests", "*DeleteTests", "*RunTests", "*ServerLifecycleTests", "*Hosting.CommandLineTests",
          "*RootInsideTests", "*RootInsideContainmentTests", "*SudoStandInTests", "*DebianRegistryTests"];
 
     [Fact]
