@@ -39,8 +39,12 @@ internal sealed class StarterPrototype : IAsyncDisposable
         reader.Start();
     }
 
-    /// <summary>Starts the starter; where it cannot start, no starter and why.</summary>
-    public static async Task<(StarterPrototype? Starter, string? Reason)> StartAsync(string perl)
+    /// <summary>
+    /// Starts the starter; where it cannot start, no starter and why. With <paramref name="keptNamespaces"/>
+    /// (as root), it starts as the first process of a PID, mount, IPC and UTS namespace made for it
+    /// and kept while it runs, whose tenants <see cref="EnterAsync"/> starts (<c>tenant-prototype.pl</c>).
+    /// </summary>
+    public static async Task<(StarterPrototype? Starter, string? Reason)> StartAsync(string perl, bool keptNamespaces = false)
     {
         int pidfd = LibC.PidfdOpen(Environment.ProcessId);
         if (pidfd < 0)
@@ -54,10 +58,11 @@ internal sealed class StarterPrototype : IAsyncDisposable
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint("\0" + channelName));
         listener.Listen(1);
-        ProcessStartInfo start = ChildProcesses.PipedWithCleanEnvironment(perl); // its children, the sandboxes' starts, inherit this environment
-        foreach (string argument in (string[])["-e", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "starter-prototype.pl")),
+        string[] keeper = keptNamespaces ? ["--mount", "--pid", "--fork", "--ipc", "--uts", "--propagation", "private", "--", perl] : [];
+        ProcessStartInfo start = ChildProcesses.PipedWithCleanEnvironment(keptNamespaces ? "unshare" : perl); // its children, the sandboxes' starts, inherit this environment
+        foreach (string argument in (string[])[.. keeper, "-e", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "starter-prototype.pl")),
             $"channel={channelName}", $"script={EmbeddedScript.Read("Arker.Testing.Local.Isolation.sandbox-start.pl")}", $"prctl={calls.Prctl}", $"recvmsg={calls.Recvmsg}", $"sendmsg={calls.Sendmsg}",
-            $"pidfd_open={SystemCalls.PidfdOpen}"])
+            $"pidfd_open={SystemCalls.PidfdOpen}", .. keptNamespaces ? [$"tenant={File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "tenant-prototype.pl"))}"] : Array.Empty<string>()])
         {
             start.ArgumentList.Add(argument);
         }
@@ -68,7 +73,8 @@ internal sealed class StarterPrototype : IAsyncDisposable
         {
             using var patience = new CancellationTokenSource(StartPatience);
             channel = await listener.AcceptAsync(patience.Token);
-            if (SocketMessages.PeerProcess(channel) != process.Id)
+            int peer = SocketMessages.PeerProcess(channel);
+            if (peer != process.Id && !(keptNamespaces && ParentOf(peer) == process.Id)) // in kept namespaces, unshare's child
             {
                 throw new OperationCanceledException();
             }
@@ -105,7 +111,13 @@ internal sealed class StarterPrototype : IAsyncDisposable
     /// stdio piped to this process.
     /// </summary>
     /// <exception cref="IOException">The starter has ended, or could not fork.</exception>
-    public async Task<Child> StartAsync(IReadOnlyList<string> arguments)
+    public Task<Child> StartAsync(IReadOnlyList<string> arguments) => ForkAsync("start", arguments);
+
+    /// <summary>Starts <c>tenant-prototype.pl</c> with <paramref name="arguments"/> in a child of a starter in kept namespaces.</summary>
+    /// <exception cref="IOException">The starter has ended, or could not fork.</exception>
+    public Task<Child> EnterAsync(IReadOnlyList<string> arguments) => ForkAsync("enter", arguments);
+
+    private async Task<Child> ForkAsync(string verb, IReadOnlyList<string> arguments)
     {
         var input = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
         var output = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
@@ -113,7 +125,7 @@ internal sealed class StarterPrototype : IAsyncDisposable
         var started = new TaskCompletionSource<Child>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            var request = new StringBuilder("start\0");
+            var request = new StringBuilder(verb).Append('\0');
             foreach (string argument in arguments)
             {
                 request.Append(argument).Append('\0');
@@ -283,6 +295,12 @@ internal sealed class StarterPrototype : IAsyncDisposable
         {
             child.Exited(128 + LibC.SigKill); // bubblewrap dies with its parent, the starter
         }
+    }
+
+    private static int ParentOf(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 4)..].Split(' ')[0], CultureInfo.InvariantCulture); // after "comm) S "
     }
 
     private static void Dispose(params Stream[] streams)

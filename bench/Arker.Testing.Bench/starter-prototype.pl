@@ -5,7 +5,8 @@
 # Perl costs its spawn, Perl's own start and the script's compilation each time.
 #
 # Its arguments are name=value pairs: the abstract Unix socket to connect to (channel), the text
-# of sandbox-start.pl (script), and the system call numbers of this machine (prctl, recvmsg,
+# of sandbox-start.pl (script), optionally that of tenant-prototype.pl (tenant, run for "enter"
+# in place of "start", when this was started in kept namespaces), and the system call numbers of this machine (prctl, recvmsg,
 # sendmsg, pidfd_open; the server keeps them in one table). Over the socket, the server sends
 #   start NUL arg NUL arg NUL ... LF   with three descriptors (SCM_RIGHTS): the child's stdin,
 #                                      stdout and stderr
@@ -25,6 +26,8 @@ syscall(0 + $k{prctl}, 1, 9) == 0 or die "cannot ask to die with the server: $!\
 my $scm_rights = 1;
 
 my $start_sandbox = eval "sub { $k{script}\n}" or die "cannot compile sandbox-start.pl: $@";
+# Started in kept namespaces (bench starter's tenants), it also runs tenant-prototype.pl for "enter".
+my $enter_tenant = defined $k{tenant} ? (eval "sub { $k{tenant}\n}" or die "cannot compile tenant-prototype.pl: $@") : undef;
 
 my $server = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => "\0$k{channel}") or die "cannot reach the server: $!\n";
 
@@ -62,7 +65,7 @@ sub answer {
 }
 
 sub start {
-    my ($stdin, $stdout, $stderr, @arguments) = @_;
+    my ($run, $stdin, $stdout, $stderr, @arguments) = @_;
     my $pid = fork;
     if (!defined $pid) {
         my $error = 0 + $!;
@@ -80,7 +83,7 @@ sub start {
         POSIX::dup2($stderr, 2) // POSIX::_exit(125);
         POSIX::close($_) for $stdin, $stdout, $stderr;
         @ARGV = @arguments;
-        eval { $start_sandbox->() }; # ends in exec, or exits saying why it could not start
+        eval { $run->() }; # ends in exec, or exits saying why it could not start
         print STDERR "the sandbox did not start: $@";
         POSIX::_exit(125);
     }
@@ -115,7 +118,8 @@ while (1) {
     while ($pending =~ s/\A([^\n]*)\n//) {
         my ($verb, @arguments) = split /\0/, $1, -1;
         pop @arguments if @arguments && $arguments[-1] eq '';
-        die "the server sent '$verb' with " . scalar(@passed) . " descriptors\n" unless $verb eq 'start' && @passed >= 3;
-        start(splice(@passed, 0, 3), @arguments);
+        my $run = $verb eq 'start' ? $start_sandbox : $verb eq 'enter' ? $enter_tenant : undef;
+        die "the server sent '$verb' with " . scalar(@passed) . " descriptors\n" unless $run && @passed >= 3;
+        start($run, splice(@passed, 0, 3), @arguments);
     }
 }
