@@ -7,7 +7,7 @@ namespace Arker.Testing.TestSupport;
 public static class ServerMounts
 {
     /// <summary>Words of the namespace helper's script, which is on its command line.</summary>
-    private const string HelperMarker = "Holds the local Arker server";
+    private const string HelperMarker = "Does for the local Arker server what needs";
 
     /// <summary>Whether this test process runs its servers rootless (in user namespaces).</summary>
     public static bool Rootless => !Environment.IsPrivilegedProcess;
@@ -19,7 +19,7 @@ public static class ServerMounts
     /// <summary>The mount lines (as in <c>/proc/…/mountinfo</c>) of every table where a server's mounts live.</summary>
     public static IEnumerable<string> Lines() => Tables().SelectMany(Lines);
 
-    /// <summary>How many namespace helpers are alive (none as root).</summary>
+    /// <summary>How many namespace helpers are alive (as root, those that only make networks).</summary>
     public static int Helpers => HelperDirectories().Count();
 
     private static IEnumerable<string> Tables() =>

@@ -1,8 +1,9 @@
 # Does for the local Arker server what needs a place or privileges its threads do not have: VM
 # networks, and sockets inside them; without root it also holds the server's user and mount
 # namespaces (unshare made them and started this) and makes its mounts and the file API's calls
-# as root of them (as root the server starts one only for networks: NamespaceHelper.cs). Its arguments are name=value pairs: the system call numbers and kernel
-# constants (the server keeps them in one table) and the abstract Unix socket to connect to.
+# as root of them (as root the server starts one only for networks: NamespaceHelper.cs). Its
+# arguments are name=value pairs: the system call numbers and kernel constants (the server keeps
+# them in one table) and the abstract Unix socket to connect to.
 # Requests come over that socket, one per line, fields separated by NUL bytes:
 #   M <source> <target> <fstype> <flags> <data>    mount(2)
 #   U <target> <flags>                              umount2(2)
