@@ -100,23 +100,17 @@ internal static class StarterBenchmarks
         Started(output, process.ExitCode, await errors);
     }
 
-    private static async Task StartByStarterAsync(StarterPrototype starter, ProcessStartInfo sandbox, Timings timings)
-    {
-        long began = Stopwatch.GetTimestamp();
-        using StarterPrototype.Child child = await starter.StartAsync([.. sandbox.ArgumentList.Skip(2)]); // after "-e SCRIPT": the starter has the script
-        long handedOver = Stopwatch.GetTimestamp();
-        child.StandardInput.Close();
-        Task<string> errors = child.StandardError.ReadToEndAsync();
-        string output = await child.StandardOutput.ReadToEndAsync();
-        timings.Add(began, handedOver);
-        Started(output, await child.WaitForExitAsync(), await errors);
-    }
+    private static Task StartByStarterAsync(StarterPrototype starter, ProcessStartInfo sandbox, Timings timings) =>
+        RunForkedAsync(() => starter.StartAsync([.. sandbox.ArgumentList.Skip(2)]), timings); // after "-e SCRIPT": the starter has the script
 
     /// <summary>The same sandbox entered as a tenant of the kept namespaces, forked by the starter that lives in them.</summary>
-    private static async Task EnterAsTenantAsync(StarterPrototype kept, string[] arguments, Timings timings)
+    private static Task EnterAsTenantAsync(StarterPrototype kept, string[] arguments, Timings timings) =>
+        RunForkedAsync(() => kept.EnterAsync(arguments), timings);
+
+    private static async Task RunForkedAsync(Func<Task<StarterPrototype.Child>> fork, Timings timings)
     {
         long began = Stopwatch.GetTimestamp();
-        using StarterPrototype.Child child = await kept.EnterAsync(arguments);
+        using StarterPrototype.Child child = await fork();
         long handedOver = Stopwatch.GetTimestamp();
         child.StandardInput.Close();
         Task<string> errors = child.StandardError.ReadToEndAsync();
