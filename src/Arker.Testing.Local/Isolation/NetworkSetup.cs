@@ -14,7 +14,7 @@ internal sealed class NetworkSetup(SandboxLauncher launcher, MountNamespace spac
 {
     public string? MissingPrerequisites() => launcher.NetworkPrerequisitesMissing();
 
-    public Task<SafeFileHandle> MakeNamespaceAsync() => Task.FromResult(space.MakeNetwork(VmNetworkLayout.Standard));
+    public SafeFileHandle MakeNamespace() => space.MakeNetwork(VmNetworkLayout.Standard);
 
     public Task<Socket[]> OpenSocketsAsync(SafeHandle network, VmSocket[] sockets) => space.OpenSocketsAsync(network, sockets);
 }

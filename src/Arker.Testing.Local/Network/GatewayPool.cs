@@ -99,10 +99,10 @@ internal sealed class GatewayPool : IDisposable
         }
     }
 
-    /// <summary>Makes a VM network's namespace (see <see cref="INetworkSetup.MakeNamespaceAsync"/>) and the gateway's sockets in it.</summary>
+    /// <summary>Makes a VM network's namespace (see <see cref="INetworkSetup.MakeNamespace"/>) and the gateway's sockets in it.</summary>
     private async Task<PreparedNetwork> MakeAsync()
     {
-        SafeFileHandle networkNamespace = await _setup.MakeNamespaceAsync();
+        SafeFileHandle networkNamespace = _setup.MakeNamespace();
         try
         {
             return new PreparedNetwork(networkNamespace, await _setup.OpenSocketsAsync(networkNamespace, PreparedNetwork.GatewaySockets));

@@ -15,10 +15,11 @@ internal interface INetworkSetup
 
     /// <summary>
     /// Makes a VM network: a new network namespace with its loopback, routes and nftables rules in
-    /// place, held by the descriptor returned, with no process left in it.
+    /// place, held by the descriptor returned, with no process left in it. It blocks while it is
+    /// made (a request to a helper process), so callers make it off their own thread.
     /// </summary>
     /// <exception cref="IOException">It could not be made; the message says why.</exception>
-    Task<SafeFileHandle> MakeNamespaceAsync();
+    SafeFileHandle MakeNamespace();
 
     /// <summary>Makes <paramref name="sockets"/> inside the network namespace <paramref name="network"/> refers to.</summary>
     Task<Socket[]> OpenSocketsAsync(SafeHandle network, VmSocket[] sockets);

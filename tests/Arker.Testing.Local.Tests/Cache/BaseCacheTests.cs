@@ -245,13 +245,8 @@ public sealed class BaseCacheTests : IDisposable
 
     private ApiClient V01(LocalArkerServer server) => new(_http, server.V01BaseUrl, Key);
 
-    private static async Task<(int ExitCode, string Output)> ToolAsync(params string[] arguments)
-    {
-        using var tool = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string output = await tool.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken) + await tool.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await tool.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (tool.ExitCode, output);
-    }
+    private static Task<(int ExitCode, string Output)> ToolAsync(params string[] arguments) =>
+        ProgramRun.ToEndAsync("dotnet", [ServerProcess.ServerDll, .. arguments]);
 
     /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider

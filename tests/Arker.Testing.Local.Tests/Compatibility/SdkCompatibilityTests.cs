@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Arker.Testing.Local.Tests.Infrastructure;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Compatibility;
 
@@ -50,15 +51,11 @@ public sealed class SdkCompatibilityTests(LocalServerFixture fixture)
     }
 
     /// <summary>Runs an SDK's program with the server as its Arker (ARKER_API_KEY, ARKER_BASE_URL); returns its exit code and output (stdout, then stderr).</summary>
-    private static async Task<(int ExitCode, string Output)> RunAgainstServerAsync(string program, string[] arguments, string origin)
+    private static Task<(int ExitCode, string Output)> RunAgainstServerAsync(string program, string[] arguments, string origin)
     {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program, arguments);
         start.Environment["ARKER_API_KEY"] = LocalServerFixture.KeyA;
         start.Environment["ARKER_BASE_URL"] = origin;
-        using Process process = Process.Start(start)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, output + await stderr);
+        return ProgramRun.ToEndAsync(start);
     }
 }

@@ -39,8 +39,8 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         // killed underneath the server (a signal meant for the test run, say), the server must still
         // stop in order, with nothing left behind and no crash on the way.
         using var temporary = new TemporaryDataRoot();
-        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
-        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        using ServerProcess server = await StartServerAsync(temporary);
+        ApiClient api = Api(server);
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "sleep 6502 &")).Succeeded();
         List<int> children = ProcessTree.DescendantsOf(server.Process.Id);
@@ -67,17 +67,15 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         // Without root the server's namespaces are the helper's, held by descriptors from its start:
         // killed, the helper can no longer mount, but the namespaces (and every VM's files) stay the
         // ones the server made, never those of whatever process takes the helper's id next. As root
-        // there is no helper, and the same must hold.
+        // the helper only makes networks, and the same must hold.
         using var temporary = new TemporaryDataRoot();
-        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
-        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        using ServerProcess server = await StartServerAsync(temporary);
+        ApiClient api = Api(server);
         string vm = await api.ForkAsync();
         (await api.RunAsync(vm, "echo kept > ~/kept")).Succeeded();
         foreach (int helper in ProcessTree.DescendantsOf(server.Process.Id).Where(IsNamespaceHelper))
         {
-            using Process? process = TryGetProcess(helper);
-            process?.Kill();
-            process?.WaitForExit();
+            KillAndWaitFor(helper);
         }
 
         RunResult inANewSession = await api.RunAsync(vm, "cat ~/kept", sessionId: "after the helper");
@@ -101,15 +99,11 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         // The helper makes every VM network, ahead of need; killed (a signal meant for the test run,
         // say), the next network must come from a new one, never from nowhere.
         using var temporary = new TemporaryDataRoot();
-        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
-        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        using ServerProcess server = await StartServerAsync(temporary);
+        ApiClient api = Api(server);
         (await api.RunAsync(await api.ForkAsync(), "true")).Succeeded();
         int killed = Assert.Single(ProcessTree.DescendantsOf(server.Process.Id), IsNamespaceHelper);
-        using (Process? helper = TryGetProcess(killed))
-        {
-            helper?.Kill();
-            helper?.WaitForExit();
-        }
+        KillAndWaitFor(killed);
 
         var routes = new List<string>();
         for (int vm = 0; vm < 4; vm++) // more than the networks made ahead of need
@@ -137,8 +131,8 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         // inotify watch for every folder below it: tens of thousands from a home folder, taken from
         // the user's limit, and every VM's folders walked when the data root lies below it.
         using var temporary = new TemporaryDataRoot();
-        using ServerProcess server = await ServerProcess.StartAsync("--data-root", temporary.Path, "--api-key", "ark_local_test=acme");
-        var api = new ApiClient(fixture.Http, server.V01BaseUrl, "ark_local_test");
+        using ServerProcess server = await StartServerAsync(temporary);
+        ApiClient api = Api(server);
         (await api.RunAsync(await api.ForkAsync(), "true")).Succeeded();
 
         int watches = Directory.EnumerateFiles($"/proc/{server.Process.Id}/fdinfo")
@@ -215,15 +209,8 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, output + await error);
-    }
+    private static Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args) =>
+        ProgramRun.ToEndAsync("dotnet", [ServerProcess.ServerDll, .. args]);
 
     /// <summary>Whether a process is a rootless server's namespace helper (given its channel's name).</summary>
     private static bool IsNamespaceHelper(int processId)
@@ -236,6 +223,18 @@ public sealed class CommandLineTests(LocalServerFixture fixture)
         {
             return false;
         }
+    }
+
+    private static Task<ServerProcess> StartServerAsync(TemporaryDataRoot dataRoot) =>
+        ServerProcess.StartAsync("--data-root", dataRoot.Path, "--api-key", "ark_local_test=acme");
+
+    private ApiClient Api(ServerProcess server) => new(fixture.Http, server.V01BaseUrl, "ark_local_test");
+
+    private static void KillAndWaitFor(int processId)
+    {
+        using Process? process = TryGetProcess(processId);
+        process?.Kill();
+        process?.WaitForExit();
     }
 
     private static Process? TryGetProcess(int processId)

@@ -76,13 +76,7 @@ public sealed class SnapshotsCommandTests : IDisposable
 
     private async Task<(int ExitCode, string Output)> RunAsync(string[] args, string answers = "")
     {
-        var start = new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { WorkingDirectory = _project, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(answers);
-        process.StandardInput.Close();
-        Task<string> error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, (output + await error).Replace("[a]ccept, [r]eject, [s]kip, [q]uit? \n", "", StringComparison.Ordinal));
+        (int exitCode, string output) = await ProgramRun.ToEndAsync(new ProcessStartInfo("dotnet", [ServerProcess.ServerDll, .. args]) { WorkingDirectory = _project }, answers);
+        return (exitCode, output.Replace("[a]ccept, [r]eject, [s]kip, [q]uit? \n", "", StringComparison.Ordinal));
     }
 }

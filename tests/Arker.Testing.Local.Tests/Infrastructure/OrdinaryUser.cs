@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Infrastructure;
 
@@ -135,20 +135,6 @@ public sealed class OrdinaryUser
         return RunAsync("setpriv", [$"--reuid={Name}", $"--regid={Name}", "--init-groups", "--", "env", "-i", .. variables.Select(v => $"{v.Key}={v.Value}"), program, .. args], workingDirectory);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, IEnumerable<string> args, string workingDirectory = "/")
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start)!;
-        var output = new StringBuilder();
-        Task stdout = Task.Run(async () => output.Append(await process.StandardOutput.ReadToEndAsync()));
-        string stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await stdout;
-        return (process.ExitCode, output.Append(stderr).ToString());
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string program, IEnumerable<string> args, string workingDirectory = "/") =>
+        ProgramRun.ToEndAsync(new ProcessStartInfo(program, args) { WorkingDirectory = workingDirectory });
 }

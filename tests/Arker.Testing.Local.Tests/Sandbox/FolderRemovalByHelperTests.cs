@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Native;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
 
@@ -97,9 +97,8 @@ public sealed class FolderRemovalByHelperTests : IAsyncLifetime
         string[] command = Environment.IsPrivilegedProcess
             ? ["chown", "-R", "4242:4242", folder]
             : ["unshare", "--user", "--map-root-user", .. SubordinateIds.Current!.UnshareOptions, "--", "chown", "-R", "1:1", folder];
-        using Process chown = Process.Start(command[0], command[1..])!;
-        await chown.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(0, chown.ExitCode);
+        (int exitCode, _) = await ProgramRun.ToEndAsync(command[0], command[1..]);
+        Assert.Equal(0, exitCode);
     }
 
     private static void FolderRemovalOfTheTest(string path)

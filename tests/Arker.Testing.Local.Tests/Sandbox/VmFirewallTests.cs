@@ -1,8 +1,7 @@
-using System.Diagnostics;
-using System.Globalization;
 using Arker.Testing.Local.Isolation;
 using Arker.Testing.Local.Network;
 using Microsoft.Win32.SafeHandles;
+using Arker.Testing.TestSupport;
 
 namespace Arker.Testing.Local.Tests.Sandbox;
 
@@ -50,12 +49,12 @@ public sealed class VmFirewallTests : IAsyncLifetime
     {
         (string bwrap, string perl) = SandboxPrerequisites.Check();
         var setup = new NetworkSetup(new SandboxLauncher(bwrap, perl, [], shareNetwork: false, _space), _space);
-        using SafeFileHandle made = await setup.MakeNamespaceAsync();
+        using SafeFileHandle made = setup.MakeNamespace();
         string network = $"/proc/{Environment.ProcessId}/fd/{made.DangerousGetHandle()}";
         // Without root the namespace belongs to the server's user namespace: enter that first.
         string[] user = [.. _space.NamespacesToEnter(null).Where(entry => entry.StartsWith("user:", StringComparison.Ordinal)).Select(entry => $"--user={entry[5..]}"), "--preserve-credentials"];
-        (int listed, string byTheSetUp) = await RunAsync("nsenter", [.. Environment.IsPrivilegedProcess ? [] : user, $"--net={network}", Nft, "list", "ruleset"]);
-        (int loaded, string byNft) = await RunAsync("unshare", ["--map-root-user", "--net", "sh", "-c", $"{Nft} -f - && {Nft} list ruleset"], Rules);
+        (int listed, string byTheSetUp) = await ProgramRun.ToEndAsync("nsenter", [.. Environment.IsPrivilegedProcess ? [] : user, $"--net={network}", Nft, "list", "ruleset"]);
+        (int loaded, string byNft) = await ProgramRun.ToEndAsync("unshare", ["--map-root-user", "--net", "sh", "-c", $"{Nft} -f - && {Nft} list ruleset"], Rules);
 
         Assert.True(loaded == 0, byNft);
         Assert.True(listed == 0, byTheSetUp);
@@ -66,21 +65,4 @@ public sealed class VmFirewallTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _space.DisposeAsync();
 
     private static string Nft => File.Exists("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string[] arguments, string? input = null)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        Task<string> errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        string output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, output + await errors);
-    }
 }
